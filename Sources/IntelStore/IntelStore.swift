@@ -1,0 +1,80 @@
+import STIX
+
+/// What a version of an object did to the store when it was ingested.
+public enum IngestOutcome: String, Sendable, Hashable, CaseIterable {
+    /// The first version of this id.
+    case new
+    /// A newer version than the latest: it is now the latest, the previous one is history.
+    case updated
+    /// This exact version (same id and `modified`) was already stored.
+    case unchanged
+    /// A version older than the latest: kept as history, the latest stays.
+    case older
+}
+
+/// Which relationships of an object to follow.
+public enum RelationshipDirection: Sendable, Hashable {
+    /// Relationships whose `source_ref` is the object.
+    case outgoing
+    /// Relationships whose `target_ref` is the object.
+    case incoming
+    case both
+}
+
+/// Counts over the latest versions in a store.
+public struct IntelStatistics: Sendable, Hashable {
+    /// Latest objects per type.
+    public var objectsByType: [String: Int]
+    /// Latest objects per type that are revoked or deprecated.
+    public var retiredByType: [String: Int]
+    /// Latest objects per TLP level (nil: unmarked).
+    public var objectsByTLP: [TLPLevel?: Int]
+    /// Stored versions of all objects, history included.
+    public var versionCount: Int
+
+    public init(objectsByType: [String: Int], retiredByType: [String: Int], objectsByTLP: [TLPLevel?: Int], versionCount: Int) {
+        self.objectsByType = objectsByType
+        self.retiredByType = retiredByType
+        self.objectsByTLP = objectsByTLP
+        self.versionCount = versionCount
+    }
+
+    public var objectCount: Int { objectsByType.values.reduce(0, +) }
+}
+
+/// A store of STIX objects with every version kept and the latest one indexed.
+///
+/// The latest version of an id is the one with the greatest `modified` (else `created`).
+/// Lookups by name and alias and by external id are case-insensitive and consider latest
+/// versions only. `ingest` is atomic: after an error nothing of the batch is stored. Lists
+/// come back in `sortedForDisplay()` order. Errors are `IntelStoreError`.
+///
+/// It does not validate: `BundleImporter` decides what is stored.
+public protocol IntelStore: Sendable {
+    /// Stores versions atomically; one outcome per object, in order.
+    func ingest(_ objects: [StoredObject]) async throws -> [IngestOutcome]
+
+    /// The latest version of an id.
+    func latest(id: String) async throws -> StoredObject?
+    /// The latest versions of several ids (missing ones are left out), in no particular order.
+    func latest(ids: [String]) async throws -> [StoredObject]
+    /// Every stored version of an id, oldest first.
+    func versions(id: String) async throws -> [StoredObject]
+    /// Latest objects of some types (all types when empty), without revoked or deprecated ones
+    /// unless asked.
+    func objects(types: [String], includeRetired: Bool) async throws -> [StoredObject]
+    /// Latest objects whose name or one of whose aliases equals `name`, ignoring case.
+    func objects(named name: String) async throws -> [StoredObject]
+    /// Latest objects with an external reference whose `external_id` equals `externalID`, ignoring case.
+    func objects(externalID: String) async throws -> [StoredObject]
+    /// Latest relationship objects touching an id, optionally of one `relationship_type`.
+    func relationships(of id: String, direction: RelationshipDirection, type: String?) async throws -> [StoredObject]
+    /// Latest objects whose name, aliases, external ids or description contain `text`, ignoring
+    /// case, best matches first (see `SearchRanking`). Relationships and sightings are not searched.
+    func search(_ text: String, types: [String], limit: Int) async throws -> [StoredObject]
+    /// Which of these ids have a stored version.
+    func existing(ids: Set<String>) async throws -> Set<String>
+    /// The types of all stored objects.
+    func storedTypes() async throws -> Set<String>
+    func statistics() async throws -> IntelStatistics
+}

@@ -1,0 +1,30 @@
+import STIX
+
+/// Errors of the intel store and of importing into it.
+public enum IntelStoreError: Error, Sendable, CustomStringConvertible {
+    /// `--strict` import of content with refused objects: nothing was stored.
+    case refusedStrict(source: String, issues: [ValidationIssue])
+    /// The database could not be opened, migrated, read or written.
+    case database(location: String, operation: String, reason: String)
+    /// A stored row could not be read back as a STIX object.
+    case corruptRecord(id: String, reason: String)
+    /// A reference (name, ATT&CK id, STIX id) matched nothing.
+    case notFound(reference: String, suggestions: [String])
+
+    public var description: String {
+        switch self {
+        case .refusedStrict(let source, let issues):
+            let errors = issues.filter { $0.severity == .error }
+            let shown = errors.prefix(20).map { "  \($0)" }.joined(separator: "\n")
+            let more = errors.count > 20 ? "\n  ... and \(errors.count - 20) more" : ""
+            return "\(source): refused (--strict): \(errors.count) invalid object(s), nothing imported\n\(shown)\(more)"
+        case .database(let location, let operation, let reason):
+            return "database \(location): \(operation) failed: \(reason)"
+        case .corruptRecord(let id, let reason):
+            return "stored object \(id) cannot be read: \(reason)"
+        case .notFound(let reference, let suggestions):
+            if suggestions.isEmpty { return "no object matches '\(reference)'" }
+            return "no object matches '\(reference)'; did you mean: \(suggestions.joined(separator: ", "))?"
+        }
+    }
+}

@@ -1,0 +1,37 @@
+import STIX
+
+/// One version of a STIX object as the store keeps it: the object and its TLP level.
+///
+/// The level is what the object's markings say when it was imported; `nil` means the object
+/// carried no TLP marking, and readers apply the user's default for unmarked objects.
+public struct StoredObject: Sendable, Hashable {
+    public var object: STIXObject
+    /// The TLP level from the object's markings; nil when unmarked.
+    public var tlp: TLPLevel?
+
+    public init(_ object: STIXObject, tlp: TLPLevel?) {
+        self.object = object
+        self.tlp = tlp
+    }
+
+    public var id: String { object.id.rawValue }
+    public var type: String { object.type }
+
+    /// Orders versions of one object: the sort key of `modified` (else `created`); objects with
+    /// neither (cyber-observables) have the empty key and a single version.
+    public var versionKey: String { object.versionTimestamp?.sortKey ?? "" }
+
+    /// The level to treat this object as, given the level assumed for unmarked objects.
+    public func effectiveTLP(unmarked: TLPLevel) -> TLPLevel { tlp ?? unmarked }
+}
+
+extension Array where Element == StoredObject {
+    /// The order every store returns lists in: by name (case-insensitively), then by id.
+    public func sortedForDisplay() -> [StoredObject] {
+        map { (key: ($0.object.name ?? "").lowercased(), element: $0) }
+            .sorted { lhs, rhs in
+                lhs.key != rhs.key ? lhs.key < rhs.key : lhs.element.id < rhs.element.id
+            }
+            .map(\.element)
+    }
+}

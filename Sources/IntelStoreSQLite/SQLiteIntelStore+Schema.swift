@@ -1,0 +1,56 @@
+import GRDB
+
+extension SQLiteIntelStore {
+    /// The schema's history. A migration that has landed is never edited: change the schema
+    /// with a new migration appended here.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1 objects, versions and lookup indexes") { db in
+            // Every version of every object, as compact STIX 2.1 JSON. Rows are large, so these
+            // are rowid tables (WITHOUT ROWID suits small rows only) with unique indexes.
+            try db.execute(sql: """
+                CREATE TABLE object_version (
+                    id TEXT NOT NULL,
+                    version_key TEXT NOT NULL,
+                    json TEXT NOT NULL,
+                    tlp INTEGER,
+                    imported_at TEXT NOT NULL
+                );
+                CREATE UNIQUE INDEX object_version_by_id ON object_version(id, version_key);
+                """)
+            // The latest version of each id and what is looked up about it; relationship
+            // objects also carry their type and endpoints, indexed both ways.
+            try db.execute(sql: """
+                CREATE TABLE object (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    type TEXT NOT NULL,
+                    version_key TEXT NOT NULL,
+                    name TEXT,
+                    revoked INTEGER NOT NULL,
+                    deprecated INTEGER NOT NULL,
+                    tlp INTEGER,
+                    search_text TEXT NOT NULL,
+                    relationship_type TEXT,
+                    source_ref TEXT,
+                    target_ref TEXT
+                ) WITHOUT ROWID;
+                CREATE INDEX object_by_source ON object(source_ref, relationship_type) WHERE source_ref IS NOT NULL;
+                CREATE INDEX object_by_target ON object(target_ref, relationship_type) WHERE target_ref IS NOT NULL;
+                CREATE TABLE object_label (
+                    object_id TEXT NOT NULL,
+                    label TEXT NOT NULL
+                );
+                CREATE INDEX object_label_by_label ON object_label(label);
+                CREATE INDEX object_label_by_object ON object_label(object_id);
+                CREATE TABLE external_id (
+                    object_id TEXT NOT NULL,
+                    source_name TEXT NOT NULL,
+                    external_id TEXT NOT NULL
+                );
+                CREATE INDEX external_id_by_id ON external_id(external_id);
+                CREATE INDEX external_id_by_object ON external_id(object_id);
+                """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import GRDB
+import IntelStore
+import STIX
+
+/// The intel store in one SQLite file (GRDB), the default for a single analyst.
+///
+/// Every version of every object is kept as JSON text in `object_version`; the latest version of
+/// each id is indexed in `object` (with relationship endpoints), `object_label` (names and
+/// aliases) and `external_id`. Each `ingest` is one transaction. The file uses WAL mode, so readers (the
+/// server, a second command) do not block on an import.
+public final class SQLiteIntelStore: IntelStore {
+    let pool: DatabasePool
+    /// The database file, for messages.
+    public let path: String
+
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    public init(path: String) throws {
+        self.path = path
+        do {
+            let directory = (path as NSString).deletingLastPathComponent
+            if !directory.isEmpty {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            }
+            var configuration = Configuration()
+            configuration.prepareDatabase { db in
+                // An import is one transaction; NORMAL is durable at each commit in WAL mode.
+                try db.execute(sql: "PRAGMA synchronous = NORMAL")
+                // A large import is one transaction: keep its pages in memory instead of spilling.
+                try db.execute(sql: "PRAGMA cache_size = -65536")
+            }
+            pool = try DatabasePool(path: path, configuration: configuration)
+            try SQLiteIntelStore.migrator.migrate(pool)
+        } catch {
+            throw IntelStoreError.database(location: path, operation: "open", reason: SQLiteIntelStore.describe(error))
+        }
+    }
+
+    /// Runs a read, turning database errors into `IntelStoreError`.
+    func reading<T: Sendable>(_ operation: String, _ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
+        do {
+            return try await pool.read(body)
+        } catch let error as IntelStoreError {
+            throw error
+        } catch {
+            throw IntelStoreError.database(location: path, operation: operation, reason: SQLiteIntelStore.describe(error))
+        }
+    }
+
+    /// Runs a write transaction, turning database errors into `IntelStoreError`.
+    func writing<T: Sendable>(_ operation: String, _ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
+        do {
+            return try await pool.write(body)
+        } catch let error as IntelStoreError {
+            throw error
+        } catch {
+            throw IntelStoreError.database(location: path, operation: operation, reason: SQLiteIntelStore.describe(error))
+        }
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? DatabaseError { return error.message ?? error.description }
+        return String(describing: error)
+    }
+
+    /// Reads a stored row (`json`, `tlp`) back into a `StoredObject`.
+    static func decode(_ row: Row) throws -> StoredObject {
+        let json: String = row["json"]
+        let tlp: Int? = row["tlp"]
+        let id: String = row["id"]
+        do {
+            guard case .object(let properties) = try JSONParser.parse(json) else {
+                throw IntelStoreError.corruptRecord(id: id, reason: "not a JSON object")
+            }
+            return StoredObject(try STIXObject(properties), tlp: tlp.flatMap(TLPLevel.init(rawValue:)))
+        } catch let error as IntelStoreError {
+            throw error
+        } catch {
+            throw IntelStoreError.corruptRecord(id: id, reason: String(describing: error))
+        }
+    }
+}

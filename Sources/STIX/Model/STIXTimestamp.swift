@@ -1,0 +1,141 @@
+/// A STIX timestamp: RFC 3339 in UTC (`2024-04-10T21:08:50.123Z`), with the text and its
+/// precision kept exactly as written.
+///
+/// Two timestamps compare by the instant they name, to the nanosecond; `2024-01-01T00:00:00Z`
+/// and `2024-01-01T00:00:00.000Z` are the same instant with different precision. Digits beyond
+/// nanoseconds are kept in the text but do not take part in comparisons. It refuses offsets
+/// other than `Z`, because STIX requires UTC.
+public struct STIXTimestamp: Sendable, Hashable, Comparable, CustomStringConvertible {
+    /// The text as written.
+    public let text: String
+    /// Seconds since 1970-01-01T00:00:00Z (leap seconds count as the second before).
+    public let secondsSinceEpoch: Int64
+    /// Nanoseconds within the second.
+    public let nanoseconds: Int32
+    /// Number of fractional-second digits written (0 when there is no fraction).
+    public let fractionDigits: Int
+
+    /// Why a text is not a STIX timestamp.
+    public struct Problem: Error, Sendable, Equatable, CustomStringConvertible {
+        public let description: String
+    }
+
+    public init(_ text: String) throws(Problem) {
+        let bytes = Array(text.utf8)
+        func fail(_ why: String) -> Problem { Problem(description: "'\(text)' is not an RFC 3339 UTC timestamp (\(why))") }
+        guard bytes.count >= 20 else { throw fail("too short; expected YYYY-MM-DDTHH:MM:SS[.s]Z") }
+        func number(_ range: Range<Int>) -> Int? {
+            var value = 0
+            for index in range {
+                let byte = bytes[index]
+                guard byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") else { return nil }
+                value = value * 10 + Int(byte - UInt8(ascii: "0"))
+            }
+            return value
+        }
+        guard bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"), bytes[10] == UInt8(ascii: "T"),
+            bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":")
+        else { throw fail("expected YYYY-MM-DDTHH:MM:SS") }
+        guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
+            let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19)
+        else { throw fail("non-digit in a date or time field") }
+        guard (1...12).contains(month) else { throw fail("month \(month)") }
+        guard (1...STIXTimestamp.daysIn(month: month, year: year)).contains(day) else { throw fail("day \(day) of month \(month)") }
+        guard hour <= 23 else { throw fail("hour \(hour)") }
+        guard minute <= 59 else { throw fail("minute \(minute)") }
+        guard second <= 60 else { throw fail("second \(second)") }
+        var index = 19
+        var nanos = 0
+        var digits = 0
+        if bytes[index] == UInt8(ascii: ".") {
+            index += 1
+            while index < bytes.count, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") {
+                if digits < 9 { nanos = nanos * 10 + Int(bytes[index] - UInt8(ascii: "0")) }
+                digits += 1
+                index += 1
+            }
+            guard digits > 0 else { throw fail("no digits after the decimal point") }
+            for _ in min(digits, 9)..<9 { nanos *= 10 }
+        }
+        guard index == bytes.count - 1, bytes[index] == UInt8(ascii: "Z") else {
+            throw fail("must end in 'Z' (UTC)")
+        }
+        let days = STIXTimestamp.daysSinceEpoch(year: year, month: month, day: day)
+        self.text = text
+        self.secondsSinceEpoch = Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + min(second, 59))
+        self.nanoseconds = Int32(nanos)
+        self.fractionDigits = digits
+    }
+
+    /// A timestamp for an instant, written with millisecond precision as STIX producers usually do.
+    public init(secondsSinceEpoch: Int64, nanoseconds: Int32 = 0) {
+        let days = Int(secondsSinceEpoch >= 0 ? secondsSinceEpoch / 86_400 : (secondsSinceEpoch - 86_399) / 86_400)
+        let secondOfDay = Int(secondsSinceEpoch - Int64(days) * 86_400)
+        let (year, month, day) = STIXTimestamp.civilDate(daysSinceEpoch: days)
+        func pad(_ value: Int, _ width: Int) -> String {
+            let text = String(value)
+            return String(repeating: "0", count: max(0, width - text.count)) + text
+        }
+        let millis = Int(nanoseconds) / 1_000_000
+        self.text = "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondOfDay / 3600, 2)):"
+            + "\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2)).\(pad(millis, 3))Z"
+        self.secondsSinceEpoch = secondsSinceEpoch
+        self.nanoseconds = Int32(millis * 1_000_000)
+        self.fractionDigits = 3
+    }
+
+    public var description: String { text }
+
+    /// A fixed-width text that sorts as the instants do: nine fraction digits, always.
+    public var sortKey: String {
+        let fraction = String(nanoseconds)
+        let padded = String(repeating: "0", count: 9 - fraction.count) + fraction
+        return String(text.prefix(19)) + "." + padded + "Z"
+    }
+
+    public static func == (lhs: STIXTimestamp, rhs: STIXTimestamp) -> Bool {
+        lhs.secondsSinceEpoch == rhs.secondsSinceEpoch && lhs.nanoseconds == rhs.nanoseconds
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(secondsSinceEpoch)
+        hasher.combine(nanoseconds)
+    }
+
+    public static func < (lhs: STIXTimestamp, rhs: STIXTimestamp) -> Bool {
+        (lhs.secondsSinceEpoch, lhs.nanoseconds) < (rhs.secondsSinceEpoch, rhs.nanoseconds)
+    }
+
+    static func isLeap(_ year: Int) -> Bool { (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 }
+
+    static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: return isLeap(year) ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+
+    // Howard Hinnant's days-from-civil and civil-from-days algorithms.
+    static func daysSinceEpoch(year: Int, month: Int, day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let monthIndex = month > 2 ? month - 3 : month + 9
+        let dayOfYear = (153 * monthIndex + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
+    }
+
+    static func civilDate(daysSinceEpoch days: Int) -> (year: Int, month: Int, day: Int) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+}

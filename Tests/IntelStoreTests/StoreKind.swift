@@ -1,0 +1,20 @@
+import IntelStore
+import IntelStoreSQLite
+import TestSupport
+
+/// The store backends the conformance suite runs against.
+enum StoreKind: String, CaseIterable, Sendable, CustomStringConvertible {
+    case memory
+    case sqlite
+
+    var description: String { rawValue }
+
+    /// A new, empty store; the folder keeps a SQLite file alive for the test's duration.
+    func make() throws -> (store: any IntelStore, folder: TemporaryFolder) {
+        let folder = try TemporaryFolder()
+        switch self {
+        case .memory: return (MemoryIntelStore(), folder)
+        case .sqlite: return (try SQLiteIntelStore(path: folder.path("intel.sqlite")), folder)
+        }
+    }
+}

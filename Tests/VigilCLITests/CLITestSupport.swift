@@ -1,0 +1,56 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// Runs the built `vigil` executable against a temporary database, and compares its output
+/// with golden files under Tests/Fixtures/golden (VIGIL_UPDATE_GOLDEN=1 rewrites them).
+struct VigilRun {
+    let folder: TemporaryFolder
+    var database: String { folder.path("vigil.sqlite") }
+
+    init() throws { folder = try TemporaryFolder() }
+
+    /// The `vigil` executable built beside this test bundle.
+    static var executable: String {
+        let besideTests = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("vigil")
+        if FileManager.default.isExecutableFile(atPath: besideTests.path) { return besideTests.path }
+        return SharedData.repositoryRoot.appendingPathComponent(".build/debug/vigil").path
+    }
+
+    /// Runs `vigil ARGS --db <temporary database>` from the fixtures folder.
+    func callAsFunction(_ arguments: [String], database: Bool = true) throws -> ProcessResult {
+        var environment = ProcessInfo.processInfo.environment
+        environment["VIGIL_DB"] = nil
+        environment["VIGIL_UNMARKED_TLP"] = nil
+        let command = arguments + (database ? ["--db", self.database] : [])
+        var result = try runProcess(VigilRun.executable, command, environment: environment)
+        result.stdout = normalise(result.stdout)
+        result.stderr = normalise(result.stderr)
+        return result
+    }
+
+    /// Replaces what changes from run to run: the temporary folder, timings, random bundle ids.
+    func normalise(_ text: String) -> String {
+        var text = text.replacingOccurrences(of: folder.url.path, with: "$TMP")
+        text = text.replacingOccurrences(of: Fixtures.root.path + "/", with: "")
+        text = text.replacingOccurrences(of: #"in \d+\.\d\d s"#, with: "in <t> s", options: .regularExpression)
+        text = text.replacingOccurrences(
+            of: #"bundle--[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"#, with: "bundle--<random>",
+            options: .regularExpression)
+        return text
+    }
+}
+
+/// Compares text with a golden file, or writes it when VIGIL_UPDATE_GOLDEN=1.
+func expectGolden(_ text: String, _ name: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    let url = Fixtures.url("golden/\(name)")
+    if ProcessInfo.processInfo.environment["VIGIL_UPDATE_GOLDEN"] == "1" {
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        return
+    }
+    let expected = try String(contentsOf: url, encoding: .utf8)
+    #expect(text == expected, "output differs from golden/\(name); rerun with VIGIL_UPDATE_GOLDEN=1 to accept", sourceLocation: sourceLocation)
+}
+
+/// The path of a STIX fixture, as the command line gets it.
+func fixture(_ name: String) -> String { Fixtures.url("stix/\(name)").path }
