@@ -21,7 +21,10 @@ let package = Package(
         .target(name: "IntelStore", dependencies: ["STIX"]),
         .target(
             name: "IntelStoreSQLite",
-            dependencies: ["STIX", "IntelStore", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "STIX", "IntelStore", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]
         ),
         .executableTarget(
             name: "VigilCLI",

@@ -1,13 +1,18 @@
 import STIX
+import Synchronization
 
-/// Imports decoded STIX content into a store: checks references against the bundle and the
-/// store, works out each object's TLP level, and ingests the valid objects in one transaction.
+/// Imports STIX content into a store: validates the objects, works out each one's TLP level,
+/// ingests the valid ones in one transaction, and reports relationships whose endpoints are
+/// neither in the content nor in the store.
 ///
-/// A relationship or sighting whose endpoint is neither in the content nor in the store is
-/// kept and reported as a warning (feeds often reference objects sent separately). In strict
-/// mode any refused object refuses the whole content and the store is left as it was.
+/// Objects are validated batch by batch while the store writes the previous batch. A dangling
+/// relationship is kept and reported as a warning (feeds often reference objects sent
+/// separately). In strict mode any refused object refuses the whole content and the store is
+/// left as it was.
 public struct BundleImporter: Sendable {
     public let store: any IntelStore
+    /// Objects validated and handed to the store at a time.
+    public var batchSize = 2_048
 
     public init(store: any IntelStore) {
         self.store = store
@@ -21,48 +26,63 @@ public struct BundleImporter: Sendable {
     /// Parses, validates and imports the bytes of one file.
     public func importContent(_ bytes: [UInt8], source: String, strict: Bool) async throws -> ImportReport {
         let knownTypes = try await store.storedTypes()
-        let decoded: DecodedBundle
+        let content: BundleContent
         do {
-            decoded = try STIXBundleReader.read(bytes, knownTypes: knownTypes)
+            content = try STIXBundleReader.content(bytes, knownTypes: knownTypes)
         } catch {
             throw ImportFailure(source: source, error: error)
         }
-        return try await importBundle(decoded, source: source, strict: strict)
+        return try await importContent(content, source: source, strict: strict)
     }
 
-    /// Imports already decoded content.
-    public func importBundle(_ decoded: DecodedBundle, source: String, strict: Bool) async throws -> ImportReport {
-        if strict && !decoded.errors.isEmpty {
-            throw IntelStoreError.refusedStrict(source: source, issues: decoded.errors)
+    /// Validates and imports content that has been read.
+    public func importContent(_ content: BundleContent, source: String, strict: Bool) async throws -> ImportReport {
+        let markings = try await tlpMarkings(for: content)
+        let collector = BatchCollector()
+        let batches: IngestBatches
+        if strict {
+            // Strict mode must see every error before writing anything.
+            let all = content.validate(0..<content.candidates.count)
+            let errors = (content.readIssues + all.issues).filter { $0.severity == .error }
+            if !errors.isEmpty { throw IntelStoreError.refusedStrict(source: source, issues: errors) }
+            collector.record(0, all)
+            batches = IngestBatches(all.objects.map { StoredObject($0, tlp: markings.level(of: $0)) })
+        } else {
+            let size = max(1, batchSize)
+            batches = IngestBatches(count: (content.candidates.count + size - 1) / size) { index in
+                let validated = content.validate(index * size..<min((index + 1) * size, content.candidates.count))
+                collector.record(index, validated)
+                return validated.objects.map { StoredObject($0, tlp: markings.level(of: $0)) }
+            }
         }
-        var issues = decoded.issues
-        issues.append(contentsOf: try await danglingReferences(in: decoded.objects))
+        let outcomes = try await store.ingest(batches)
 
-        let markings = try await tlpMarkings(for: decoded.objects)
-        let items = decoded.objects.map { StoredObject($0, tlp: markings.level(of: $0)) }
-        let outcomes = try await store.ingest(items)
+        let validated = collector.inOrder()
+        let objects = validated.flatMap(\.objects)
+        var issues = content.readIssues + validated.flatMap(\.issues)
+        issues.append(contentsOf: try await danglingReferences(in: objects))
+        issues.sort { ($0.objectIndex ?? Int.max) < ($1.objectIndex ?? Int.max) }
 
         var counts: [String: ImportReport.Counts] = [:]
-        for (item, outcome) in zip(items, outcomes) { counts[item.type, default: .init()].add(outcome) }
+        for (object, outcome) in zip(objects, outcomes) { counts[object.type, default: .init()].add(outcome) }
         // Refused objects count under their type; one object may have several errors.
         var refused: [String: String] = [:]
-        for issue in decoded.errors {
-            let key = issue.objectID ?? "#\(issue.objectIndex ?? -1)"
-            refused[key] = issue.objectType ?? "(unknown type)"
+        for issue in issues where issue.severity == .error {
+            refused[issue.objectID ?? "#\(issue.objectIndex ?? -1)"] = issue.objectType ?? "(unknown type)"
         }
         for type in refused.values { counts[type, default: .init()].rejected += 1 }
-        issues.sort { ($0.objectIndex ?? Int.max) < ($1.objectIndex ?? Int.max) }
         return ImportReport(
-            source: source, bundleID: decoded.bundleID, declaredSpecVersion: decoded.declaredSpecVersion, upgradedCount: decoded.upgradedCount,
-            countsByType: counts, issues: issues)
+            source: source, bundleID: content.bundleID, declaredSpecVersion: content.declaredSpecVersion,
+            upgradedCount: validated.map(\.upgradedCount).reduce(0, +), countsByType: counts, issues: issues)
     }
 
+    /// Endpoints of the stored relationships and sightings that the store does not hold, now
+    /// that the content is in it.
     private func danglingReferences(in objects: [STIXObject]) async throws -> [ValidationIssue] {
-        let present = Set(objects.map(\.id.rawValue))
         var wanted: [(object: STIXObject, property: String, id: String)] = []
         for object in objects where object.objectType.category == .relationship {
             for reference in object.references where BundleImporter.endpointProperties.contains(reference.property) {
-                if !present.contains(reference.id) { wanted.append((object, reference.property, reference.id)) }
+                wanted.append((object, reference.property, reference.id))
             }
         }
         guard !wanted.isEmpty else { return [] }
@@ -74,16 +94,20 @@ public struct BundleImporter: Sendable {
         }
     }
 
-    private func tlpMarkings(for objects: [STIXObject]) async throws -> TLPMarkings {
+    /// TLP levels of the marking definitions the content uses: well-known ids, valid definitions
+    /// in the content, and definitions already in the store.
+    private func tlpMarkings(for content: BundleContent) async throws -> TLPMarkings {
         var markings = TLPMarkings()
         var inContent: Set<String> = []
-        for object in objects where object.type == "marking-definition" {
-            markings.learn(object)
-            inContent.insert(object.id.rawValue)
+        for candidate in content.candidates where candidate.object.type == "marking-definition" {
+            let errors = content.validator.validate(candidate.object).filter { $0.severity == .error }
+            guard errors.isEmpty else { continue }
+            markings.learn(candidate.object)
+            inContent.insert(candidate.object.id.rawValue)
         }
         var unknown: Set<String> = []
-        for object in objects {
-            for ref in object.objectMarkingRefs where TLPMarkings.wellKnown[ref] == nil && !inContent.contains(ref) {
+        for candidate in content.candidates {
+            for ref in candidate.object.objectMarkingRefs where TLPMarkings.wellKnown[ref] == nil && !inContent.contains(ref) {
                 unknown.insert(ref)
             }
         }
@@ -91,6 +115,19 @@ public struct BundleImporter: Sendable {
             for stored in try await store.latest(ids: Array(unknown)) { markings.learn(stored.object) }
         }
         return markings
+    }
+}
+
+/// What each batch's validation found, gathered from whichever thread produced it.
+private final class BatchCollector: Sendable {
+    private let batches = Mutex<[Int: BundleContent.Validated]>([:])
+
+    func record(_ index: Int, _ validated: BundleContent.Validated) {
+        batches.withLock { $0[index] = validated }
+    }
+
+    func inOrder() -> [BundleContent.Validated] {
+        batches.withLock { batches in batches.keys.sorted().compactMap { batches[$0] } }
     }
 }
 

@@ -42,6 +42,24 @@ public struct IntelStatistics: Sendable, Hashable {
     public var objectCount: Int { objectsByType.values.reduce(0, +) }
 }
 
+/// Objects handed to a store batch by batch, in order: producing batch `i + 1` (validating,
+/// serialising) may run while batch `i` is written. A producer that throws aborts the ingest,
+/// and the store is left as it was.
+public struct IngestBatches: Sendable {
+    public let count: Int
+    public let produce: @Sendable (Int) throws -> [StoredObject]
+
+    public init(count: Int, produce: @escaping @Sendable (Int) throws -> [StoredObject]) {
+        self.count = count
+        self.produce = produce
+    }
+
+    /// All objects as one batch.
+    public init(_ objects: [StoredObject]) {
+        self.init(count: 1) { _ in objects }
+    }
+}
+
 /// A store of STIX objects with every version kept and the latest one indexed.
 ///
 /// The latest version of an id is the one with the greatest `modified` (else `created`).
@@ -51,8 +69,8 @@ public struct IntelStatistics: Sendable, Hashable {
 ///
 /// It does not validate: `BundleImporter` decides what is stored.
 public protocol IntelStore: Sendable {
-    /// Stores versions atomically; one outcome per object, in order.
-    func ingest(_ objects: [StoredObject]) async throws -> [IngestOutcome]
+    /// Stores the versions of all batches atomically; one outcome per object, in order.
+    func ingest(_ batches: IngestBatches) async throws -> [IngestOutcome]
 
     /// The latest version of an id.
     func latest(id: String) async throws -> StoredObject?
@@ -77,4 +95,11 @@ public protocol IntelStore: Sendable {
     /// The types of all stored objects.
     func storedTypes() async throws -> Set<String>
     func statistics() async throws -> IntelStatistics
+}
+
+extension IntelStore {
+    /// Stores versions atomically; one outcome per object, in order.
+    public func ingest(_ objects: [StoredObject]) async throws -> [IngestOutcome] {
+        try await ingest(IngestBatches(objects))
+    }
 }

@@ -64,10 +64,13 @@ public final class MemoryIntelStore: IntelStore {
 
     public init() {}
 
-    public func ingest(_ objects: [StoredObject]) async throws -> [IngestOutcome] {
-        state.withLock { state in
+    public func ingest(_ batches: IngestBatches) async throws -> [IngestOutcome] {
+        try state.withLock { state in
             var working = state
-            let outcomes = objects.map { working.ingest($0) }
+            var outcomes: [IngestOutcome] = []
+            for index in 0..<batches.count {
+                outcomes.append(contentsOf: try batches.produce(index).map { working.ingest($0) })
+            }
             state = working
             return outcomes
         }

@@ -79,16 +79,19 @@ public struct ObjectIndexEntry: Sendable, Hashable {
 }
 
 /// How search results are ordered, shared by every store: exact name, alias or external id
-/// first, then names that start with the text, then names or aliases that contain it, then
-/// other matches (external ids, description); within a rank, `sortedForDisplay()` order.
+/// first, then names that start with the text, then names that contain it, then aliases that
+/// contain it, then other matches (external ids, description); within a rank,
+/// `sortedForDisplay()` order.
 public enum SearchRanking {
     /// The rank of an object for a folded query; nil when it does not match.
     public static func rank(_ entry: ObjectIndexEntry, query: String) -> Int? {
         guard !query.isEmpty, entry.searchText.contains(query) else { return nil }
         if entry.labelKeys.contains(query) || entry.externalIDs.contains(where: { $0.key == query }) { return 0 }
-        if let name = entry.labelKeys.first, name.hasPrefix(query) { return 1 }
-        if entry.labelKeys.contains(where: { $0.contains(query) }) { return 2 }
-        return 3
+        let name = entry.name.map(ObjectIndexEntry.fold) ?? ""
+        if name.hasPrefix(query) { return 1 }
+        if name.contains(query) { return 2 }
+        if entry.labelKeys.contains(where: { $0.contains(query) }) { return 3 }
+        return 4
     }
 
     /// Ranks candidates, drops non-matches, keeps the best `limit`.
@@ -99,7 +102,7 @@ public enum SearchRanking {
             if let rank = rank(ObjectIndexEntry(candidate.object), query: query) { ranked.append((rank, candidate)) }
         }
         var result: [StoredObject] = []
-        for rank in 0...3 {
+        for rank in 0...4 {
             result.append(contentsOf: ranked.filter { $0.rank == rank }.map(\.object).sortedForDisplay())
             if result.count >= limit { break }
         }

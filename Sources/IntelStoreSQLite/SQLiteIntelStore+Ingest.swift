@@ -4,45 +4,50 @@ import IntelStore
 import STIX
 
 extension SQLiteIntelStore {
-    public func ingest(_ objects: [StoredObject]) async throws -> [IngestOutcome] {
-        // Serialise and derive index entries on all cores, outside the transaction: the writer
-        // holds the lock only to write.
-        let rows = objects.concurrentMap { PreparedRow(stored: $0, json: $0.object.jsonText, key: $0.versionKey, entry: ObjectIndexEntry($0.object)) }
+    public func ingest(_ batches: IngestBatches) async throws -> [IngestOutcome] {
         let importedAt = STIXTimestamp(secondsSinceEpoch: Int64(Date().timeIntervalSince1970)).text
         return try await writing("import") { db in
-            // The latest stored version of every id in the batch, fetched in a few queries and
-            // kept up to date as the batch goes (an id may come several times).
-            var current = try SQLiteIntelStore.latestKeys(of: rows.map(\.stored.id), in: db)
             let statements = try IngestStatements(db)
+            // Latest stored version keys, loaded per batch and kept up to date as the batches
+            // go (an id may come several times).
+            var current: [String: String] = [:]
             var outcomes: [IngestOutcome] = []
-            outcomes.reserveCapacity(rows.count)
-            for row in rows {
-                let id = row.stored.id
-                let latest = current[id]
-                if let latest {
-                    let stored = try latest == row.key || Bool.fetchOne(statements.versionExists, arguments: [id, row.key]) != nil
-                    if stored {
-                        outcomes.append(.unchanged)
-                        continue
-                    }
+            let prefetch = BatchPrefetch(batches)
+            for index in 0..<batches.count {
+                let rows = try prefetch.take(index)
+                let unknown = rows.map(\.stored.id).filter { current[$0] == nil }
+                current.merge(try SQLiteIntelStore.latestKeys(of: unknown, in: db)) { known, _ in known }
+                for row in rows {
+                    outcomes.append(try SQLiteIntelStore.write(row, latest: &current, statements: statements, importedAt: importedAt))
                 }
-                try statements.insertVersion.execute(arguments: [id, row.key, row.json, row.stored.tlp?.rawValue, importedAt])
-                if let latest {
-                    guard row.key > latest else {
-                        outcomes.append(.older)
-                        continue
-                    }
-                    try statements.unindex(id)
-                    try statements.index(row)
-                    outcomes.append(.updated)
-                } else {
-                    try statements.index(row)
-                    outcomes.append(.new)
-                }
-                current[id] = row.key
             }
             return outcomes
         }
+    }
+
+    /// Writes one version and says what it did; `latest` is the latest key of each id so far.
+    private static func write(
+        _ row: PreparedRow, latest: inout [String: String], statements: IngestStatements, importedAt: String
+    ) throws -> IngestOutcome {
+        let id = row.stored.id
+        let previous = latest[id]
+        if let previous {
+            let stored = try previous == row.key || Bool.fetchOne(statements.versionExists, arguments: [id, row.key]) != nil
+            if stored { return .unchanged }
+        }
+        try statements.insertVersion.run([
+            .text(id), .text(row.key), .text(row.json), BoundValue(row.stored.tlp?.rawValue), .text(importedAt),
+        ])
+        guard let previous else {
+            try statements.index(row)
+            latest[id] = row.key
+            return .new
+        }
+        guard row.key > previous else { return .older }
+        try statements.unindex(id)
+        try statements.index(row)
+        latest[id] = row.key
+        return .updated
     }
 
     /// Latest version keys of those ids that are stored.
@@ -67,6 +72,13 @@ extension SQLiteIntelStore {
         var json: String
         var key: String
         var entry: ObjectIndexEntry
+
+        init(_ stored: StoredObject) {
+            self.stored = stored
+            json = stored.object.jsonText
+            key = stored.versionKey
+            entry = ObjectIndexEntry(stored.object)
+        }
     }
 
 }
@@ -101,19 +113,53 @@ struct IngestStatements {
 
     /// Removes the index rows of an id's latest version.
     func unindex(_ id: String) throws {
-        for statement in deletes { try statement.execute(arguments: [id]) }
+        for statement in deletes { try statement.run([.text(id)]) }
     }
 
     /// Writes the index rows of a new latest version.
     func index(_ row: SQLiteIntelStore.PreparedRow) throws {
         let entry = row.entry
-        try insertObject.execute(arguments: [
-            entry.id, entry.type, row.key, entry.name, entry.isRevoked, entry.isDeprecated, row.stored.tlp?.rawValue,
-            entry.searchText, entry.relationship?.type, entry.relationship?.source, entry.relationship?.target,
+        try insertObject.run([
+            .text(entry.id), .text(entry.type), .text(row.key), BoundValue(entry.name), BoundValue(entry.isRevoked),
+            BoundValue(entry.isDeprecated), BoundValue(row.stored.tlp?.rawValue), .text(entry.searchText),
+            BoundValue(entry.relationship?.type), BoundValue(entry.relationship?.source), BoundValue(entry.relationship?.target),
         ])
-        for label in entry.labelKeys { try insertLabel.execute(arguments: [entry.id, label]) }
+        for label in entry.labelKeys { try insertLabel.run([.text(entry.id), .text(label)]) }
         for external in entry.externalIDs {
-            try insertExternalID.execute(arguments: [entry.id, external.sourceName, external.key])
+            try insertExternalID.run([.text(entry.id), .text(external.sourceName), .text(external.key)])
         }
+    }
+}
+
+/// Produces prepared batches one ahead of the writer, on other threads: while batch `i` is
+/// written, batch `i + 1` is produced (validated by the caller's producer) and serialised.
+final class BatchPrefetch: @unchecked Sendable {
+    private let batches: IngestBatches
+    private let ready: [DispatchSemaphore]
+    private let lock = NSLock()
+    private var results: [Int: Result<[SQLiteIntelStore.PreparedRow], any Error>] = [:]
+
+    init(_ batches: IngestBatches) {
+        self.batches = batches
+        ready = (0..<batches.count).map { _ in DispatchSemaphore(value: 0) }
+    }
+
+    private func start(_ index: Int) {
+        guard index < batches.count else { return }
+        DispatchQueue.global().async { [self] in
+            let result = Result { try batches.produce(index).concurrentMap(SQLiteIntelStore.PreparedRow.init) }
+            lock.withLock { results[index] = result }
+            ready[index].signal()
+        }
+    }
+
+    /// Waits for batch `index` (starting it if it is the first) and starts the next one.
+    func take(_ index: Int) throws -> [SQLiteIntelStore.PreparedRow] {
+        if index == 0 { start(0) }
+        ready[index].wait()
+        let result = lock.withLock { results.removeValue(forKey: index) }
+        let rows = try result?.get() ?? []
+        start(index + 1)
+        return rows
     }
 }

@@ -7,10 +7,11 @@ import STIX
 ///
 /// Every version of every object is kept as JSON text in `object_version`; the latest version of
 /// each id is indexed in `object` (with relationship endpoints), `object_label` (names and
-/// aliases) and `external_id`. Each `ingest` is one transaction. The file uses WAL mode, so readers (the
-/// server, a second command) do not block on an import.
+/// aliases) and `external_id`. Each `ingest` is one transaction. The file uses SQLite's
+/// rollback journal rather than WAL: a bulk import then writes each page once instead of
+/// twice, at the price of readers in other processes waiting while an import commits.
 public final class SQLiteIntelStore: IntelStore {
-    let pool: DatabasePool
+    let database: DatabaseQueue
     /// The database file, for messages.
     public let path: String
 
@@ -24,13 +25,11 @@ public final class SQLiteIntelStore: IntelStore {
             }
             var configuration = Configuration()
             configuration.prepareDatabase { db in
-                // An import is one transaction; NORMAL is durable at each commit in WAL mode.
-                try db.execute(sql: "PRAGMA synchronous = NORMAL")
                 // A large import is one transaction: keep its pages in memory instead of spilling.
                 try db.execute(sql: "PRAGMA cache_size = -65536")
             }
-            pool = try DatabasePool(path: path, configuration: configuration)
-            try SQLiteIntelStore.migrator.migrate(pool)
+            database = try DatabaseQueue(path: path, configuration: configuration)
+            try SQLiteIntelStore.migrator.migrate(database)
         } catch {
             throw IntelStoreError.database(location: path, operation: "open", reason: SQLiteIntelStore.describe(error))
         }
@@ -39,7 +38,7 @@ public final class SQLiteIntelStore: IntelStore {
     /// Runs a read, turning database errors into `IntelStoreError`.
     func reading<T: Sendable>(_ operation: String, _ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
         do {
-            return try await pool.read(body)
+            return try await database.read(body)
         } catch let error as IntelStoreError {
             throw error
         } catch {
@@ -50,7 +49,7 @@ public final class SQLiteIntelStore: IntelStore {
     /// Runs a write transaction, turning database errors into `IntelStoreError`.
     func writing<T: Sendable>(_ operation: String, _ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
         do {
-            return try await pool.write(body)
+            return try await database.write(body)
         } catch let error as IntelStoreError {
             throw error
         } catch {

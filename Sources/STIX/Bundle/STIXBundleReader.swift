@@ -25,14 +25,26 @@ public struct DecodedBundle: Sendable {
 /// kept. Only unreadable content (not JSON, not STIX) throws. It does not check references
 /// against a store; `BundleImporter` in IntelStore does.
 public enum STIXBundleReader {
-    /// Reads content from bytes. `knownTypes` are custom types references may name besides
+    /// Reads and validates content. `knownTypes` are custom types references may name besides
     /// those of the specification, `x-` types and the types present in the content.
     public static func read(_ bytes: [UInt8], knownTypes: Set<String> = []) throws(STIXError) -> DecodedBundle {
-        try decode(JSONParser.parse(bytes, parallelListKey: "objects"), knownTypes: knownTypes)
+        try content(bytes, knownTypes: knownTypes).validateAll()
     }
 
-    /// Turns parsed JSON into a `DecodedBundle`.
+    /// Validates parsed JSON.
     public static func decode(_ json: JSONValue, knownTypes: Set<String> = []) throws(STIXError) -> DecodedBundle {
+        try content(json, knownTypes: knownTypes).validateAll()
+    }
+
+    /// Reads content without validating its objects yet, so that a caller can validate it in
+    /// batches (and overlap that with storing earlier batches).
+    public static func content(_ bytes: [UInt8], knownTypes: Set<String> = []) throws(STIXError) -> BundleContent {
+        try content(JSONParser.parse(bytes, parallelListKey: "objects"), knownTypes: knownTypes)
+    }
+
+    /// Parsed JSON as content: the bundle's envelope, and each object upgraded to 2.1 with its
+    /// `type` and `id` checked.
+    public static func content(_ json: JSONValue, knownTypes: Set<String> = []) throws(STIXError) -> BundleContent {
         var bundleID: String?
         var declaredVersion: String?
         let rawObjects: [JSONValue]
@@ -58,48 +70,33 @@ public enum STIXBundleReader {
             throw STIXError.notSTIX(reason: "unsupported bundle spec_version \"\(declaredVersion)\" (2.0 and 2.1 are read)")
         }
 
-        var issues: [ValidationIssue] = []
-        var candidates: [Candidate] = []
-        candidates.reserveCapacity(rawObjects.count)
-        for (index, raw) in rawObjects.enumerated() {
+        let read = Array(rawObjects.enumerated()).concurrentMap { index, raw -> Result<BundleContent.Candidate, ValidationIssue> in
             guard var members = raw.objectValue else {
-                issues.append(ValidationIssue(.error, objectIndex: index, message: "is a \(raw.kindName), not an object"))
-                continue
+                return .failure(ValidationIssue(.error, objectIndex: index, message: "is a \(raw.kindName), not an object"))
             }
             let upgraded = SpecUpgrade.isVersion20(members)
             if upgraded { members = SpecUpgrade.upgrade(members) }
-            do {
-                candidates.append(Candidate(index: index, object: try STIXObject(members), upgraded: upgraded))
+            do throws(ValidationIssue) {
+                return .success(BundleContent.Candidate(index: index, object: try STIXObject(members), upgraded: upgraded))
             } catch {
                 var issue = error
                 issue.objectIndex = index
-                issues.append(issue)
+                return .failure(issue)
             }
         }
-
+        var candidates: [BundleContent.Candidate] = []
+        candidates.reserveCapacity(read.count)
+        var issues: [ValidationIssue] = []
+        for result in read {
+            switch result {
+            case .success(let candidate): candidates.append(candidate)
+            case .failure(let issue): issues.append(issue)
+            }
+        }
         // References may name any type present in the same content.
         let validator = STIXValidator(knownTypes: knownTypes.union(candidates.map(\.object.type)))
-        let found = candidates.concurrentMap { validator.validate($0.object, index: $0.index) }
-        var objects: [STIXObject] = []
-        objects.reserveCapacity(candidates.count)
-        var upgradedCount = 0
-        for (candidate, candidateIssues) in zip(candidates, found) {
-            issues.append(contentsOf: candidateIssues)
-            if !candidateIssues.contains(where: { $0.severity == .error }) {
-                objects.append(candidate.object)
-                if candidate.upgraded { upgradedCount += 1 }
-            }
-        }
-        issues.sort { ($0.objectIndex ?? 0) < ($1.objectIndex ?? 0) }
-        return DecodedBundle(
-            bundleID: bundleID, declaredSpecVersion: declaredVersion, objects: objects, upgradedCount: upgradedCount,
-            issues: issues, totalCount: rawObjects.count)
-    }
-
-    /// An object read from the content, before validation.
-    private struct Candidate: Sendable {
-        var index: Int
-        var object: STIXObject
-        var upgraded: Bool
+        return BundleContent(
+            bundleID: bundleID, declaredSpecVersion: declaredVersion, candidates: candidates, readIssues: issues,
+            totalCount: rawObjects.count, validator: validator)
     }
 }
