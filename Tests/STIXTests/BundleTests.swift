@@ -63,6 +63,19 @@ struct BundleTests {
         #expect(try STIXBundleReader.read(Array(text.utf8), knownTypes: ["sensor"]).rejectedCount == 0)
     }
 
+    @Test("white space around external reference URLs is trimmed with a warning")
+    func urlRepair() throws {
+        let text = """
+            [{"type":"intrusion-set","spec_version":"2.1","id":"intrusion-set--11111111-2222-4333-8444-555555555555",
+              "created":"2024-01-01T00:00:00Z","modified":"2024-01-01T00:00:00Z","name":"G",
+              "external_references":[{"source_name":"a","url":" https://example.org/x "},{"source_name":"b","url":"https://example.org/y"}]}]
+            """
+        let decoded = try STIXBundleReader.read(Array(text.utf8))
+        #expect(decoded.objects.first?.externalReferences.map(\.url) == ["https://example.org/x", "https://example.org/y"])
+        #expect(decoded.warnings.map(\.property) == ["external_references[0].url"])
+        #expect(decoded.errors.isEmpty)
+    }
+
     @Test("content that is not STIX is refused whole")
     func notSTIX() {
         for text in [#"{"hello": "world"}"#, "42", #"{"type":"bundle","objects":{}}"#, #"{"type":"bundle","spec_version":"3.0"}"#] {

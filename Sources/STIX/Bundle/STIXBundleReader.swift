@@ -70,14 +70,15 @@ public enum STIXBundleReader {
             throw STIXError.notSTIX(reason: "unsupported bundle spec_version \"\(declaredVersion)\" (2.0 and 2.1 are read)")
         }
 
-        let read = Array(rawObjects.enumerated()).concurrentMap { index, raw -> Result<BundleContent.Candidate, ValidationIssue> in
+        let read = Array(rawObjects.enumerated()).concurrentMap { index, raw -> Result<(BundleContent.Candidate, [ValidationIssue]), ValidationIssue> in
             guard var members = raw.objectValue else {
                 return .failure(ValidationIssue(.error, objectIndex: index, message: "is a \(raw.kindName), not an object"))
             }
             let upgraded = SpecUpgrade.isVersion20(members)
             if upgraded { members = SpecUpgrade.upgrade(members) }
             do throws(ValidationIssue) {
-                return .success(BundleContent.Candidate(index: index, object: try STIXObject(members), upgraded: upgraded))
+                let (object, repairs) = URLRepair.trimmingURLs(try STIXObject(members), index: index)
+                return .success((BundleContent.Candidate(index: index, object: object, upgraded: upgraded), repairs))
             } catch {
                 var issue = error
                 issue.objectIndex = index
@@ -89,7 +90,9 @@ public enum STIXBundleReader {
         var issues: [ValidationIssue] = []
         for result in read {
             switch result {
-            case .success(let candidate): candidates.append(candidate)
+            case .success(let (candidate, repairs)):
+                candidates.append(candidate)
+                issues.append(contentsOf: repairs)
             case .failure(let issue): issues.append(issue)
             }
         }

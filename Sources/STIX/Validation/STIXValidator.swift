@@ -68,6 +68,11 @@ public struct STIXValidator: Sendable {
             }
         }
         check.expectObjectList("external_references", requiredKeys: ["source_name"])
+        for (position, reference) in (object["external_references"]?.arrayValue ?? []).enumerated() {
+            guard let url = reference.objectValue?["url"] else { continue }
+            if let text = url.stringValue, STIXValidator.isURL(text) { continue }
+            check.error("external_references[\(position)].url", "\(url.description) is not a valid URL")
+        }
         check.expectObjectList("kill_chain_phases", requiredKeys: ["kill_chain_name", "phase_name"])
     }
 
@@ -138,6 +143,20 @@ public struct STIXValidator: Sendable {
         } catch {
             check.error(property, "'\(text)' \(error)")
         }
+    }
+
+    /// A URL as STIX requires (an RFC 3986 URI): a scheme, then no white space or control
+    /// characters anywhere.
+    public static func isURL(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")), colon > 0 else { return false }
+        for (index, byte) in bytes[..<colon].enumerated() {
+            let isLetter = (byte | 0x20) >= UInt8(ascii: "a") && (byte | 0x20) <= UInt8(ascii: "z")
+            let isOther = (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || byte == UInt8(ascii: "+")
+                || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".")
+            guard isLetter || (index > 0 && isOther) else { return false }
+        }
+        return !bytes.contains { $0 <= 0x20 || $0 == 0x7F }
     }
 
     /// A type a reference may name: the specification's, a custom `x-` type, or one seen in context.
