@@ -9,6 +9,8 @@ let package = Package(
     products: [
         .executable(name: "vigil", targets: ["VigilCLI"]),
         .library(name: "STIX", targets: ["STIX"]),
+        .library(name: "EventLog", targets: ["EventLog"]),
+        .library(name: "EVTX", targets: ["EVTX"]),
         .library(name: "IntelStore", targets: ["IntelStore"]),
         .library(name: "IntelStoreSQLite", targets: ["IntelStoreSQLite"]),
     ],
@@ -18,6 +20,13 @@ let package = Package(
     ],
     targets: [
         .target(name: "STIX"),
+        .target(name: "EventLog", dependencies: ["STIX"]),
+        // CRC-32 with carry-less multiplication, for EVTX checksums (pure computation).
+        .target(name: "CCRC32"),
+        .target(name: "EVTX", dependencies: ["EventLog", "CCRC32"]),
+        // System zlib, for reading gzip-compressed evidence.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "Hunt", dependencies: ["EventLog", "EVTX", "CZlib"]),
         .target(name: "IntelStore", dependencies: ["STIX"]),
         .target(
             name: "IntelStoreSQLite",
@@ -29,12 +38,15 @@ let package = Package(
         .executableTarget(
             name: "VigilCLI",
             dependencies: [
-                "STIX", "IntelStore", "IntelStoreSQLite",
+                "STIX", "IntelStore", "IntelStoreSQLite", "EventLog", "EVTX", "Hunt",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "STIXTests", dependencies: ["STIX", "TestSupport"]),
+        .testTarget(name: "EventLogTests", dependencies: ["EventLog", "TestSupport"]),
+        .testTarget(name: "EVTXTests", dependencies: ["EVTX", "EventLog", "STIX", "Hunt", "TestSupport"]),
+        .testTarget(name: "HuntTests", dependencies: ["Hunt", "EVTX", "EventLog", "STIX", "TestSupport"]),
         .testTarget(
             name: "IntelStoreTests",
             dependencies: ["STIX", "IntelStore", "IntelStoreSQLite", "TestSupport"]

@@ -1,0 +1,272 @@
+import EventLog
+
+/// One record as the chunk reader hands it out: its identity, and renderers for its XML.
+///
+/// It is valid only inside the `visit` closure of `EVTXChunk.read`: it borrows the chunk's
+/// bytes and the reader's reusable buffers. JSON is rendered through the chunk's compiled
+/// plan for the record's shape when there is one; XML and events need the record's tree,
+/// which is then built.
+public struct EVTXRecordView {
+    public let recordID: UInt64
+    /// When the record was written (the record header's FILETIME).
+    public let writtenTime: EventTime
+    /// Found by scanning slack space or an unallocated chunk (`--carve`), not in the record list.
+    public let recovered: Bool
+    /// Where the record starts inside its chunk.
+    public let chunkOffset: Int
+
+    let context: ChunkContext
+    let scratch: EVTXChunkScratch
+
+    /// Appends the record as one line of `evtx`-crate-shaped JSON (no newline).
+    public func appendJSON(to output: inout ByteBuffer) {
+        scratch.appendJSON(context: context, to: &output)
+    }
+
+    /// Appends the record as an indented XML document (no XML declaration).
+    public func appendXML(to output: inout ByteBuffer) {
+        guard let tree = scratch.tree() else {
+            output.append(utf8: "<!-- record \(recordID) could not be rendered: \(scratch.treeError.map { "\($0)" } ?? "") -->\n")
+            return
+        }
+        XMLRenderer(context: context, tree: tree).render(to: &output)
+    }
+
+    /// The record as an `Event`, fields named as Sigma rules name them.
+    public func event(mapping: EVTXFieldMapping = .standard) -> Event {
+        guard let tree = scratch.tree() else {
+            return Event(time: writtenTime, origin: EventOrigin(format: "evtx", position: recordID, recovered: recovered))
+        }
+        return EventBuilder(context: context, tree: tree, mapping: mapping).event(recordID: recordID, writtenTime: writtenTime, recovered: recovered)
+    }
+}
+
+/// What reading one chunk found.
+public struct EVTXChunkSummary: Sendable {
+    public var index: Int
+    /// Records read from the record list.
+    public var records = 0
+    /// Records recovered from slack space or an unallocated chunk.
+    public var recovered = 0
+    /// Records that could not be read, with the reason for each.
+    public var skipped: [EVTXError] = []
+    /// Problems that cost no record (checksum mismatches).
+    public var warnings: [EVTXError] = []
+    /// Whether the chunk was unusable as a whole (no header): its records are lost unless carved.
+    public var unreadable: EVTXError?
+}
+
+/// Reads the records of one 64 KiB chunk.
+///
+/// The record list runs from offset 512 to the header's free-space offset. A record whose
+/// header is broken (signature, size, copy of the size) is skipped and reading resumes at the
+/// next valid record header; a record whose XML cannot be built costs that record only. With
+/// `carve`, the slack space after the records (and a chunk without a header) is scanned for
+/// record headers whose size and size copy agree; records found there are marked recovered,
+/// except those whose identifier was already read (`knownIDs`).
+public enum EVTXChunk {
+    static let recordSignature: UInt32 = 0x0000_2A2A
+    static let recordHeaderSize = 24
+
+    public static func read(
+        _ bytes: UnsafeRawBufferPointer, index: Int, fileOffset: Int, carve: Bool = false,
+        knownIDs: Set<UInt64> = [], scratch: EVTXChunkScratch? = nil, visit: (EVTXRecordView) -> Void
+    ) -> EVTXChunkSummary {
+        var summary = EVTXChunkSummary(index: index)
+        let scratch = scratch ?? EVTXChunkScratch()
+        let context = ChunkContext(bytes: bytes, index: index, registry: scratch.registry)
+        scratch.start(context)
+        // Identifiers are only tracked when carving needs them to skip copies of records.
+        var seen = knownIDs
+
+        let header: EVTXChunkHeader
+        do {
+            header = try EVTXChunkHeader(bytes)
+        } catch {
+            if bytes.allSatisfy({ $0 == 0 }) { return summary }
+            summary.unreadable = .chunk(index: index, fileOffset: fileOffset, reason: "no chunk header")
+            if carve {
+                scan(bytes, from: 0, to: bytes.count, recovered: true, context: context, scratch: scratch, seen: &seen, summary: &summary, visit: visit)
+            }
+            return summary
+        }
+        if !header.headerChecksumMatches {
+            summary.warnings.append(
+                .chunk(index: index, fileOffset: fileOffset, reason:
+                    "header checksum \(hex32(header.computedHeaderChecksum)) does not match the stored \(hex32(header.storedHeaderChecksum))"))
+        }
+        let recordsEnd = min(header.recordsEnd(chunkSize: EVTXFileHeader.chunkSize), bytes.count)
+        if recordsEnd > EVTXChunkHeader.recordsOffset {
+            let computed = CRC32.checksum(UnsafeRawBufferPointer(rebasing: bytes[EVTXChunkHeader.recordsOffset..<recordsEnd]))
+            if computed != header.storedRecordsChecksum {
+                summary.warnings.append(
+                    .chunk(index: index, fileOffset: fileOffset, reason:
+                        "records checksum \(hex32(computed)) does not match the stored \(hex32(header.storedRecordsChecksum))"))
+            }
+        }
+
+        var offset = EVTXChunkHeader.recordsOffset
+        while offset + recordHeaderSize <= recordsEnd {
+            if let size = validRecordSize(bytes, at: offset) {
+                readRecord(bytes, at: offset, size: size, recovered: false, context: context, scratch: scratch, seen: &seen, summary: &summary, visit: visit, carving: carve)
+                offset += size
+                continue
+            }
+            // A broken record header: the record is lost; look for the next one.
+            if bytes.u32(at: offset) == 0 && allZero(bytes, offset..<recordsEnd) { break }
+            summary.skipped.append(
+                .record(chunk: index, chunkOffset: offset, recordID: nil, reason: describeBadHeader(bytes, at: offset, end: recordsEnd)))
+            guard let next = nextRecordHeader(bytes, after: offset, before: recordsEnd) else { break }
+            offset = next
+        }
+        if carve && recordsEnd < bytes.count {
+            scan(bytes, from: recordsEnd, to: bytes.count, recovered: true, context: context, scratch: scratch, seen: &seen, summary: &summary, visit: visit)
+        }
+        return summary
+    }
+
+    /// The size of the record at `offset` if its header is sound: signature, a size that fits,
+    /// and the copy of the size at its end.
+    static func validRecordSize(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> Int? {
+        guard offset >= 0, offset + recordHeaderSize + 4 <= bytes.count, bytes.u32(at: offset) == recordSignature else { return nil }
+        let size = Int(bytes.u32(at: offset + 4))
+        guard size >= recordHeaderSize + 4, size <= bytes.count - offset else { return nil }
+        guard Int(bytes.u32(at: offset + size - 4)) == size else { return nil }
+        return size
+    }
+
+    private static func describeBadHeader(_ bytes: UnsafeRawBufferPointer, at offset: Int, end: Int) -> String {
+        guard bytes.u32(at: offset) == recordSignature else { return "no record signature" }
+        let size = Int(bytes.u32(at: offset + 4))
+        guard size >= recordHeaderSize + 4, size <= bytes.count - offset else {
+            return "record size \(size) points past the chunk"
+        }
+        return "record size \(size) does not match its copy \(bytes.u32(at: offset + size - 4))"
+    }
+
+    private static func nextRecordHeader(_ bytes: UnsafeRawBufferPointer, after offset: Int, before end: Int) -> Int? {
+        var position = offset + 8
+        while position + recordHeaderSize <= end {
+            if validRecordSize(bytes, at: position) != nil { return position }
+            position += 8
+        }
+        return nil
+    }
+
+    static func hex32(_ value: UInt32) -> String {
+        let digits = String(value, radix: 16)
+        return "0x" + String(repeating: "0", count: 8 - digits.count) + digits
+    }
+
+    private static func allZero(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> Bool {
+        UnsafeRawBufferPointer(rebasing: bytes[range]).allSatisfy { $0 == 0 }
+    }
+
+    /// Scans a region for record headers (carving).
+    private static func scan(
+        _ bytes: UnsafeRawBufferPointer, from start: Int, to end: Int, recovered: Bool, context: ChunkContext,
+        scratch: EVTXChunkScratch, seen: inout Set<UInt64>, summary: inout EVTXChunkSummary, visit: (EVTXRecordView) -> Void
+    ) {
+        var position = start + (8 - start % 8) % 8
+        while position + recordHeaderSize <= end {
+            guard let size = validRecordSize(bytes, at: position), position + size <= end else {
+                position += 8
+                continue
+            }
+            let id = bytes.u64(at: position + 8)
+            if seen.contains(id) {
+                position += size
+                continue
+            }
+            let before = summary.recovered
+            readRecord(bytes, at: position, size: size, recovered: true, context: context, scratch: scratch, seen: &seen, summary: &summary, visit: visit, quietFailures: true, carving: true)
+            position += summary.recovered > before ? size : 8
+        }
+    }
+
+    private static func readRecord(
+        _ bytes: UnsafeRawBufferPointer, at offset: Int, size: Int, recovered: Bool, context: ChunkContext,
+        scratch: EVTXChunkScratch, seen: inout Set<UInt64>, summary: inout EVTXChunkSummary,
+        visit: (EVTXRecordView) -> Void, quietFailures: Bool = false, carving: Bool
+    ) {
+        let id = bytes.u64(at: offset + 8)
+        let written = EventTime(fileTime: bytes.u64(at: offset + 16))
+        do {
+            try scratch.prepare(range: (offset + recordHeaderSize)..<(offset + size - 4), context: context)
+        } catch {
+            // Carving finds candidates; one that does not parse is not a lost record.
+            if !quietFailures {
+                summary.skipped.append(.record(chunk: context.index, chunkOffset: offset, recordID: id, reason: error.description))
+            }
+            return
+        }
+        if carving { seen.insert(id) }
+        if recovered { summary.recovered += 1 } else { summary.records += 1 }
+        visit(EVTXRecordView(recordID: id, writtenTime: written, recovered: recovered, chunkOffset: offset, context: context, scratch: scratch))
+    }
+}
+
+/// Buffers a chunk reader reuses from chunk to chunk (one per thread), and the state of the
+/// record being read: its shape scan, whether its tree is built.
+public final class EVTXChunkScratch: @unchecked Sendable {
+    private var builder: TreeBuilder
+    private var scan = ShapeScan()
+    private var range = 0..<0
+    private var planKey: PlanKey?
+    private var treeBuilt = false
+    private(set) var treeError: EVTXError?
+    let registry = TemplateRegistry()
+
+    public init() {
+        builder = TreeBuilder(context: ChunkContext(bytes: UnsafeRawBufferPointer(start: nil, count: 0), index: -1))
+    }
+
+    func start(_ context: ChunkContext) { builder.context = context }
+
+    /// Checks a record: its shape if it has a plan already, else by building its tree.
+    func prepare(range: Range<Int>, context: ChunkContext) throws(EVTXError) {
+        self.range = range
+        treeError = nil
+        scan.scan(context, range: range)
+        planKey = scan.eligible ? PlanKey(scan.key) : nil
+        if let planKey, registry.plans[planKey] != nil {
+            treeBuilt = false
+            return
+        }
+        try builder.build(range: range, scan: scan.eligible ? scan : nil)
+        treeBuilt = true
+    }
+
+    /// The record's tree, built now if the record went the plan path; nil if it fails.
+    func tree() -> RecordTree? {
+        if !treeBuilt && treeError == nil {
+            do {
+                try builder.build(range: range, scan: scan.eligible ? scan : nil)
+                treeBuilt = true
+            } catch {
+                treeError = error
+            }
+        }
+        return treeBuilt ? builder.tree : nil
+    }
+
+    func appendJSON(context: ChunkContext, to output: inout ByteBuffer) {
+        if let planKey {
+            if let plan = registry.plans[planKey] {
+                plan.render(scan, context.bytes, to: &output)
+                return
+            }
+            if let tree = tree() {
+                // The first record of this shape in the chunk: make its plan.
+                var recorded = ByteBuffer(capacity: 4096)
+                JSONRenderer.render(context: context, tree: tree, recording: true, to: &recorded)
+                let plan = recorded.withBytes { JSONPlan(recorded: $0) }
+                registry.store(plan, for: planKey)
+                plan.render(scan, context.bytes, to: &output)
+                return
+            }
+        }
+        guard let tree = tree() else { return }
+        JSONRenderer.render(context: context, tree: tree, to: &output)
+    }
+}

@@ -1,0 +1,173 @@
+import EventLog
+
+/// The `evtx` form of a field mapping, with the names it gives cached per chunk.
+public struct EVTXFieldMapping: Sendable {
+    public let mappings: FieldMappings
+    let form: FieldMappings.Form
+
+    public init(_ mappings: FieldMappings) {
+        self.mappings = mappings
+        form = mappings.form("evtx")
+    }
+
+    public static let standard = EVTXFieldMapping(.standard)
+
+    /// The field name of a path, or nil when the mapping drops the field.
+    func fieldName(_ path: String) -> FieldName? {
+        form.name(forPath: path).map { FieldName($0) }
+    }
+}
+
+/// Turns a record tree into an `Event`: System elements and attributes, `EventData` fields
+/// (named `Data` by their `Name`), `UserData` leaves, named by the mapping's `evtx` form.
+/// When a name occurs twice, EventData wins over System, as Sigma tooling does.
+struct EventBuilder {
+    let context: ChunkContext
+    let tree: RecordTree
+    let mapping: EVTXFieldMapping
+
+    private var bytes: UnsafeRawBufferPointer { context.bytes }
+
+    func event(recordID: UInt64, writtenTime: EventTime, recovered: Bool) -> Event {
+        var event = Event(origin: EventOrigin(format: "evtx", position: recordID, recovered: recovered))
+        let root = tree.elements[Int(tree.root)]
+        let rootName = context.names[Int(root.name)]
+        var time: EventTime?
+        for id in tree.children(of: root) where tree.nodes[Int(id)].kind == .element {
+            let section = tree.element(tree.nodes[Int(id)])
+            let sectionName = context.names[Int(section.name)]
+            let path = rootName + "." + sectionName
+            switch sectionName {
+            case "System":
+                for childID in tree.children(of: section) where tree.nodes[Int(childID)].kind == .element {
+                    let child = tree.element(tree.nodes[Int(childID)])
+                    let childPath = path + "." + context.names[Int(child.name)]
+                    for attributeID in tree.attributes(of: child) {
+                        let attribute = tree.attributes[Int(attributeID)]
+                        let values = tree.values(of: attribute)
+                        guard let value = fieldValue(values) else { continue }
+                        let attributePath = childPath + ".#attributes." + context.names[Int(attribute.name)]
+                        guard let name = mapping.fieldName(attributePath) else { continue }
+                        event.add(name, value)
+                        if attributePath == "Event.System.TimeCreated.#attributes.SystemTime" { time = timeValue(values) }
+                    }
+                    if let value = fieldValue(tree.children(of: child)), let name = mapping.fieldName(childPath) {
+                        event.add(name, value)
+                    }
+                }
+            case "EventData":
+                addData(section, path: path, to: &event)
+            default:
+                addLeaves(section, path: path, to: &event)
+            }
+        }
+        event.time = time ?? writtenTime
+        mapping.mappings.applyAliases(to: &event)
+        return event
+    }
+
+    /// `Data` elements by their `Name`; unnamed ones gathered under `Data`.
+    private func addData(_ section: RecordTree.Element, path: String, to event: inout Event) {
+        var unnamed: [FieldValue] = []
+        for id in tree.children(of: section) where tree.nodes[Int(id)].kind == .element {
+            let child = tree.element(tree.nodes[Int(id)])
+            let childName = context.names[Int(child.name)]
+            guard childName == "Data" else {
+                if let value = fieldValue(tree.children(of: child)), let name = mapping.fieldName(path + "." + childName) {
+                    event.set(name, value)
+                }
+                continue
+            }
+            let value = fieldValue(tree.children(of: child)) ?? .string("")
+            if let nameAttribute = tree.attributes(of: child).first(where: { context.names[Int(tree.attributes[Int($0)].name)] == "Name" }),
+                case .string(let dataName)? = fieldValue(tree.values(of: tree.attributes[Int(nameAttribute)])), !dataName.isEmpty
+            {
+                if let name = mapping.fieldName(path + "." + dataName) { event.set(name, value) }
+            } else {
+                unnamed.append(value)
+            }
+        }
+        if !unnamed.isEmpty, let name = mapping.fieldName(path + ".Data.#text") {
+            event.set(name, unnamed.count == 1 ? unnamed[0] : .list(unnamed))
+        }
+    }
+
+    /// Leaf elements (and their attributes) under a section, by path.
+    private func addLeaves(_ element: RecordTree.Element, path: String, to event: inout Event, depth: Int = 0) {
+        guard depth < 16 else { return }
+        for id in tree.children(of: element) where tree.nodes[Int(id)].kind == .element {
+            let child = tree.element(tree.nodes[Int(id)])
+            let childPath = path + "." + context.names[Int(child.name)]
+            if child.hasElementChild {
+                addLeaves(child, path: childPath, to: &event, depth: depth + 1)
+            } else if let value = fieldValue(tree.children(of: child)), let name = mapping.fieldName(childPath) {
+                event.set(name, value)
+            }
+        }
+    }
+
+    /// A typed value when the content is one integer or boolean value, else its text; nil when
+    /// there is no content.
+    private func fieldValue(_ nodes: ArraySlice<Int32>) -> FieldValue? {
+        var contentNodes = 0
+        var last: RecordTree.Node?
+        for id in nodes where tree.nodes[Int(id)].kind != .element {
+            contentNodes += 1
+            last = tree.nodes[Int(id)]
+        }
+        guard contentNodes > 0, let single = last else { return nil }
+        if contentNodes == 1, single.kind == .value, let typed = typedValue(single) { return typed }
+        var text = ByteBuffer(capacity: 256)
+        for id in nodes {
+            let node = tree.nodes[Int(id)]
+            switch node.kind {
+            case .text, .cdata: UTF16Text.append(bytes, offset: Int(node.a), count: Int(node.b), escaping: .none, to: &text)
+            case .value: ValueText.append(node, bytes, escaping: .none, to: &text)
+            case .charRef: UTF16Text.appendScalar(UInt32(node.a), to: &text)
+            case .entityRef: text.append(utf8: EventBuilder.entity(context.names[Int(node.a)]))
+            default: continue
+            }
+        }
+        return .string(text.withBytes { String(decoding: $0, as: UTF8.self) })
+    }
+
+    private func typedValue(_ node: RecordTree.Node) -> FieldValue? {
+        let start = Int(node.a)
+        guard start >= 0, start <= bytes.count - Int(node.b) else { return nil }
+        let count = Int(node.b)
+        switch node.type {
+        case ValueType.int8 where count >= 1: return .integer(Int64(Int8(bitPattern: bytes[start])))
+        case ValueType.uint8 where count >= 1: return .integer(Int64(bytes[start]))
+        case ValueType.int16 where count >= 2: return .integer(Int64(Int16(bitPattern: bytes.u16(at: start))))
+        case ValueType.uint16 where count >= 2: return .integer(Int64(bytes.u16(at: start)))
+        case ValueType.int32 where count >= 4: return .integer(Int64(Int32(bitPattern: bytes.u32(at: start))))
+        case ValueType.uint32 where count >= 4: return .integer(Int64(bytes.u32(at: start)))
+        case ValueType.int64 where count >= 8: return .integer(Int64(bitPattern: bytes.u64(at: start)))
+        case ValueType.uint64 where count >= 8: return .unsigned(bytes.u64(at: start))
+        case ValueType.bool where count >= 1:
+            return .bool(UnsafeRawBufferPointer(rebasing: bytes[start..<(start + count)]).contains { $0 != 0 })
+        default: return nil
+        }
+    }
+
+    private func timeValue(_ nodes: ArraySlice<Int32>) -> EventTime? {
+        for id in nodes {
+            let node = tree.nodes[Int(id)]
+            if node.kind == .value, node.type == ValueType.fileTime, node.b >= 8, Int(node.a) <= bytes.count - 8 {
+                return EventTime(fileTime: bytes.u64(at: Int(node.a)))
+            }
+        }
+        return nil
+    }
+
+    static func entity(_ name: String) -> String {
+        switch name {
+        case "lt": return "<"
+        case "gt": return ">"
+        case "amp": return "&"
+        case "quot": return "\""
+        case "apos": return "'"
+        default: return "&\(name);"
+        }
+    }
+}
