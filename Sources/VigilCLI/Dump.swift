@@ -1,31 +1,41 @@
 import ArgumentParser
 import EVTX
 import Foundation
+import EventLog
 import Hunt
 
-/// `vigil dump FILE... [--format jsonl|xml] [--carve] [--threads N]`
+/// `vigil dump FILE... [--format jsonl|xml|events] [--carve] [--threads N]`
 struct Dump: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Print the records of EVTX files as JSON lines (shaped like the evtx crate's) or XML.",
+        abstract: "Print the records of evidence files: EVTX as JSON lines (shaped like the evtx crate's) or XML; any evidence as events.",
         discussion: """
-            Files may be gzip-compressed. Damaged records and chunks are skipped and counted; \
-            --carve also recovers records from slack space and unallocated chunks. The summary \
-            goes to standard error.
+            The format of each file is read from its content: EVTX, JSON lines (evtx-crate, \
+            flat, Winlogbeat/ECS, Zeek), Zeek TSV, CSV with a header row, Linux audit logs. \
+            Files may be gzip-compressed. Folders are walked; files in them that are not \
+            evidence are counted and skipped. --format events prints what Vigil reads from each \
+            record: its time and its fields under the names Sigma rules use; text evidence is \
+            always printed that way. Damaged records and chunks are skipped and counted; \
+            --carve also recovers EVTX records from slack space and unallocated chunks. The \
+            summary goes to standard error.
             """
     )
 
-    enum Format: String, ExpressibleByArgument, CaseIterable { case jsonl, xml }
+    enum Format: String, ExpressibleByArgument, CaseIterable { case jsonl, xml, events }
 
-    @Argument(help: ArgumentHelp("EVTX files.", valueName: "FILE"))
-    var files: [String]
+    @Argument(help: ArgumentHelp("Evidence files, or folders to read every evidence file below.", valueName: "FILE"))
+    var files: [String] = []
+
+    @OptionGroup var list: EvidenceListOption
 
     @Option(help: "Output format.")
     var format: Format = .jsonl
 
-    @Flag(help: "Recover records from slack space and unallocated chunks.")
+    @Flag(help: "Recover EVTX records from slack space and unallocated chunks.")
     var carve = false
 
     @OptionGroup var threads: ThreadsOption
+
+    @OptionGroup var fieldMap: FieldMapOption
 
     @Option(name: .shortAndLong, help: ArgumentHelp("Output file; standard output when absent.", valueName: "FILE"))
     var output: String?
@@ -33,52 +43,132 @@ struct Dump: ParsableCommand {
     @Flag(name: .shortAndLong, help: "No summary on standard error.")
     var quiet = false
 
+    func validate() throws {
+        if files.isEmpty && list.path == nil { throw ValidationError("Name evidence files or folders, or --from-list FILE.") }
+    }
+
     func run() throws {
+        let mappings = try fieldMap.load()
+        let files = self.files + (try list.load())
         let sink = try OutputSink(path: output)
-        let dump = RecordDump(
-            format: format == .xml ? .xml : .jsonl, options: EVTXStreamReader.Options(threads: threads.count, carve: carve))
-        var streams: [any ByteStream] = []
+        var evtxStreams: [any ByteStream] = []
+        var textSources: [TextStreamReader.Source] = []
         var failed = 0
-        for path in files {
-            let file: EvidenceFile
-            do {
-                file = try EvidenceFile(path: path)
-            } catch {
+        var notEvidence = 0
+        let paths = files.flatMap { InputFiles.isFolder($0) ? InputFiles.walk($0).map { ($0, true) } : [($0, false)] }
+        // Formats are sniffed up front (on all cores); files are opened again when read.
+        for ((path, inFolder), probed) in zip(paths, EvidenceFile.probe(paths.map(\.0))) {
+            switch probed {
+            case .failure(let error):
                 Console.error(error.description)
                 failed += 1
-                continue
-            }
-            guard file.format == .evtx else {
-                Console.error("\(path): not an EVTX file (its content looks like \(file.format.rawValue))")
+            case .success(.evtx):
+                evtxStreams.append(EvidenceFile.deferredStream(path: path))
+            case .success(.text(let textFormat)):
+                guard format != .xml else {
+                    Console.error("\(path): --format xml is for EVTX files; this file is \(textFormat.rawValue) (use --format events)")
+                    failed += 1
+                    continue
+                }
+                textSources.append(TextStreamReader.Source(stream: EvidenceFile.deferredStream(path: path), format: textFormat, mappings: mappings))
+            case .success(.unknown) where inFolder:
+                // A folder of evidence holds notes and reports too: they are counted, not refused.
+                notEvidence += 1
+            case .success(.unknown):
+                Console.error("\(path): not a format Vigil reads (EVTX, JSON lines, Zeek, CSV, audit log)")
                 failed += 1
-                continue
             }
-            streams.append(file.stream)
+        }
+        if notEvidence > 0 && !quiet {
+            Console.message("skipped \(grouped(notEvidence)) \(notEvidence == 1 ? "file" : "files") in folders that \(notEvidence == 1 ? "is" : "are") not evidence Vigil reads")
         }
         let started = Date()
-        var records = 0
-        var recovered = 0
-        var skipped = 0
-        try dump.run(streams) { bytes in
-            try sink.write(bytes)
-        } finished: { summary in
-            if let failure = summary.failure {
+        var totals = (files: 0, records: 0, recovered: 0, skipped: 0)
+        /// Counts a file's summary; false when the file failed.
+        func tally(_ failure: EvidenceError?, records: Int, recovered: Int, skipped: Int) -> Bool {
+            totals.files += 1
+            if let failure {
                 Console.error(failure.description)
                 failed += 1
-                return
+                return false
             }
-            records += summary.records
-            recovered += summary.recovered
-            skipped += summary.skipped.count
-            if !quiet { DumpSummary.print(summary) }
+            totals.records += records
+            totals.recovered += recovered
+            totals.skipped += skipped
+            return !quiet
+        }
+        let dump = RecordDump(
+            format: RecordDump.Format(rawValue: format.rawValue) ?? .jsonl,
+            options: EVTXStreamReader.Options(threads: threads.count, carve: carve), mapping: EVTXFieldMapping(mappings))
+        try dump.run(evtxStreams) { bytes in
+            try sink.write(bytes)
+        } finished: { summary in
+            if tally(summary.failure, records: summary.records, recovered: summary.recovered, skipped: summary.skipped.count) {
+                DumpSummary.print(summary)
+            }
+        }
+        try EventDump(options: TextStreamReader.Options(threads: threads.count)).run(textSources) { bytes in
+            try sink.write(bytes)
+        } finished: { summary in
+            if tally(summary.failure, records: summary.records, recovered: 0, skipped: summary.skipped.count) {
+                DumpSummary.print(summary)
+            }
         }
         try sink.close()
-        if !quiet && streams.count > 1 {
+        if !quiet && totals.files > 1 {
             Console.message(
-                "all \(streams.count) files: \(grouped(records)) records, \(grouped(recovered)) recovered, \(grouped(skipped)) skipped in "
-                    + String(format: "%.2f", Date().timeIntervalSince(started)) + " s")
+                "all \(totals.files) files: \(grouped(totals.records)) records, \(grouped(totals.recovered)) recovered, "
+                    + "\(grouped(totals.skipped)) skipped in " + String(format: "%.2f", Date().timeIntervalSince(started)) + " s")
         }
         if failed > 0 { throw ExitStatus.badInput }
+    }
+}
+
+/// The `--from-list FILE` option of commands that read evidence: paths one per line, for
+/// more files than a command line comfortably holds (argument parsing grows with the square
+/// of the number of paths given as arguments).
+struct EvidenceListOption: ParsableArguments {
+    @Option(
+        name: .customLong("from-list"),
+        help: ArgumentHelp("Also read the evidence paths listed in FILE, one per line ('-' for standard input).", valueName: "FILE"))
+    var path: String?
+
+    func load() throws -> [String] {
+        guard let path else { return [] }
+        let bytes: [UInt8]
+        if path == "-" {
+            bytes = Array(FileHandle.standardInput.readDataToEndOfFile())
+        } else {
+            do {
+                bytes = try InputFiles.read(path)
+            } catch {
+                Console.error(error.description)
+                throw ExitStatus.badInput
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self).split(whereSeparator: \.isNewline).map(String.init)
+    }
+}
+
+/// The `--field-map FILE` option of commands that read evidence.
+struct FieldMapOption: ParsableArguments {
+    @Option(
+        name: .customLong("field-map"),
+        help: ArgumentHelp("A field mapping (JSON) replacing the built-in one; see docs/field-mapping.md.", valueName: "FILE"))
+    var path: String?
+
+    func load() throws -> FieldMappings {
+        guard let path else { return .standard }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            Console.error("\(path): cannot be read")
+            throw ExitStatus.badInput
+        }
+        do {
+            return try FieldMappings(json: Array(data))
+        } catch {
+            Console.error("\(path): \(error)")
+            throw ExitStatus.badInput
+        }
     }
 }
 
@@ -92,6 +182,12 @@ struct ThreadsOption: ParsableArguments {
 
 /// How a dump summary reads on the terminal.
 enum DumpSummary {
+    static func print(_ summary: TextFileSummary) {
+        Console.message("\(summary.path): \(grouped(summary.records)) \(summary.format.rawValue) records, \(grouped(summary.skipped.count)) skipped")
+        for issue in summary.skipped.prefix(20) { Console.message("  skipped: \(issue)") }
+        if summary.skipped.count > 20 { Console.message("  ... \(summary.skipped.count - 20) more skipped") }
+    }
+
     static func print(_ summary: EVTXFileSummary) {
         var line = "\(summary.path): \(grouped(summary.records)) records"
         if summary.recovered > 0 { line += ", \(grouped(summary.recovered)) recovered" }

@@ -1,3 +1,4 @@
+import Synchronization
 /// What the records of one chunk share: the chunk's bytes, and the names and template
 /// definitions they reference by offset, each decoded once.
 ///
@@ -158,7 +159,9 @@ struct NameView {
 }
 
 /// Numbers template definitions by content, across chunks; and keeps the JSON plans made for
-/// them. One per reading thread: it is not synchronised.
+/// them. One per reading thread: it is not synchronised. With `shared`, identities and plans
+/// are also those of the other threads of the run, so a template is compiled once, not once
+/// per thread (which matters when a corpus has many templates and few records of each).
 final class TemplateRegistry {
     struct Key: Hashable {
         var guidLow: UInt64
@@ -167,22 +170,70 @@ final class TemplateRegistry {
         var crc: UInt32
     }
 
+    let shared: SharedTemplates?
     private var identities: [Key: UInt32] = [:]
     /// JSON plans by record shape; shapes name templates by identity, so plans hold across chunks.
-    var plans: [PlanKey: JSONPlan] = [:]
+    private var plans: [PlanKey: JSONPlan] = [:]
 
     /// Plans are dropped when there are more than this many (bounded memory on odd files).
     static let maximumPlans = 4096
 
+    init(shared: SharedTemplates? = nil) { self.shared = shared }
+
     func identity(_ key: Key) -> UInt32 {
         if let identity = identities[key] { return identity }
-        let identity = UInt32(identities.count)
+        let identity = shared?.identity(key) ?? UInt32(identities.count)
         identities[key] = identity
         return identity
     }
 
+    func plan(_ key: PlanKey) -> JSONPlan? {
+        if let plan = plans[key] { return plan }
+        guard let plan = shared?.plan(key) else { return nil }
+        keep(plan, for: key)
+        return plan
+    }
+
     func store(_ plan: JSONPlan, for key: PlanKey) {
+        keep(plan, for: key)
+        shared?.store(plan, for: key)
+    }
+
+    private func keep(_ plan: JSONPlan, for key: PlanKey) {
         if plans.count >= TemplateRegistry.maximumPlans { plans.removeAll(keepingCapacity: true) }
         plans[key] = plan
+    }
+}
+
+/// Template identities and JSON plans shared by the reading threads of one run (see
+/// `TemplateRegistry`); threads ask it only when their own registry misses.
+public final class SharedTemplates: Sendable {
+    private struct State: ~Copyable {
+        var identities: [TemplateRegistry.Key: UInt32] = [:]
+        var plans: [PlanKey: JSONPlan] = [:]
+    }
+
+    private let state = Mutex(State())
+
+    public init() {}
+
+    func identity(_ key: TemplateRegistry.Key) -> UInt32 {
+        state.withLock { state in
+            if let identity = state.identities[key] { return identity }
+            let identity = UInt32(state.identities.count)
+            state.identities[key] = identity
+            return identity
+        }
+    }
+
+    func plan(_ key: PlanKey) -> JSONPlan? {
+        state.withLock { $0.plans[key] }
+    }
+
+    func store(_ plan: JSONPlan, for key: PlanKey) {
+        state.withLock { state in
+            if state.plans.count >= TemplateRegistry.maximumPlans { state.plans.removeAll(keepingCapacity: true) }
+            state.plans[key] = plan
+        }
     }
 }

@@ -32,12 +32,13 @@ public struct EVTXRecordView {
         XMLRenderer(context: context, tree: tree).render(to: &output)
     }
 
-    /// The record as an `Event`, fields named as Sigma rules name them.
-    public func event(mapping: EVTXFieldMapping = .standard) -> Event {
+    /// The record as an `Event`, fields named as Sigma rules name them. `names` caches the
+    /// names `mapping` gives paths: pass the same cache for many records of one thread.
+    public func event(mapping: EVTXFieldMapping = .standard, names: FieldNameCache = FieldNameCache()) -> Event {
         guard let tree = scratch.tree() else {
             return Event(time: writtenTime, origin: EventOrigin(format: "evtx", position: recordID, recovered: recovered))
         }
-        return EventBuilder(context: context, tree: tree, mapping: mapping).event(recordID: recordID, writtenTime: writtenTime, recovered: recovered)
+        return EventBuilder(context: context, tree: tree, mapping: mapping, names: names).event(recordID: recordID, writtenTime: writtenTime, recovered: recovered)
     }
 }
 
@@ -83,8 +84,9 @@ public enum EVTXChunk {
         do {
             header = try EVTXChunkHeader(bytes)
         } catch {
-            if bytes.allSatisfy({ $0 == 0 }) { return summary }
-            summary.unreadable = .chunk(index: index, fileOffset: fileOffset, reason: "no chunk header")
+            let zeroed = bytes.allSatisfy { $0 == 0 }
+            summary.unreadable = .chunk(index: index, fileOffset: fileOffset, reason: zeroed ? "all zeros (no chunk header)" : "no chunk header")
+            if zeroed { return summary }
             if carve {
                 scan(bytes, from: 0, to: bytes.count, recovered: true, context: context, scratch: scratch, seen: &seen, summary: &summary, visit: visit)
             }
@@ -215,9 +217,11 @@ public final class EVTXChunkScratch: @unchecked Sendable {
     private var planKey: PlanKey?
     private var treeBuilt = false
     private(set) var treeError: EVTXError?
-    let registry = TemplateRegistry()
+    let registry: TemplateRegistry
 
-    public init() {
+    /// Buffers for one thread; threads of one run pass the same `shared` templates.
+    public init(shared: SharedTemplates? = nil) {
+        registry = TemplateRegistry(shared: shared)
         builder = TreeBuilder(context: ChunkContext(bytes: UnsafeRawBufferPointer(start: nil, count: 0), index: -1))
     }
 
@@ -229,7 +233,7 @@ public final class EVTXChunkScratch: @unchecked Sendable {
         treeError = nil
         scan.scan(context, range: range)
         planKey = scan.eligible ? PlanKey(scan.key) : nil
-        if let planKey, registry.plans[planKey] != nil {
+        if let planKey, registry.plan(planKey) != nil {
             treeBuilt = false
             return
         }
@@ -252,7 +256,7 @@ public final class EVTXChunkScratch: @unchecked Sendable {
 
     func appendJSON(context: ChunkContext, to output: inout ByteBuffer) {
         if let planKey {
-            if let plan = registry.plans[planKey] {
+            if let plan = registry.plan(planKey) {
                 plan.render(scan, context.bytes, to: &output)
                 return
             }

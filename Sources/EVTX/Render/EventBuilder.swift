@@ -1,6 +1,6 @@
 import EventLog
 
-/// The `evtx` form of a field mapping, with the names it gives cached per chunk.
+/// The `evtx` form of a field mapping.
 public struct EVTXFieldMapping: Sendable {
     public let mappings: FieldMappings
     let form: FieldMappings.Form
@@ -11,11 +11,6 @@ public struct EVTXFieldMapping: Sendable {
     }
 
     public static let standard = EVTXFieldMapping(.standard)
-
-    /// The field name of a path, or nil when the mapping drops the field.
-    func fieldName(_ path: String) -> FieldName? {
-        form.name(forPath: path).map { FieldName($0) }
-    }
 }
 
 /// Turns a record tree into an `Event`: System elements and attributes, `EventData` fields
@@ -25,6 +20,13 @@ struct EventBuilder {
     let context: ChunkContext
     let tree: RecordTree
     let mapping: EVTXFieldMapping
+    /// The caller's cache of names for `mapping`.
+    let names: FieldNameCache
+
+    /// The field name of a path, or nil when the mapping drops the field.
+    private func fieldName(_ path: String) -> FieldName? {
+        names.resolve(path, in: mapping.form).name
+    }
 
     private var bytes: UnsafeRawBufferPointer { context.bytes }
 
@@ -47,17 +49,19 @@ struct EventBuilder {
                         let values = tree.values(of: attribute)
                         guard let value = fieldValue(values) else { continue }
                         let attributePath = childPath + ".#attributes." + context.names[Int(attribute.name)]
-                        guard let name = mapping.fieldName(attributePath) else { continue }
+                        guard let name = fieldName(attributePath) else { continue }
                         event.add(name, value)
                         if attributePath == "Event.System.TimeCreated.#attributes.SystemTime" { time = timeValue(values) }
                     }
-                    if let value = fieldValue(tree.children(of: child)), let name = mapping.fieldName(childPath) {
+                    if let value = fieldValue(tree.children(of: child)), let name = fieldName(childPath) {
                         event.add(name, value)
                     }
                 }
             case "EventData":
+                addAttributes(of: section, path: path, to: &event)
                 addData(section, path: path, to: &event)
             default:
+                addAttributes(of: section, path: path, to: &event)
                 addLeaves(section, path: path, to: &event)
             }
         }
@@ -73,7 +77,7 @@ struct EventBuilder {
             let child = tree.element(tree.nodes[Int(id)])
             let childName = context.names[Int(child.name)]
             guard childName == "Data" else {
-                if let value = fieldValue(tree.children(of: child)), let name = mapping.fieldName(path + "." + childName) {
+                if let value = fieldValue(tree.children(of: child)), let name = fieldName(path + "." + childName) {
                     event.set(name, value)
                 }
                 continue
@@ -82,27 +86,46 @@ struct EventBuilder {
             if let nameAttribute = tree.attributes(of: child).first(where: { context.names[Int(tree.attributes[Int($0)].name)] == "Name" }),
                 case .string(let dataName)? = fieldValue(tree.values(of: tree.attributes[Int(nameAttribute)])), !dataName.isEmpty
             {
-                if let name = mapping.fieldName(path + "." + dataName) { event.set(name, value) }
+                if let name = fieldName(path + "." + dataName) { event.set(name, value) }
             } else {
                 unnamed.append(value)
             }
         }
-        if !unnamed.isEmpty, let name = mapping.fieldName(path + ".Data.#text") {
+        if !unnamed.isEmpty, let name = fieldName(path + ".Data.#text") {
             event.set(name, unnamed.count == 1 ? unnamed[0] : .list(unnamed))
         }
     }
 
-    /// Leaf elements (and their attributes) under a section, by path.
+    /// Leaf elements and the attributes of all elements under a section, by path. Repeated
+    /// sibling names get `_1`, `_2`, ... as in the evtx crate's JSON, so that every value
+    /// keeps a name of its own and both forms of a record give the same fields.
     private func addLeaves(_ element: RecordTree.Element, path: String, to event: inout Event, depth: Int = 0) {
         guard depth < 16 else { return }
+        var seen: [Int32: Int] = [:]
         for id in tree.children(of: element) where tree.nodes[Int(id)].kind == .element {
             let child = tree.element(tree.nodes[Int(id)])
-            let childPath = path + "." + context.names[Int(child.name)]
+            let occurrence = seen[child.name, default: 0]
+            seen[child.name] = occurrence + 1
+            let childPath = path + "." + context.names[Int(child.name)] + (occurrence > 0 ? "_\(occurrence)" : "")
+            addAttributes(of: child, path: childPath, to: &event)
             if child.hasElementChild {
                 addLeaves(child, path: childPath, to: &event, depth: depth + 1)
-            } else if let value = fieldValue(tree.children(of: child)), let name = mapping.fieldName(childPath) {
+            } else if let value = fieldValue(tree.children(of: child)), let name = fieldName(childPath) {
                 event.set(name, value)
             }
+        }
+    }
+
+    /// An element's attributes, as `path.#attributes.name`.
+    private func addAttributes(of element: RecordTree.Element, path: String, to event: inout Event) {
+        for attributeID in tree.attributes(of: element) {
+            let attribute = tree.attributes[Int(attributeID)]
+            let attributeName = context.names[Int(attribute.name)]
+            // Namespace declarations are not data.
+            guard attributeName != "xmlns" && !attributeName.hasPrefix("xmlns:"),
+                let value = fieldValue(tree.values(of: attribute)), let name = fieldName(path + ".#attributes." + attributeName)
+            else { continue }
+            event.set(name, value)
         }
     }
 

@@ -167,13 +167,14 @@ struct JSONRenderer {
         if !element.hasElementChild && !hasText(children) {
             output.append(UInt8(ascii: "\""), UInt8(ascii: "\""))
         } else if element.hasElementChild {
-            body(element, isDataContainer: false, to: &output)
+            // The Name became the key, so it is not repeated among the attributes.
+            body(element, isDataContainer: false, omittingAttribute: nameName, to: &output)
         } else {
             contentValue(children, skipElements: false, to: &output)
         }
     }
 
-    private func body(_ element: RecordTree.Element, isDataContainer: Bool, to output: inout ByteBuffer) {
+    private func body(_ element: RecordTree.Element, isDataContainer: Bool, omittingAttribute omitted: Int32 = -1, to output: inout ByteBuffer) {
         output.append(UInt8(ascii: "{"))
         var wroteAny = false
 
@@ -182,7 +183,7 @@ struct JSONRenderer {
         for id in tree.attributes(of: element) {
             let attribute = tree.attributes[Int(id)]
             let values = tree.values(of: attribute)
-            guard hasText(values) else { continue }
+            guard attribute.name != omitted, hasText(values) else { continue }
             if !openedAttributes {
                 output.append("\"#attributes\":{")
                 openedAttributes = true

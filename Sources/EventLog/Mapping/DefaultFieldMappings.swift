@@ -67,7 +67,7 @@ public enum DefaultFieldMappings {
             "SourceName": "Provider_Name",
             "ProviderName": "Provider_Name"
           },
-          "time": ["UtcTime", "TimeCreated", "EventTime", "@timestamp", "TimeGenerated", "Timestamp", "EventReceivedTime"]
+          "time": ["TimeCreated", "@timestamp", "UtcTime", "EventTime", "TimeGenerated", "Timestamp", "EventReceivedTime"]
         },
         "zeek": {
           "naming": "path",
@@ -78,6 +78,11 @@ public enum DefaultFieldMappings {
             "id_resp_p": "id.resp_p"
           },
           "time": ["ts"]
+        },
+        "auditd": {
+          "naming": "path",
+          "rename": {},
+          "time": []
         },
         "csv": {
           "naming": "path",

@@ -23,14 +23,21 @@ public struct FieldMappings: Sendable {
 
         /// The name of the field at a path, or nil if the form drops it.
         public func name(forPath path: String) -> String? {
-            if let exact = renames[path] { return exact.isEmpty ? nil : exact }
+            resolve(path)?.name
+        }
+
+        /// The name of the field at a path and whether an exact `rename` gave it, or nil if
+        /// the form drops it. Readers let a renamed field yield to a field that carries the
+        /// name itself (ECS `process.executable` yields to `winlog.event_data.Image`).
+        public func resolve(_ path: String) -> (name: String, renamed: Bool)? {
+            if let exact = renames[path] { return exact.isEmpty ? nil : (exact, true) }
             for rule in prefixes where path.hasPrefix(rule.prefix) {
                 let rest = String(path.dropFirst(rule.prefix.count))
-                return rule.replacement == "*" ? Form.lastComponent(rest) : rule.replacement
+                return (rule.replacement == "*" ? Form.lastComponent(rest) : rule.replacement, false)
             }
             switch naming {
-            case .path: return path
-            case .last: return Form.lastComponent(path)
+            case .path: return (path, false)
+            case .last: return (Form.lastComponent(path), false)
             }
         }
 

@@ -2,19 +2,24 @@ import EVTX
 import EventLog
 
 /// Renders every record of EVTX files, in file and record order, as JSON lines shaped like the
-/// `evtx` crate's output or as XML documents, and hands the text to a sink chunk by chunk.
+/// `evtx` crate's output, as XML documents, or as the events Vigil reads from them, and hands
+/// the text to a sink chunk by chunk.
 public struct RecordDump {
     public enum Format: String, Sendable, CaseIterable {
         case jsonl
         case xml
+        /// `Event.jsonValue`: fields as Sigma rules see them.
+        case events
     }
 
     public var format: Format
     public var options: EVTXStreamReader.Options
+    public var mapping: EVTXFieldMapping
 
-    public init(format: Format, options: EVTXStreamReader.Options) {
+    public init(format: Format, options: EVTXStreamReader.Options, mapping: EVTXFieldMapping = .standard) {
         self.format = format
         self.options = options
+        self.mapping = mapping
     }
 
     /// The rendered records of one chunk (written on a worker, read on the caller's thread).
@@ -31,12 +36,14 @@ public struct RecordDump {
         finished: (EVTXFileSummary) throws -> Void
     ) throws {
         let format = self.format
+        let mapping = self.mapping
         let carve = options.carve
         // Carved records already read earlier in the same file are dropped.
         var seen: [Int: Set<UInt64>] = [:]
         var duplicates: [Int: Int] = [:]
         try EVTXStreamReader(options: options).read(streams) { input in
             let rendered = Rendered()
+            let names = FieldNameCache()
             let chunk = EVTXChunk.read(
                 input.bytes, index: input.index, fileOffset: input.fileOffset, carve: input.carve, scratch: input.scratch
             ) { record in
@@ -47,6 +54,11 @@ public struct RecordDump {
                 case .xml:
                     rendered.text.append(utf8: "<!-- record \(record.recordID)\(record.recovered ? " (recovered)" : "") -->\n")
                     record.appendXML(to: &rendered.text)
+                case .events:
+                    var line: [UInt8] = []
+                    record.event(mapping: mapping, names: names).appendJSON(to: &line)
+                    rendered.text.append(line)
+                    rendered.text.append(0x0A)
                 }
                 if carve { rendered.records.append((record.recordID, record.recovered, rendered.text.count)) }
             }

@@ -52,10 +52,11 @@ extension ByteStream {
     }
 }
 
-/// A file opened read-only (evidence is never modified), read with plain `read(2)`.
+/// A file opened read-only (evidence is never modified), read with plain `read(2)`. The file
+/// is closed when its end is read, so that reading many files holds few descriptors.
 public final class FileByteStream: ByteStream {
     public let path: String
-    private let descriptor: Int32
+    private var descriptor: Int32
     public private(set) var consumed = 0
     /// The file's size when it was opened.
     public let size: Int
@@ -76,18 +77,65 @@ public final class FileByteStream: ByteStream {
         }
     }
 
-    deinit { close(descriptor) }
+    deinit { if descriptor >= 0 { close(descriptor) } }
 
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws(EvidenceError) -> Int {
-        guard let base = buffer.baseAddress, buffer.count > 0 else { return 0 }
+        guard let base = buffer.baseAddress, buffer.count > 0, descriptor >= 0 else { return 0 }
         while true {
             let got = Glibc.read(descriptor, base, buffer.count)
-            if got >= 0 {
+            if got > 0 {
                 consumed += got
                 return got
+            }
+            if got == 0 {
+                close(descriptor)
+                descriptor = -1
+                return 0
             }
             if errno == EINTR { continue }
             throw .read(path: path, reason: String(cString: strerror(errno)))
         }
+    }
+}
+
+/// Bytes already in memory, read as a stream (tests, decompressed archives).
+public final class MemoryByteStream: ByteStream {
+    public let path: String
+    private let bytes: [UInt8]
+    public private(set) var consumed = 0
+
+    public init(_ bytes: [UInt8], path: String) {
+        self.bytes = bytes
+        self.path = path
+    }
+
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws(EvidenceError) -> Int {
+        let count = min(buffer.count, bytes.count - consumed)
+        guard count > 0 else { return 0 }
+        bytes.withUnsafeBytes { source in
+            buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[consumed..<(consumed + count)]))
+        }
+        consumed += count
+        return count
+    }
+}
+
+/// A stream opened only when it is first read: a command can name thousands of files without
+/// holding a descriptor for each while it reads the others.
+public final class DeferredByteStream: ByteStream {
+    public let path: String
+    private let open: () throws(EvidenceError) -> any ByteStream
+    private var stream: (any ByteStream)?
+
+    public init(path: String, open: @escaping () throws(EvidenceError) -> any ByteStream) {
+        self.path = path
+        self.open = open
+    }
+
+    public var consumed: Int { stream?.consumed ?? 0 }
+
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws(EvidenceError) -> Int {
+        if stream == nil { stream = try open() }
+        return try stream!.read(into: buffer)
     }
 }

@@ -54,7 +54,8 @@ public final class EVTXStreamReader {
 
     public init(options: Options) {
         self.options = options
-        scratches = (0..<options.threads).map { _ in EVTXChunkScratch() }
+        let templates = SharedTemplates()
+        scratches = (0..<options.threads).map { _ in EVTXChunkScratch(shared: templates) }
     }
 
     /// Where a chunk of a batch came from.

@@ -1,13 +1,23 @@
+import Foundation
+import EventLog
+
 /// An evidence file opened for reading: the file, transparently decompressed when it is gzip,
 /// and the format its first bytes show.
 public final class EvidenceFile {
     /// What a file holds, decided from its content (not its name).
-    public enum Format: String, Sendable {
+    public enum Format: Sendable, Equatable {
         case evtx
-        case jsonLines = "jsonl"
-        case zeekTSV = "zeek-tsv"
-        case csv
+        case text(TextFormat)
         case unknown
+
+        /// How messages name the format.
+        public var name: String {
+            switch self {
+            case .evtx: return "evtx"
+            case .text(let format): return format.rawValue
+            case .unknown: return "unknown"
+            }
+        }
     }
 
     public let path: String
@@ -35,18 +45,34 @@ public final class EvidenceFile {
         self.stream = PrefixedByteStream(prefix: prefix, rest: stream)
     }
 
+    /// The formats of files, found on all cores; each file is opened, sniffed and closed
+    /// again. Read them later with `deferredStream(path:)`.
+    public static func probe(_ paths: [String]) -> [Result<Format, EvidenceError>] {
+        let results = ResultSlots<Result<Format, EvidenceError>>(count: paths.count)
+        let next = NextIndex()
+        DispatchQueue.concurrentPerform(iterations: min(paths.count, ProcessInfo.processInfo.activeProcessorCount)) { _ in
+            while true {
+                let index = next.take()
+                guard index < paths.count else { return }
+                do throws(EvidenceError) {
+                    results.store(index, .success(try EvidenceFile(path: paths[index]).format))
+                } catch {
+                    results.store(index, .failure(error))
+                }
+            }
+        }
+        return (0..<paths.count).map { results.take($0) ?? .failure(.open(path: paths[$0], reason: "not probed")) }
+    }
+
+    /// A stream of a file's (decompressed) content that opens the file when first read.
+    public static func deferredStream(path: String) -> any ByteStream {
+        DeferredByteStream(path: path) { () throws(EvidenceError) -> any ByteStream in try EvidenceFile(path: path).stream }
+    }
+
     /// The format of content that starts with these bytes.
     public static func sniff(_ bytes: [UInt8]) -> Format {
         if bytes.starts(with: Array("ElfFile\0".utf8)) { return .evtx }
-        var text = bytes[...]
-        if text.starts(with: [0xEF, 0xBB, 0xBF]) { text = text.dropFirst(3) }
-        guard let first = text.first(where: { !($0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D) }) else { return .unknown }
-        if first == UInt8(ascii: "{") { return .jsonLines }
-        if text.starts(with: Array("#separator".utf8)) { return .zeekTSV }
-        // Text with a comma-separated first line, and no NUL bytes: CSV with a header row.
-        guard !text.contains(0) else { return .unknown }
-        let firstLine = text.prefix { $0 != 0x0A }
-        return firstLine.contains(UInt8(ascii: ",")) ? .csv : .unknown
+        return TextFormat.sniff(bytes).map(Format.text) ?? .unknown
     }
 }
 
@@ -67,7 +93,9 @@ final class PrefixedByteStream: ByteStream {
     func read(into buffer: UnsafeMutableRawBufferPointer) throws(EvidenceError) -> Int {
         guard offset < prefix.count else { return try rest.read(into: buffer) }
         let count = min(buffer.count, prefix.count - offset)
-        for index in 0..<count { buffer[index] = prefix[offset + index] }
+        prefix.withUnsafeBytes { source in
+            buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[offset..<(offset + count)]))
+        }
         offset += count
         return count
     }

@@ -17,7 +17,8 @@ final class WorkerPool: @unchecked Sendable {
     init(count: Int) {
         self.count = max(1, count)
         for index in 0..<self.count {
-            let thread = Thread { [unowned self] in self.loop(index) }
+            // The threads keep the pool alive until `stop()` lets them end.
+            let thread = Thread { self.loop(index) }
             thread.name = "vigil-worker-\(index)"
             thread.stackSize = 8 << 20
             threads.append(thread)

@@ -11,27 +11,36 @@ public struct JSONParser {
     /// Nesting deeper than this is refused instead of exhausting the stack.
     public static let maximumDepth = 512
 
+    /// What to do with an object that repeats a key.
+    public enum DuplicateKeys: Sendable {
+        /// Refuse the document, as STIX requires.
+        case refuse
+        /// Keep one member per key, with the last value, at the first position.
+        case lastWins
+        /// Keep every member as written, unchecked (the fastest): for readers that walk the
+        /// members in order and let a later one replace an earlier one.
+        case keepAll
+    }
+
     /// Parses one JSON document; only whitespace may follow it.
-    public static func parse(_ bytes: [UInt8]) throws(STIXError) -> JSONValue {
-        do {
-            return try bytes.withUnsafeBufferPointer { buffer in try parseDocument(buffer) }
-        } catch let error as STIXError {
-            throw error
-        } catch {
-            throw STIXError.invalidJSON(reason: "\(error)", offset: 0, line: 1, column: 1)
-        }
+    ///
+    /// `duplicateKeys` says what to do with an object that repeats a key, which STIX forbids
+    /// and log producers do (the evtx crate's JSON repeats a key for each element of an array).
+    public static func parse(_ bytes: [UInt8], duplicateKeys: DuplicateKeys = .refuse) throws(STIXError) -> JSONValue {
+        try typed { try bytes.withUnsafeBufferPointer { buffer in try parseDocument(buffer, duplicateKeys: duplicateKeys) } }
+    }
+
+    /// Parses one JSON document from bytes the caller owns (a line of a log file).
+    public static func parse(_ buffer: UnsafeRawBufferPointer, duplicateKeys: DuplicateKeys = .refuse) throws(STIXError) -> JSONValue {
+        try typed { try parseDocument(buffer.assumingMemoryBound(to: UInt8.self), duplicateKeys: duplicateKeys) }
     }
 
     /// Parses one JSON document from `Data`.
     public static func parse(_ data: Data) throws(STIXError) -> JSONValue {
-        do {
-            return try data.withUnsafeBytes { raw in
+        try typed {
+            try data.withUnsafeBytes { raw in
                 try parseDocument(UnsafeBufferPointer(start: raw.bindMemory(to: UInt8.self).baseAddress, count: raw.count))
             }
-        } catch let error as STIXError {
-            throw error
-        } catch {
-            throw STIXError.invalidJSON(reason: "\(error)", offset: 0, line: 1, column: 1)
         }
     }
 
@@ -39,8 +48,13 @@ public struct JSONParser {
     /// in a top-level object (a bundle's `objects`), or a top-level array. The result is the
     /// same as `parse(_:)`; errors name the same positions.
     public static func parse(_ bytes: [UInt8], parallelListKey key: String) throws(STIXError) -> JSONValue {
+        try typed { try bytes.withUnsafeBufferPointer { buffer in try parseDocumentInParallel(buffer, listKey: key) } }
+    }
+
+    /// Runs a parse, passing on its `STIXError` (buffer closures only rethrow untyped errors).
+    private static func typed(_ parse: () throws -> JSONValue) throws(STIXError) -> JSONValue {
         do {
-            return try bytes.withUnsafeBufferPointer { buffer in try parseDocumentInParallel(buffer, listKey: key) }
+            return try parse()
         } catch let error as STIXError {
             throw error
         } catch {
@@ -49,12 +63,13 @@ public struct JSONParser {
     }
 
     /// Parses one JSON document from a string.
-    public static func parse(_ text: String) throws(STIXError) -> JSONValue {
-        try parse(Array(text.utf8))
+    public static func parse(_ text: String, duplicateKeys: DuplicateKeys = .refuse) throws(STIXError) -> JSONValue {
+        try parse(Array(text.utf8), duplicateKeys: duplicateKeys)
     }
 
-    private static func parseDocument(_ buffer: UnsafeBufferPointer<UInt8>) throws -> JSONValue {
+    private static func parseDocument(_ buffer: UnsafeBufferPointer<UInt8>, duplicateKeys: DuplicateKeys = .refuse) throws -> JSONValue {
         var reader = JSONByteReader(buffer)
+        reader.duplicateKeys = duplicateKeys
         reader.skipWhitespace()
         let value = try reader.parseValue(depth: 0)
         reader.skipWhitespace()
@@ -133,6 +148,7 @@ struct JSONByteReader {
     /// The part being read, which ends where the reader must stop (one list element, or all).
     let bytes: UnsafeBufferPointer<UInt8>
     var position = 0
+    var duplicateKeys = JSONParser.DuplicateKeys.refuse
 
     init(_ bytes: UnsafeBufferPointer<UInt8>) {
         self.document = bytes
@@ -202,22 +218,25 @@ struct JSONByteReader {
 
     private mutating func parseObject(depth: Int) throws -> JSONObject {
         var members: [JSONObject.Member] = []
-        try parseObjectMembers(depth: depth) { reader, key in
+        let repeated = try parseObjectMembers(depth: depth) { reader, key in
             members.append((key: key, value: try reader.parseValue(depth: depth)))
         }
-        return JSONObject(uniqueMembers: members)
+        return repeated && duplicateKeys == .lastWins ? JSONObject(members) : JSONObject(uniqueMembers: members)
     }
 
     /// Reads an object's members, handing each key to `member` with the reader at its value,
-    /// which `member` must consume. Duplicate keys are refused.
-    mutating func parseObjectMembers(depth: Int, _ member: (inout JSONByteReader, String) throws -> Void) throws {
+    /// which `member` must consume. Duplicate keys are refused, or allowed as `duplicateKeys`
+    /// says; returns whether a key was repeated (never noticed under `.keepAll`).
+    @discardableResult
+    mutating func parseObjectMembers(depth: Int, _ member: (inout JSONByteReader, String) throws -> Void) throws -> Bool {
         guard depth <= JSONParser.maximumDepth else { throw failure("nesting deeper than \(JSONParser.maximumDepth) levels") }
         position += 1  // {
-        var keys: [String] = []
+        var keys = KeyTracker()
+        var repeated = false
         skipWhitespace()
         if position < bytes.count && bytes[position] == UInt8(ascii: "}") {
             position += 1
-            return
+            return false
         }
         while true {
             skipWhitespace()
@@ -227,10 +246,10 @@ struct JSONByteReader {
             }
             let keyOffset = position
             let key = try parseString()
-            if keys.contains(key) {
-                throw failure("duplicate property name \"\(key)\"", at: keyOffset)
+            if duplicateKeys != .keepAll && !keys.insert(key) {
+                guard duplicateKeys == .lastWins else { throw failure("duplicate property name \"\(key)\"", at: keyOffset) }
+                repeated = true
             }
-            keys.append(key)
             skipWhitespace()
             guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else {
                 throw failure(position < bytes.count ? "expected ':' after a property name" : "unexpected end of input in an object")
@@ -244,7 +263,7 @@ struct JSONByteReader {
             case UInt8(ascii: ","): position += 1
             case UInt8(ascii: "}"):
                 position += 1
-                return
+                return repeated
             default: throw failure("expected ',' or '}' in an object")
             }
         }
@@ -469,10 +488,29 @@ struct JSONByteReader {
         }
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
         if isInteger, let value = Int64(text) { return .int(value) }
+        if isInteger, let value = UInt64(text) { return .uint(value) }
         guard let value = Double(text), value.isFinite else { throw failure("number out of range", at: start) }
         return .double(value)
     }
 
     @inline(__always)
     private func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+}
+
+/// The keys of one object seen so far: a list while short (most objects), a set after.
+private struct KeyTracker {
+    private var list: [String] = []
+    private var set: Set<String>?
+
+    /// Adds a key; false if it was already there.
+    mutating func insert(_ key: String) -> Bool {
+        if set != nil { return set!.insert(key).inserted }
+        if list.contains(key) { return false }
+        list.append(key)
+        if list.count > 16 {
+            set = Set(list)
+            list = []
+        }
+        return true
+    }
 }

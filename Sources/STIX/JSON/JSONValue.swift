@@ -7,6 +7,8 @@ public enum JSONValue: Sendable, Hashable {
     case null
     case bool(Bool)
     case int(Int64)
+    /// An integer above `Int64.max` that fits 64 unsigned bits (Windows logs write them).
+    case uint(UInt64)
     case double(Double)
     case string(String)
     case array([JSONValue])
@@ -37,6 +39,7 @@ public enum JSONValue: Sendable, Hashable {
     public var doubleValue: Double? {
         switch self {
         case .int(let value): return Double(value)
+        case .uint(let value): return Double(value)
         case .double(let value): return value
         default: return nil
         }
@@ -59,7 +62,7 @@ public enum JSONValue: Sendable, Hashable {
         switch self {
         case .null: return "null"
         case .bool: return "boolean"
-        case .int, .double: return "number"
+        case .int, .uint, .double: return "number"
         case .string: return "string"
         case .array: return "array"
         case .object: return "object"
@@ -74,6 +77,8 @@ public enum JSONValue: Sendable, Hashable {
         case (.int(let a), .int(let b)): return a == b
         case (.double(let a), .double(let b)): return a == b
         case (.int(let a), .double(let b)), (.double(let b), .int(let a)): return Double(a) == b
+        case (.uint(let a), .uint(let b)): return a == b
+        case (.uint(let a), .double(let b)), (.double(let b), .uint(let a)): return Double(a) == b
         case (.string(let a), .string(let b)): return a == b
         case (.array(let a), .array(let b)): return a == b
         case (.object(let a), .object(let b)): return a == b
@@ -86,6 +91,7 @@ public enum JSONValue: Sendable, Hashable {
         case .null: hasher.combine(0)
         case .bool(let value): hasher.combine(value)
         case .int(let value): hasher.combine(Double(value))
+        case .uint(let value): hasher.combine(Double(value))
         case .double(let value): hasher.combine(value)
         case .string(let value): hasher.combine(value)
         case .array(let value): hasher.combine(value)

@@ -27,6 +27,7 @@ public struct JSONWriter {
         case .null: output.append(contentsOf: "null".utf8)
         case .bool(let flag): output.append(contentsOf: (flag ? "true" : "false").utf8)
         case .int(let number): output.append(contentsOf: String(number).utf8)
+        case .uint(let number): output.append(contentsOf: String(number).utf8)
         case .double(let number): output.append(contentsOf: Self.format(number).utf8)
         case .string(let text): Self.writeString(text, into: &output)
         case .array(let elements):

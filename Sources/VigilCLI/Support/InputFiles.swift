@@ -24,23 +24,32 @@ enum InputFiles {
                 files.append(path)
                 continue
             }
-            var found: [String] = []
-            if let walker = manager.enumerator(atPath: path) {
-                while let relative = walker.nextObject() as? String {
-                    let name = (relative as NSString).lastPathComponent
-                    if name.hasPrefix(".") {
-                        walker.skipDescendants()
-                        continue
-                    }
-                    if extensions.contains((name as NSString).pathExtension.lowercased()) {
-                        found.append((path as NSString).appendingPathComponent(relative))
-                    }
-                }
-            }
+            let found = walk(path).filter { extensions.contains(($0 as NSString).pathExtension.lowercased()) }
             if found.isEmpty { Console.warning("\(path): no .\(extensions.sorted().joined(separator: "/.")) files in this folder") }
-            files.append(contentsOf: found.sorted())
+            files.append(contentsOf: found)
         }
         return files
+    }
+
+    /// Whether a path names a folder.
+    static func isFolder(_ path: String) -> Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
+    }
+
+    /// The files below a folder, sorted, hidden files and folders skipped.
+    static func walk(_ folder: String) -> [String] {
+        var found: [String] = []
+        guard let walker = FileManager.default.enumerator(atPath: folder) else { return [] }
+        while let relative = walker.nextObject() as? String {
+            if (relative as NSString).lastPathComponent.hasPrefix(".") {
+                walker.skipDescendants()
+                continue
+            }
+            let path = (folder as NSString).appendingPathComponent(relative)
+            if !isFolder(path) { found.append(path) }
+        }
+        return found.sorted()
     }
 
     /// The bytes of a file, read straight into one buffer (no intermediate `Data` copy).
