@@ -20,7 +20,7 @@ vigil=$(swift build -c release --show-bin-path)/vigil
 cores=$(nproc)
 
 find ../shared/data/evtx ../shared/data/sigma/regression_data -name '*.evtx' | sort > "$work/all.txt"
-find ../shared/data/evtx -name '*.evtx' -printf '%s\t%p\n' | sort -rn | head -1 | cut -f2- > "$work/largest.txt"
+find ../shared/data/evtx -name '*.evtx' -printf '%s\t%p\n' | sort -rn | awk -F'\t' 'NR == 1 { print $2 }' > "$work/largest.txt"
 corpora="all largest"
 if [ "$large_mb" -gt 0 ]; then
   python3 Benchmarks/make-large-evtx.py "$work/large.evtx" "$large_mb" ../shared/data/evtx >&2

@@ -154,4 +154,19 @@ struct TextReaderTests {
             #expect(large.events == small.events, "\(fixture)")
         }
     }
+
+    @Test("gzip-compressed text evidence is sniffed and read through the decompression")
+    func gzipText() throws {
+        let folder = try TemporaryFolder()
+        let plain = folder.path("conn.log")
+        try Data(try Fixtures.bytes("evidence/conn.log")).write(to: URL(fileURLWithPath: plain))
+        let zipped = try runProcess("/bin/gzip", [plain])
+        try #require(zipped.status == 0, "\(zipped.stderr)")
+        let file = try EvidenceFile(path: plain + ".gz")
+        #expect(file.compressed)
+        #expect(file.format == .text(.zeekTSV))
+        let (events, summary) = try readText(TextStreamReader.Source(stream: EvidenceFile.deferredStream(path: plain + ".gz"), format: .zeekTSV))
+        #expect(summary.skipped.isEmpty)
+        #expect(events == (try readText(try Fixtures.bytes("evidence/conn.log"))).events)
+    }
 }
