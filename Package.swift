@@ -11,12 +11,14 @@ let package = Package(
         .library(name: "STIX", targets: ["STIX"]),
         .library(name: "EventLog", targets: ["EventLog"]),
         .library(name: "EVTX", targets: ["EVTX"]),
+        .library(name: "Sigma", targets: ["Sigma"]),
         .library(name: "IntelStore", targets: ["IntelStore"]),
         .library(name: "IntelStoreSQLite", targets: ["IntelStoreSQLite"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .target(name: "STIX"),
@@ -26,7 +28,11 @@ let package = Package(
         .target(name: "EVTX", dependencies: ["EventLog", "CCRC32"]),
         // System zlib, for reading gzip-compressed evidence.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
-        .target(name: "Hunt", dependencies: ["EventLog", "EVTX", "CZlib"]),
+        .target(name: "Sigma", dependencies: ["EventLog", .product(name: "Yams", package: "Yams")]),
+        // System OpenSSL (libcrypto), for SHA-256 of evidence files (it uses the CPU's SHA
+        // instructions).
+        .systemLibrary(name: "CCrypto", path: "Sources/CCrypto", providers: [.apt(["libssl-dev"])]),
+        .target(name: "Hunt", dependencies: ["EventLog", "EVTX", "Sigma", "CZlib", "CCrypto"]),
         .target(name: "IntelStore", dependencies: ["STIX"]),
         .target(
             name: "IntelStoreSQLite",
@@ -38,7 +44,7 @@ let package = Package(
         .executableTarget(
             name: "VigilCLI",
             dependencies: [
-                "STIX", "IntelStore", "IntelStoreSQLite", "EventLog", "EVTX", "Hunt",
+                "STIX", "IntelStore", "IntelStoreSQLite", "EventLog", "EVTX", "Sigma", "Hunt",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -46,7 +52,8 @@ let package = Package(
         .testTarget(name: "STIXTests", dependencies: ["STIX", "TestSupport"]),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "TestSupport"]),
         .testTarget(name: "EVTXTests", dependencies: ["EVTX", "EventLog", "STIX", "Hunt", "TestSupport"]),
-        .testTarget(name: "HuntTests", dependencies: ["Hunt", "EVTX", "EventLog", "STIX", "TestSupport"]),
+        .testTarget(name: "SigmaTests", dependencies: ["Sigma", "EventLog", "TestSupport"]),
+        .testTarget(name: "HuntTests", dependencies: ["Hunt", "EVTX", "EventLog", "Sigma", "STIX", "TestSupport"], exclude: ["Scripts"]),
         .testTarget(
             name: "IntelStoreTests",
             dependencies: ["STIX", "IntelStore", "IntelStoreSQLite", "TestSupport"]

@@ -22,10 +22,7 @@ struct Dump: ParsableCommand {
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case jsonl, xml, events }
 
-    @Argument(help: ArgumentHelp("Evidence files, or folders to read every evidence file below.", valueName: "FILE"))
-    var files: [String] = []
-
-    @OptionGroup var list: EvidenceListOption
+    @OptionGroup var evidence: EvidenceArguments
 
     @Option(help: "Output format.")
     var format: Format = .jsonl
@@ -43,44 +40,27 @@ struct Dump: ParsableCommand {
     @Flag(name: .shortAndLong, help: "No summary on standard error.")
     var quiet = false
 
-    func validate() throws {
-        if files.isEmpty && list.path == nil { throw ValidationError("Name evidence files or folders, or --from-list FILE.") }
-    }
-
     func run() throws {
         let mappings = try fieldMap.load()
-        let files = self.files + (try list.load())
         let sink = try OutputSink(path: output)
+        let (sources, refused) = try evidence.probe(quiet: quiet)
+        var failed = refused
         var evtxStreams: [any ByteStream] = []
         var textSources: [TextStreamReader.Source] = []
-        var failed = 0
-        var notEvidence = 0
-        let paths = files.flatMap { InputFiles.isFolder($0) ? InputFiles.walk($0).map { ($0, true) } : [($0, false)] }
-        // Formats are sniffed up front (on all cores); files are opened again when read.
-        for ((path, inFolder), probed) in zip(paths, EvidenceFile.probe(paths.map(\.0))) {
-            switch probed {
-            case .failure(let error):
-                Console.error(error.description)
-                failed += 1
-            case .success(.evtx):
+        for (path, fileFormat) in sources {
+            switch fileFormat {
+            case .evtx:
                 evtxStreams.append(EvidenceFile.deferredStream(path: path))
-            case .success(.text(let textFormat)):
+            case .text(let textFormat):
                 guard format != .xml else {
                     Console.error("\(path): --format xml is for EVTX files; this file is \(textFormat.rawValue) (use --format events)")
                     failed += 1
                     continue
                 }
                 textSources.append(TextStreamReader.Source(stream: EvidenceFile.deferredStream(path: path), format: textFormat, mappings: mappings))
-            case .success(.unknown) where inFolder:
-                // A folder of evidence holds notes and reports too: they are counted, not refused.
-                notEvidence += 1
-            case .success(.unknown):
-                Console.error("\(path): not a format Vigil reads (EVTX, JSON lines, Zeek, CSV, audit log)")
-                failed += 1
+            case .unknown:
+                continue
             }
-        }
-        if notEvidence > 0 && !quiet {
-            Console.message("skipped \(grouped(notEvidence)) \(notEvidence == 1 ? "file" : "files") in folders that \(notEvidence == 1 ? "is" : "are") not evidence Vigil reads")
         }
         let started = Date()
         var totals = (files: 0, records: 0, recovered: 0, skipped: 0)
@@ -121,32 +101,6 @@ struct Dump: ParsableCommand {
                     + "\(grouped(totals.skipped)) skipped in " + String(format: "%.2f", Date().timeIntervalSince(started)) + " s")
         }
         if failed > 0 { throw ExitStatus.badInput }
-    }
-}
-
-/// The `--from-list FILE` option of commands that read evidence: paths one per line, for
-/// more files than a command line comfortably holds (argument parsing grows with the square
-/// of the number of paths given as arguments).
-struct EvidenceListOption: ParsableArguments {
-    @Option(
-        name: .customLong("from-list"),
-        help: ArgumentHelp("Also read the evidence paths listed in FILE, one per line ('-' for standard input).", valueName: "FILE"))
-    var path: String?
-
-    func load() throws -> [String] {
-        guard let path else { return [] }
-        let bytes: [UInt8]
-        if path == "-" {
-            bytes = Array(FileHandle.standardInput.readDataToEndOfFile())
-        } else {
-            do {
-                bytes = try InputFiles.read(path)
-            } catch {
-                Console.error(error.description)
-                throw ExitStatus.badInput
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self).split(whereSeparator: \.isNewline).map(String.init)
     }
 }
 

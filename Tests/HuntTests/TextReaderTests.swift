@@ -15,7 +15,7 @@ func readText(_ bytes: [UInt8], path: String = "evidence", blockSize: Int = 1 <<
 func readText(_ source: TextStreamReader.Source, blockSize: Int = 1 << 20, threads: Int = 2) throws -> (events: [Event], summary: TextFileSummary) {
     var events: [Event] = []
     var summary: TextFileSummary?
-    try TextStreamReader(options: .init(threads: threads, blockSize: blockSize)).read([source]) { batch in
+    try TextStreamReader(options: .init(threads: threads, blockSize: blockSize)).read([source]) { batch, _ in
         var found: [Event] = []
         let outcome = batch.read { event, _ in found.append(event) }
         return (found, outcome.records, outcome.skipped)

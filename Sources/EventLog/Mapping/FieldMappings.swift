@@ -1,3 +1,4 @@
+import Foundation
 import STIX
 
 /// How each source form's field names become the field names Sigma rules use. It is data: a
@@ -41,9 +42,13 @@ public struct FieldMappings: Sendable {
             }
         }
 
+        /// The last part of a path that is not `#attributes`/`#text`, without spaces: Sigma
+        /// names Windows fields "as they appear in the log source" with spaces stripped
+        /// (`Threat Name` is `ThreatName`).
         static func lastComponent(_ path: String) -> String {
             let parts = path.split(separator: ".").filter { $0 != "#attributes" && $0 != "#text" }
-            return parts.last.map(String.init) ?? path
+            let last = parts.last.map(String.init) ?? path
+            return last.contains(" ") ? last.replacingOccurrences(of: " ", with: "") : last
         }
     }
 

@@ -47,6 +47,25 @@ public struct EventTime: Sendable, Hashable, Comparable, CustomStringConvertible
 
     public static func < (lhs: EventTime, rhs: EventTime) -> Bool { lhs.ticks < rhs.ticks }
 
+    /// The calendar date and time of day in UTC.
+    public var components: (year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int) {
+        let days = floorDiv(unixSeconds, 86_400)
+        let (year, month, day) = CivilDate.from(daysSinceEpoch: Int(days))
+        let secondOfDay = Int(unixSeconds - days * 86_400)
+        return (year, month, day, secondOfDay / 3600, secondOfDay / 60 % 60, secondOfDay % 60)
+    }
+
+    /// The ISO 8601 week of the year (1 to 53; weeks start on Monday, week 1 holds the first
+    /// Thursday).
+    public var isoWeek: Int {
+        let days = Int(floorDiv(unixSeconds, 86_400))
+        // 1970-01-01 was a Thursday; Monday is 0.
+        let weekday = ((days + 3) % 7 + 7) % 7
+        let thursday = days - weekday + 3
+        let year = CivilDate.from(daysSinceEpoch: thursday).year
+        return (thursday - CivilDate.daysSinceEpoch(year: year, month: 1, day: 1)) / 7 + 1
+    }
+
     private func floorDiv(_ value: Int64, _ divisor: Int64) -> Int64 {
         value >= 0 ? value / divisor : (value - divisor + 1) / divisor
     }

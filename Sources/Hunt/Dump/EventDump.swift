@@ -13,7 +13,7 @@ public struct EventDump {
     public func run(
         _ sources: [TextStreamReader.Source], write: ([UInt8]) throws -> Void, finished: (TextFileSummary) throws -> Void
     ) throws {
-        try TextStreamReader(options: options).read(sources) { batch in
+        try TextStreamReader(options: options).read(sources) { batch, _ in
             var text: [UInt8] = []
             let outcome = batch.read { event, _ in
                 event.appendJSON(to: &text)

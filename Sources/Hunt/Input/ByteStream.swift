@@ -60,9 +60,12 @@ public final class FileByteStream: ByteStream {
     public private(set) var consumed = 0
     /// The file's size when it was opened.
     public let size: Int
+    /// The SHA-256 of what has been read, when asked for at opening.
+    private let digest: SHA256Digest?
 
-    public init(path: String) throws(EvidenceError) {
+    public init(path: String, hashing: Bool = false) throws(EvidenceError) {
         self.path = path
+        digest = hashing ? SHA256Digest() : nil
         descriptor = open(path, O_RDONLY)
         guard descriptor >= 0 else { throw .open(path: path, reason: String(cString: strerror(errno))) }
         var status = stat()
@@ -85,6 +88,7 @@ public final class FileByteStream: ByteStream {
             let got = Glibc.read(descriptor, base, buffer.count)
             if got > 0 {
                 consumed += got
+                digest?.update(UnsafeRawBufferPointer(rebasing: buffer[0..<got]))
                 return got
             }
             if got == 0 {
@@ -95,6 +99,18 @@ public final class FileByteStream: ByteStream {
             if errno == EINTR { continue }
             throw .read(path: path, reason: String(cString: strerror(errno)))
         }
+    }
+}
+
+extension FileByteStream {
+    /// The file's SHA-256 (lower-case hex), reading what the reader left unread; nil when the
+    /// stream was not opened with `hashing`.
+    public func sha256() throws(EvidenceError) -> String? {
+        guard let digest else { return nil }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+        defer { buffer.deallocate() }
+        while try read(into: buffer) > 0 {}
+        return digest.finish()
     }
 }
 

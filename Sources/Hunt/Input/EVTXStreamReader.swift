@@ -47,6 +47,8 @@ public final class EVTXStreamReader {
         public let carve: Bool
         /// Buffers for the worker thread running this chunk, reused across its chunks.
         public let scratch: EVTXChunkScratch
+        /// Which worker thread runs the chunk (0 ..< threads), for state kept per thread.
+        public let worker: Int
     }
 
     public let options: Options
@@ -134,7 +136,7 @@ public final class EVTXStreamReader {
                         let start = position * chunkSize
                         let input = ChunkInput(
                             bytes: UnsafeRawBufferPointer(rebasing: shared[start..<(start + slot.length)]), file: slot.file,
-                            index: slot.index, fileOffset: slot.fileOffset, carve: carve, scratch: scratches[worker])
+                            index: slot.index, fileOffset: slot.fileOffset, carve: carve, scratch: scratches[worker], worker: worker)
                         results.store(position, work(input))
                     }
                 }

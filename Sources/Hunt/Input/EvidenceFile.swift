@@ -21,16 +21,20 @@ public final class EvidenceFile {
     }
 
     public let path: String
+    /// The file itself (compressed, for gzip): its SHA-256 is of these bytes.
+    public let file: FileByteStream
     public let stream: any ByteStream
     public let format: Format
     public let compressed: Bool
     /// The first bytes of the (decompressed) content, which the stream has already consumed.
     public let prefix: [UInt8]
 
-    /// Opens a file and sniffs its format.
-    public init(path: String) throws(EvidenceError) {
+    /// Opens a file and sniffs its format; with `hashing`, its SHA-256 is computed as it is
+    /// read (`file.sha256()`).
+    public init(path: String, hashing: Bool = false) throws(EvidenceError) {
         self.path = path
-        let file = try FileByteStream(path: path)
+        let file = try FileByteStream(path: path, hashing: hashing)
+        self.file = file
         let magic = try file.readBytes(2)
         let stream: any ByteStream
         if GzipByteStream.isGzip(magic) {

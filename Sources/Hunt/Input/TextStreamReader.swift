@@ -27,10 +27,11 @@ public struct TextBatch: @unchecked Sendable {
     let parser: any TextEventParser
 
     /// Reads every record, handing each event with its record's bytes to `visit`; returns the
-    /// records that could not be read.
-    public func read(_ visit: (Event, UnsafeRawBufferPointer) -> Void) -> (records: Int, skipped: [TextRecordError]) {
+    /// records that could not be read. `names` is the calling thread's cache of field names.
+    public func read(
+        names: FieldNameCache = FieldNameCache(formCount: JSONEventReader.Form.allCases.count), _ visit: (Event, UnsafeRawBufferPointer) -> Void
+    ) -> (records: Int, skipped: [TextRecordError]) {
         var skipped: [TextRecordError] = []
-        let names = FieldNameCache(formCount: JSONEventReader.Form.allCases.count)
         bytes.withUnsafeBytes { buffer in
             for record in records {
                 let raw = UnsafeRawBufferPointer(rebasing: buffer[record.range])
@@ -79,11 +80,11 @@ public final class TextStreamReader {
 
     public init(options: Options) { self.options = options }
 
-    /// Reads the sources one after another. `work` runs on worker threads, once per batch;
-    /// `deliver` receives its results in order; `finish` receives each file's summary after
-    /// its last batch.
+    /// Reads the sources one after another. `work` runs on worker threads, once per batch,
+    /// with the worker's number (0 ..< threads); `deliver` receives its results in order;
+    /// `finish` receives each file's summary after its last batch.
     public func read<Result: Sendable>(
-        _ sources: [Source], work: @escaping @Sendable (TextBatch) -> (Result, records: Int, skipped: [TextRecordError]),
+        _ sources: [Source], work: @escaping @Sendable (TextBatch, Int) -> (Result, records: Int, skipped: [TextRecordError]),
         deliver: (_ file: Int, Result) throws -> Void, finish: (_ file: Int, TextFileSummary) throws -> Void
     ) throws {
         let pool = WorkerPool(count: options.threads)
@@ -99,11 +100,11 @@ public final class TextStreamReader {
             let batches = round
             let results = ResultSlots<(Result, records: Int, skipped: [TextRecordError])>(count: batches.count)
             let next = NextIndex()
-            pool.start { _ in
+            pool.start { worker in
                 while true {
                     let position = next.take()
                     guard position < batches.count else { break }
-                    results.store(position, work(batches[position]))
+                    results.store(position, work(batches[position], worker))
                 }
             }
             pool.wait()

@@ -1,0 +1,73 @@
+import EventLog
+import Sigma
+
+/// One hit of the hunt: a rule that matched an event, or a correlation rule that fired over
+/// several events, with what an analyst needs to find the event again and judge it.
+public struct Finding: Sendable {
+    public enum Kind: Sendable {
+        case rule
+        /// A correlation alert: its group, the aggregate its condition held for, how many
+        /// events, and the span.
+        case correlation(group: [(field: String, value: String)], aggregate: Double, events: Int, first: EventTime, last: EventTime)
+    }
+
+    public var kind: Kind
+    public var time: EventTime?
+    public var computer: String?
+    public var channel: String?
+    public var eventID: String?
+    /// The EVTX record identifier, or the line of a text source.
+    public var recordID: UInt64?
+    public var ruleID: String?
+    public var ruleTitle: String
+    public var level: SigmaLevel?
+    public var techniques: [String]
+    public var tactics: [String]
+    /// The fields the rule looks at, with the event's values.
+    public var fields: [(name: String, value: String)]
+    public var evidence: String
+    public var evidenceSHA256: String
+
+    static let computer = FieldName("Computer")
+    static let channel = FieldName("Channel")
+    static let eventID = FieldName("EventID")
+    static let recordID = FieldName("EventRecordID")
+
+    /// A rule's match of an event.
+    init(rule: RuleEngine.Rule, event: Event) {
+        kind = .rule
+        time = event.time
+        computer = event.value(Finding.computer)?.text
+        channel = event.value(Finding.channel)?.text
+        eventID = event.value(Finding.eventID)?.text
+        recordID = event.value(Finding.recordID).flatMap { UInt64($0.text) } ?? event.origin.position
+        ruleID = rule.rule.id
+        ruleTitle = rule.rule.title
+        level = rule.rule.level
+        techniques = rule.rule.techniques
+        tactics = rule.rule.tactics
+        fields = rule.fields.compactMap { name in event.value(name).map { (name.name, $0.text) } }
+        evidence = ""
+        evidenceSHA256 = ""
+    }
+
+    /// A correlation alert, placed at its last event.
+    init(alert: CorrelationAlert, correlation: SigmaCorrelation, evidence: String, evidenceSHA256: String, recordID: UInt64?) {
+        kind = .correlation(group: alert.group, aggregate: alert.aggregate, events: alert.events.count, first: alert.first, last: alert.last)
+        time = alert.last
+        computer = alert.group.first { $0.field == "Computer" }?.value
+        channel = nil
+        eventID = nil
+        self.recordID = recordID
+        ruleID = correlation.id
+        ruleTitle = correlation.title
+        level = correlation.level
+        let tags = SigmaRule(title: correlation.title, tags: correlation.tags, logSource: SigmaLogSource(),
+            detection: SigmaDetection(searches: [], conditions: [], location: correlation.location), location: correlation.location)
+        techniques = tags.techniques
+        tactics = tags.tactics
+        fields = alert.group.map { (name: $0.field, value: $0.value) } + (alert.value.map { [(name: correlation.fields.joined(separator: ","), value: $0)] } ?? [])
+        self.evidence = evidence
+        self.evidenceSHA256 = evidenceSHA256
+    }
+}

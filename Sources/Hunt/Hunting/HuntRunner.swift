@@ -1,0 +1,240 @@
+import EVTX
+import EventLog
+import Foundation
+import Sigma
+
+/// What a hunt is asked to do besides matching: which findings to keep, which events to look
+/// at, how to read them.
+public struct HuntOptions: Sendable {
+    public var threads: Int
+    /// Findings below this level are not reported.
+    public var minimumLevel: SigmaLevel?
+    /// Events before `from` or after `to` are not matched.
+    public var from: EventTime?
+    public var to: EventTime?
+    public var fieldMappings: FieldMappings
+
+    public init(threads: Int = 1, minimumLevel: SigmaLevel? = nil, from: EventTime? = nil, to: EventTime? = nil, fieldMappings: FieldMappings = .standard) {
+        self.threads = max(1, threads)
+        self.minimumLevel = minimumLevel
+        self.from = from
+        self.to = to
+        self.fieldMappings = fieldMappings
+    }
+}
+
+/// What a hunt read and found.
+public struct HuntSummary: Sendable {
+    public struct FileResult: Sendable {
+        public var path: String
+        public var format: String
+        public var events = 0
+        public var skipped: [String] = []
+        public var failure: String?
+        public var sha256: String?
+    }
+
+    public var files: [FileResult] = []
+    public var events = 0
+    /// Events left out by `--from`/`--to`.
+    public var outsideTimeRange = 0
+    public var findings = 0
+    public var byLevel: [String: Int] = [:]
+    public var byRule: [String: Int] = [:]
+    public var byTactic: [String: Int] = [:]
+    public var seconds = 0.0
+}
+
+/// The live counters of a hunt, for a progress line.
+public struct HuntProgress: Sendable {
+    public var filesDone: Int
+    public var files: Int
+    public var events: Int
+    public var findings: Int
+    public var seconds: Double
+}
+
+/// Runs compiled rules over evidence: EVTX chunks and text batches are read into events on
+/// worker threads, each worker matching its events with its own `EventContext`; findings are
+/// handed out in file and record order, each file's after its last record (when its SHA-256,
+/// computed while it is read, is known); correlation alerts come last.
+public final class HuntRunner {
+    public let rules: LoadedRuleSet
+    public let options: HuntOptions
+
+    public init(rules: LoadedRuleSet, options: HuntOptions) {
+        self.rules = rules
+        self.options = options
+    }
+
+    /// An evidence file to hunt in, and its format.
+    public struct Source {
+        public let path: String
+        public let format: EvidenceFile.Format
+
+        public init(path: String, format: EvidenceFile.Format) {
+            self.path = path
+            self.format = format
+        }
+    }
+
+    /// A file opened when its reader reaches it, hashed as it is read.
+    final class Handle: @unchecked Sendable {
+        let path: String
+        var file: EvidenceFile?
+        lazy var stream: any ByteStream = DeferredByteStream(path: path) { [unowned self] () throws(EvidenceError) -> any ByteStream in
+            let file = try EvidenceFile(path: self.path, hashing: true)
+            self.file = file
+            return file.stream
+        }
+
+        init(path: String) { self.path = path }
+
+        /// The file's SHA-256, or "" when it could not be opened or read.
+        func sha256() -> String {
+            guard let file, let digest = try? file.file.sha256() else { return "" }
+            return digest
+        }
+    }
+
+    /// What workers found in one chunk or batch.
+    final class Found: @unchecked Sendable {
+        var findings: [Finding] = []
+        var samples: [CorrelationSample] = []
+        var events = 0
+        var outside = 0
+    }
+
+    /// Per-thread state of the workers.
+    final class WorkerState: @unchecked Sendable {
+        let context = EventContext()
+        let names = FieldNameCache(formCount: JSONEventReader.Form.allCases.count)
+    }
+
+    public func run(_ sources: [Source], output: (Finding) throws -> Void, progress: ((HuntProgress) -> Void)? = nil) throws -> HuntSummary {
+        let started = Date()
+        var summary = HuntSummary()
+        let evtx = sources.enumerated().filter { $0.element.format == .evtx }
+        let text = sources.enumerated().compactMap { item -> (Int, String, TextFormat)? in
+            if case .text(let format) = item.element.format { return (item.offset, item.element.path, format) }
+            return nil
+        }
+        let handles = sources.map { Handle(path: $0.path) }
+        summary.files = sources.map { HuntSummary.FileResult(path: $0.path, format: $0.format.name) }
+        let workers = (0..<options.threads).map { _ in WorkerState() }
+        let engine = rules.engine
+        let correlations = rules.correlations
+        let minimum = options.minimumLevel
+        let from = options.from
+        let to = options.to
+        let evtxMapping = EVTXFieldMapping(options.fieldMappings)
+        var pending: [Int: [Finding]] = [:]
+        var samples: [CorrelationSample] = []
+        var filesDone = 0
+        var lastProgress = Date.distantPast
+
+        /// Matches one event on a worker.
+        @Sendable func hunt(_ event: Event, evidence: Int, worker: WorkerState, into found: Found) {
+            found.events += 1
+            if let time = event.time, (from.map { time < $0 } ?? false) || (to.map { time > $0 } ?? false) {
+                found.outside += 1
+                return
+            }
+            worker.context.load(event)
+            engine.match(worker.context) { index in
+                if correlations.needs(index) {
+                    found.samples += correlations.samples(
+                        rule: index, event: event, reference: EventReference(evidence: Int32(evidence), position: event.origin.position))
+                }
+                let rule = engine.rules[index]
+                guard !correlations.suppressed.contains(index) else { return }
+                if let minimum, (rule.rule.level ?? .informational) < minimum { return }
+                found.findings.append(Finding(rule: rule, event: event))
+            }
+        }
+
+        func collect(_ file: Int, _ found: Found) throws {
+            summary.events += found.events
+            summary.outsideTimeRange += found.outside
+            summary.files[file].events += found.events
+            pending[file, default: []] += found.findings
+            samples += found.samples
+            if let progress, Date().timeIntervalSince(lastProgress) > 0.25 {
+                lastProgress = Date()
+                progress(HuntProgress(filesDone: filesDone, files: sources.count, events: summary.events, findings: summary.findings, seconds: Date().timeIntervalSince(started)))
+            }
+        }
+
+        func finish(_ file: Int) throws {
+            filesDone += 1
+            let hash = handles[file].sha256()
+            summary.files[file].sha256 = hash
+            for var finding in pending.removeValue(forKey: file) ?? [] {
+                finding.evidence = sources[file].path
+                finding.evidenceSHA256 = hash
+                count(finding, into: &summary)
+                try output(finding)
+            }
+        }
+
+        // EVTX.
+        let evtxFiles = evtx.map(\.offset)
+        try EVTXStreamReader(options: .init(threads: options.threads)).read(evtxFiles.map { handles[$0].stream }) { input in
+            let found = Found()
+            let worker = workers[input.worker]
+            let evidence = evtxFiles[input.file]
+            let chunk = EVTXChunk.read(input.bytes, index: input.index, fileOffset: input.fileOffset, scratch: input.scratch) { record in
+                hunt(record.event(mapping: evtxMapping, names: worker.names), evidence: evidence, worker: worker, into: found)
+            }
+            return (found, chunk)
+        } deliver: { file, found, _ in
+            try collect(evtxFiles[file], found)
+        } finish: { file, fileSummary in
+            let index = evtxFiles[file]
+            summary.files[index].skipped = fileSummary.skipped.map(\.description)
+            summary.files[index].failure = fileSummary.failure?.description
+            try finish(index)
+        }
+
+        // Text.
+        let textSources = text.map { TextStreamReader.Source(stream: handles[$0.0].stream, format: $0.2, mappings: options.fieldMappings) }
+        try TextStreamReader(options: .init(threads: options.threads)).read(textSources) { batch, workerIndex in
+            let found = Found()
+            let worker = workers[workerIndex]
+            let evidence = text[batch.file].0
+            let outcome = batch.read(names: worker.names) { event, _ in
+                hunt(event, evidence: evidence, worker: worker, into: found)
+            }
+            return (found, outcome.records, outcome.skipped)
+        } deliver: { file, found in
+            try collect(text[file].0, found)
+        } finish: { file, fileSummary in
+            let index = text[file].0
+            summary.files[index].skipped = fileSummary.skipped.map(\.description)
+            summary.files[index].failure = fileSummary.failure?.description
+            try finish(index)
+        }
+
+        // Correlations, over all evidence.
+        for alert in correlations.evaluate(samples) {
+            let correlation = correlations.correlations[alert.correlation]
+            if let minimum, (correlation.level ?? .informational) < minimum { continue }
+            let last = alert.events.last
+            let file = last.map { Int($0.evidence) }.flatMap { $0 >= 0 && $0 < sources.count ? $0 : nil }
+            let finding = Finding(
+                alert: alert, correlation: correlation, evidence: file.map { sources[$0].path } ?? "",
+                evidenceSHA256: file.flatMap { summary.files[$0].sha256 } ?? "", recordID: last?.position)
+            count(finding, into: &summary)
+            try output(finding)
+        }
+        summary.seconds = Date().timeIntervalSince(started)
+        return summary
+    }
+
+    private func count(_ finding: Finding, into summary: inout HuntSummary) {
+        summary.findings += 1
+        summary.byLevel[finding.level?.rawValue ?? "none", default: 0] += 1
+        summary.byRule[finding.ruleTitle, default: 0] += 1
+        for tactic in finding.tactics { summary.byTactic[tactic, default: 0] += 1 }
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+import Sigma
+
+/// Sigma rules read from files and folders and compiled: the engine, the correlations, and
+/// everything that could not be used, with its reason.
+public struct LoadedRuleSet: Sendable {
+    public var files = 0
+    public var engine: RuleEngine
+    public var correlations: CorrelationSet
+    /// Rules (and correlations, filters) that did not load or compile.
+    public var problems: [SigmaProblem]
+    /// Rules whose log source no mapping entry names: they apply to every event.
+    public var unmapped: [SigmaRule]
+    public var filters = 0
+    public var seconds: Double
+}
+
+/// Reads rule files (`.yml`, `.yaml`; folders walked) on all cores and compiles them.
+public enum RuleSetLoader {
+    public struct Options: Sendable {
+        public var mapping: LogSourceMapping
+        public var placeholders: [String: [String]]
+        /// Rules with these statuses are left out (`deprecated`, `unsupported` by default).
+        public var excludedStatuses: Set<String>
+
+        public init(mapping: LogSourceMapping = .standard, placeholders: [String: [String]] = [:], excludedStatuses: Set<String> = ["deprecated", "unsupported"]) {
+            self.mapping = mapping
+            self.placeholders = placeholders
+            self.excludedStatuses = excludedStatuses
+        }
+    }
+
+    /// The rule files below the paths, sorted; paths that do not exist are returned apart.
+    public static func ruleFiles(_ paths: [String]) -> (files: [String], missing: [String]) {
+        var files: [String] = []
+        var missing: [String] = []
+        let manager = FileManager.default
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            guard manager.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                missing.append(path)
+                continue
+            }
+            guard isDirectory.boolValue else {
+                files.append(path)
+                continue
+            }
+            var found: [String] = []
+            let walker = manager.enumerator(atPath: path)
+            while let relative = walker?.nextObject() as? String {
+                let name = (relative as NSString).lastPathComponent
+                if name.hasPrefix(".") {
+                    walker?.skipDescendants()
+                    continue
+                }
+                let ext = (name as NSString).pathExtension.lowercased()
+                if ext == "yml" || ext == "yaml" { found.append((path as NSString).appendingPathComponent(relative)) }
+            }
+            files += found.sorted()
+        }
+        return (files, missing)
+    }
+
+    /// Loads and compiles the rules of these files.
+    public static func load(files: [String], options: Options = Options()) -> LoadedRuleSet {
+        let started = Date()
+        let results = ResultSlots<SigmaRuleFile>(count: files.count)
+        let next = NextIndex()
+        DispatchQueue.concurrentPerform(iterations: max(1, min(files.count, ProcessInfo.processInfo.activeProcessorCount))) { _ in
+            while true {
+                let index = next.take()
+                guard index < files.count else { return }
+                let path = files[index]
+                guard let data = FileManager.default.contents(atPath: path) else {
+                    var failed = SigmaRuleFile(path: path)
+                    failed.problems.append(SigmaProblem("cannot be read", at: SourceLocation(file: path)))
+                    results.store(index, failed)
+                    continue
+                }
+                guard let text = String(data: data, encoding: .utf8) else {
+                    var failed = SigmaRuleFile(path: path)
+                    failed.problems.append(SigmaProblem("not UTF-8 text", at: SourceLocation(file: path)))
+                    results.store(index, failed)
+                    continue
+                }
+                results.store(index, RuleLoader.load(text, path: path))
+            }
+        }
+        var rules: [SigmaRule] = []
+        var correlations: [SigmaCorrelation] = []
+        var filters: [SigmaFilter] = []
+        var problems: [SigmaProblem] = []
+        for index in files.indices {
+            guard let file = results.take(index) else { continue }
+            rules += file.rules.filter { !options.excludedStatuses.contains($0.status ?? "") }
+            correlations += file.correlations.filter { !options.excludedStatuses.contains($0.status ?? "") }
+            filters += file.filters
+            problems += file.problems
+        }
+        let (engine, compileProblems) = RuleEngine.compile(rules, filters: filters, mapping: options.mapping, placeholders: options.placeholders)
+        problems += compileProblems
+        // A correlation that cannot be bound (a missing rule, a cycle) is reported and left
+        // out; the others are bound without it.
+        var usable = correlations
+        var correlationSet: CorrelationSet?
+        while correlationSet == nil {
+            do {
+                correlationSet = try CorrelationSet(usable, rules: engine.rules)
+            } catch {
+                problems.append(error)
+                let before = usable.count
+                usable.removeAll { $0.location == error.location }
+                if usable.count == before { usable = [] }
+            }
+        }
+        return LoadedRuleSet(
+            files: files.count, engine: engine, correlations: correlationSet!, problems: problems,
+            unmapped: engine.rules.filter { !$0.mapped }.map(\.rule), filters: filters.count, seconds: Date().timeIntervalSince(started))
+    }
+}

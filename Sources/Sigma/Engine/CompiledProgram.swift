@@ -1,0 +1,459 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Rule expressions and string predicates laid out in flat memory, for matching without
+/// reference counting or allocation: nodes, child lists, predicate records, pattern records
+/// and the patterns' bytes are plain values behind pointers owned by this object, which is
+/// immutable once built. Predicates other than string and keyword tests (regular
+/// expressions, CIDR, numbers, times, ...) and list-valued fields take the slow path through
+/// `Predicate.evaluate`.
+final class CompiledProgram: @unchecked Sendable {
+    struct Node {
+        enum Kind: UInt8 { case predicate, not, and, or, constantTrue, constantFalse }
+        var kind: Kind
+        var count: Int32
+        /// Predicate index, child node (not), or first entry in `children` (and, or).
+        var first: Int32
+    }
+
+    struct PredicateRecord {
+        enum Kind: UInt8 { case strings, keywords, regex, slow }
+        var kind: Kind
+        var all: Bool
+        var folded: Bool
+        /// Keywords whose patterns are all `contains` without NUL bytes: one search each in
+        /// the event's joined text.
+        var joinable: Bool
+        var field: Int32
+        var firstPattern: Int32
+        var patternCount: Int32
+        var slow: Int32
+        /// The scanner that finds this predicate's literals in one pass, or -1.
+        var scanner: Int32
+    }
+
+    struct PatternRecord {
+        enum Shape: UInt8 { case equals, prefix, suffix, contains, anything, general }
+        var shape: Shape
+        var start: Int32
+        var length: Int32
+        /// Index in `generalPatterns` for `.general`; in `regexes` for a regex predicate's.
+        var general: Int32
+        /// The needle whose stamp says whether the literal occurs (a regex's required
+        /// literal), or -1.
+        var needle: Int32
+    }
+
+    /// Which text a scanner reads.
+    enum ScannerKey: Hashable {
+        case field(Int32, folded: Bool)
+        /// All fields' folded text, for keywords.
+        case joined
+    }
+
+    private struct NeedleKey: Hashable {
+        var scanner: Int32
+        var kind: NeedleScanner.Kind
+        var bytes: [UInt8]
+    }
+
+    private let nodes: UnsafeMutablePointer<Node>
+    private let children: UnsafeMutablePointer<Int32>
+    private let records: UnsafeMutablePointer<PredicateRecord>
+    private let patterns: UnsafeMutablePointer<PatternRecord>
+    private let arena: UnsafeMutablePointer<UInt8>
+    private let counts: (nodes: Int, children: Int, records: Int, patterns: Int, arena: Int)
+    private let generalPatterns: [Pattern]
+    private let regexes: [RegexMatcher]
+    private let regexNeedles: [Int32]
+    private let slow: [Predicate]
+    let scanners: [NeedleScanner]
+    private let scannerKeys: [ScannerKey]
+    /// Each needle's length in bytes (anchors prefer long needles: they are rarer).
+    private let needleLengths: [Int32]
+    let needleCount: Int
+
+    /// Builds the program from compiled expressions (the roots are returned in order) and the
+    /// predicate table.
+    init(expressions: [Expression], predicates: [Predicate], roots: inout [Int32]) {
+        var nodeList: [Node] = []
+        var childList: [Int32] = []
+        func add(_ expression: Expression) -> Int32 {
+            switch expression {
+            case .predicate(let index):
+                nodeList.append(Node(kind: .predicate, count: 0, first: index))
+            case .not(let inner):
+                let child = add(inner)
+                nodeList.append(Node(kind: .not, count: 0, first: child))
+            case .and(let items), .or(let items):
+                let childNodes = items.map(add)
+                let first = Int32(childList.count)
+                childList += childNodes
+                let isAnd: Bool
+                if case .and = expression { isAnd = true } else { isAnd = false }
+                nodeList.append(Node(kind: isAnd ? .and : .or, count: Int32(childNodes.count), first: first))
+            case .constant(let value):
+                nodeList.append(Node(kind: value ? .constantTrue : .constantFalse, count: 0, first: 0))
+            }
+            return Int32(nodeList.count - 1)
+        }
+        roots = expressions.map(add)
+
+        var recordList: [PredicateRecord] = []
+        var patternList: [PatternRecord] = []
+        var bytes: [UInt8] = []
+        var general: [Pattern] = []
+        var regexList: [RegexMatcher] = []
+        var regexNeedleList: [Int32] = []
+        var scannerIndexes: [ScannerKey: Int32] = [:]
+        var scannerNeedles: [[NeedleScanner.Needle]] = []
+        var needleIDs: [NeedleKey: Int32] = [:]
+        func scanner(_ key: ScannerKey) -> Int32 {
+            if let index = scannerIndexes[key] { return index }
+            let index = Int32(scannerNeedles.count)
+            scannerIndexes[key] = index
+            scannerNeedles.append([])
+            return index
+        }
+        func needle(_ scanner: Int32, _ kind: NeedleScanner.Kind, _ literal: [UInt8]) -> Int32 {
+            let key = NeedleKey(scanner: scanner, kind: kind, bytes: literal)
+            if let id = needleIDs[key] { return id }
+            let id = Int32(needleIDs.count)
+            needleIDs[key] = id
+            scannerNeedles[Int(scanner)].append(NeedleScanner.Needle(bytes: literal, kind: kind, id: id))
+            return id
+        }
+        func addPatterns(_ list: [Pattern], scanner: Int32) -> (Int32, Int32) {
+            let first = Int32(patternList.count)
+            for pattern in list {
+                var record = PatternRecord(shape: .general, start: 0, length: 0, general: -1, needle: -1)
+                let literal: [UInt8]?
+                let kind: NeedleScanner.Kind
+                switch pattern.shape {
+                case .equals(let value): record.shape = .equals; literal = value; kind = .equals
+                case .prefix(let value): record.shape = .prefix; literal = value; kind = .prefix
+                case .suffix(let value): record.shape = .suffix; literal = value; kind = .suffix
+                case .contains(let value): record.shape = .contains; literal = value; kind = .contains
+                case .anything: record.shape = .anything; literal = nil; kind = .contains
+                case .general:
+                    record.shape = .general
+                    record.general = Int32(general.count)
+                    general.append(pattern)
+                    literal = nil
+                    kind = .contains
+                }
+                if let literal {
+                    record.start = Int32(bytes.count)
+                    record.length = Int32(literal.count)
+                    bytes += literal
+                    if scanner >= 0 { record.needle = needle(scanner, kind, literal) }
+                }
+                patternList.append(record)
+            }
+            return (first, Int32(list.count))
+        }
+        for (index, predicate) in predicates.enumerated() {
+            var record = PredicateRecord(
+                kind: .slow, all: false, folded: true, joinable: false, field: -1, firstPattern: 0, patternCount: 0, slow: Int32(index),
+                scanner: -1)
+            switch predicate {
+            case .strings(let field, let list, let all):
+                record.kind = .strings
+                record.all = all
+                record.folded = !(list.first?.cased ?? false)
+                record.field = field.id
+                record.scanner = scanner(.field(field.id, folded: record.folded))
+                (record.firstPattern, record.patternCount) = addPatterns(list, scanner: record.scanner)
+            case .keywords(let list, let all):
+                record.kind = .keywords
+                record.all = all
+                record.folded = !(list.first?.cased ?? false)
+                record.joinable = record.folded && list.allSatisfy { pattern in
+                    if case .contains(let value) = pattern.shape { return !value.contains(0) }
+                    return false
+                }
+                if record.joinable { record.scanner = scanner(.joined) }
+                (record.firstPattern, record.patternCount) = addPatterns(list, scanner: record.scanner)
+            case .regex(let field, let list, let all):
+                // Each regular expression runs only when its required literal is in the text.
+                record.kind = .regex
+                record.all = all
+                record.field = field.id
+                record.scanner = scanner(.field(field.id, folded: true))
+                record.firstPattern = Int32(patternList.count)
+                record.patternCount = Int32(list.count)
+                for regex in list {
+                    // The required literals' needles are listed in `regexNeedles`.
+                    let literals = regex.requiredLiterals.map { needle(record.scanner, .contains, $0) }
+                    patternList.append(
+                        PatternRecord(
+                            shape: .general, start: Int32(regexNeedleList.count), length: Int32(literals.count), general: Int32(regexList.count),
+                            needle: -1))
+                    regexNeedleList += literals
+                    regexList.append(regex)
+                }
+            default:
+                break
+            }
+            recordList.append(record)
+        }
+        func copy<T>(_ list: [T]) -> UnsafeMutablePointer<T> {
+            let pointer = UnsafeMutablePointer<T>.allocate(capacity: max(1, list.count))
+            _ = UnsafeMutableBufferPointer(start: pointer, count: list.count).initialize(from: list)
+            return pointer
+        }
+        nodes = copy(nodeList)
+        children = copy(childList)
+        records = copy(recordList)
+        patterns = copy(patternList)
+        arena = copy(bytes)
+        counts = (nodeList.count, childList.count, recordList.count, patternList.count, bytes.count)
+        generalPatterns = general
+        regexes = regexList
+        regexNeedles = regexNeedleList
+        slow = predicates
+        scanners = scannerNeedles.map(NeedleScanner.init)
+        var keys = [ScannerKey](repeating: .joined, count: scannerNeedles.count)
+        for (key, index) in scannerIndexes { keys[Int(index)] = key }
+        self.scannerKeys = keys
+        var lengths = [Int32](repeating: 0, count: needleIDs.count)
+        for (key, id) in needleIDs { lengths[Int(id)] = Int32(key.bytes.count) }
+        needleLengths = lengths
+        needleCount = needleIDs.count
+    }
+
+    deinit {
+        nodes.deinitialize(count: counts.nodes).deallocate()
+        children.deinitialize(count: counts.children).deallocate()
+        records.deinitialize(count: counts.records).deallocate()
+        patterns.deinitialize(count: counts.patterns).deallocate()
+        arena.deallocate()
+    }
+
+    var predicateCount: Int { counts.records }
+
+    /// Evaluates a node for the context's event.
+    func evaluate(_ node: Int32, _ context: EventContext) -> Bool {
+        let entry = nodes[Int(node)]
+        switch entry.kind {
+        case .predicate:
+            return predicate(entry.first, context)
+        case .not:
+            return !evaluate(entry.first, context)
+        case .and:
+            for offset in 0..<Int(entry.count) where !evaluate(children[Int(entry.first) + offset], context) { return false }
+            return true
+        case .or:
+            for offset in 0..<Int(entry.count) where evaluate(children[Int(entry.first) + offset], context) { return true }
+            return false
+        case .constantTrue:
+            return true
+        case .constantFalse:
+            return false
+        }
+    }
+
+    private func predicate(_ index: Int32, _ context: EventContext) -> Bool {
+        let known = context.answer(Int(index))
+        if known != 0 { return known == 2 }
+        let result = answer(records[Int(index)], context)
+        context.record(Int(index), result)
+        return result
+    }
+
+    private func answer(_ record: PredicateRecord, _ context: EventContext) -> Bool {
+        switch record.kind {
+        case .strings:
+            switch context.text(fieldID: Int(record.field), folded: record.folded) {
+            case .absent: return false
+            case .list: return slow[Int(record.slow)].evaluate(context)
+            case .text(let text):
+                scan(record.scanner, text, context)
+                return matches(record, text, context)
+            }
+        case .keywords:
+            guard record.joinable else { return slow[Int(record.slow)].evaluate(context) }
+            let text = context.joinedFoldedText()
+            scan(record.scanner, text, context)
+            return matches(record, text, context)
+        case .regex:
+            switch context.text(fieldID: Int(record.field), folded: true) {
+            case .absent: return false
+            case .list: return slow[Int(record.slow)].evaluate(context)
+            case .text(let text):
+                scan(record.scanner, text, context)
+                return regexMatches(record, text, context)
+            }
+        case .slow:
+            return slow[Int(record.slow)].evaluate(context)
+        }
+    }
+
+    /// Runs the scanner over `text` unless it already has for this event.
+    @inline(__always)
+    private func scan(_ scanner: Int32, _ text: UnsafeRawBufferPointer, _ context: EventContext) {
+        guard scanner >= 0, !context.scanned(Int(scanner)) else { return }
+        scanners[Int(scanner)].scan(text, context)
+    }
+
+    /// Runs a scanner for the context's event ahead of evaluation (for anchors): reads the
+    /// field (or the joined text) the scanner is for; a list-valued field is marked instead.
+    func runScanner(_ scanner: Int32, _ context: EventContext) {
+        guard !context.scanned(Int(scanner)) else { return }
+        switch scannerKeys[Int(scanner)] {
+        case .joined:
+            scanners[Int(scanner)].scan(context.joinedFoldedText(), context)
+        case .field(let field, let folded):
+            switch context.text(fieldID: Int(field), folded: folded) {
+            case .absent: break
+            case .list: context.markList(Int(scanner))
+            case .text(let text): scanners[Int(scanner)].scan(text, context)
+            }
+        }
+    }
+
+    /// A necessary condition of a node as needles of one scanner: when none of them is found,
+    /// the node is false. Nil when there is none (negations, numbers, regular expressions,
+    /// wildcards in the middle of a value, ...).
+    func anchor(of node: Int32) -> (scanner: Int32, needles: [Int32])? {
+        let entry = nodes[Int(node)]
+        switch entry.kind {
+        case .predicate:
+            let record = records[Int(entry.first)]
+            guard record.kind == .strings || (record.kind == .keywords && record.joinable), record.scanner >= 0, record.patternCount > 0
+            else { return nil }
+            let first = Int(record.firstPattern)
+            let list = (first..<(first + Int(record.patternCount))).map { patterns[$0] }
+            guard list.allSatisfy({ $0.needle >= 0 }) else { return nil }
+            if record.all {
+                // Every pattern must match: the longest one alone is necessary.
+                let longest = list.max { $0.length < $1.length }!
+                return (record.scanner, [longest.needle])
+            }
+            return (record.scanner, list.map(\.needle))
+        case .and:
+            var best: (scanner: Int32, needles: [Int32], shortest: Int32)?
+            for offset in 0..<Int(entry.count) {
+                guard let candidate = anchor(of: children[Int(entry.first) + offset]) else { continue }
+                let shortest = candidate.needles.map { needleLengths[Int($0)] }.min() ?? 0
+                if best == nil || shortest > best!.shortest || (shortest == best!.shortest && candidate.needles.count < best!.needles.count) {
+                    best = (candidate.scanner, candidate.needles, shortest)
+                }
+            }
+            return best.map { ($0.scanner, $0.needles) }
+        case .or:
+            var scanner: Int32 = -1
+            var needles: [Int32] = []
+            for offset in 0..<Int(entry.count) {
+                guard let candidate = anchor(of: children[Int(entry.first) + offset]) else { return nil }
+                if scanner >= 0 && candidate.scanner != scanner { return nil }
+                scanner = candidate.scanner
+                needles += candidate.needles
+            }
+            return scanner >= 0 ? (scanner, Array(Set(needles)).sorted()) : nil
+        case .not, .constantTrue:
+            return nil
+        case .constantFalse:
+            return nil
+        }
+    }
+
+    @inline(__always)
+    private func matches(_ record: PredicateRecord, _ text: UnsafeRawBufferPointer, _ context: EventContext) -> Bool {
+        let first = Int(record.firstPattern)
+        let end = first + Int(record.patternCount)
+        if record.all {
+            for index in first..<end where !matches(patterns[index], text, context) { return false }
+            return true
+        }
+        for index in first..<end where matches(patterns[index], text, context) { return true }
+        return false
+    }
+
+    /// A regular expression predicate: an expression with a required literal missing from the
+    /// (folded) text fails without running; one that is only literals and `.*` runs as a
+    /// wildcard pattern on ASCII text without line breaks; the rest run in ICU. ICU folds more
+    /// than ASCII, so a case-insensitive expression over non-ASCII text always runs there.
+    private func regexMatches(_ record: PredicateRecord, _ text: UnsafeRawBufferPointer, _ context: EventContext) -> Bool {
+        var plain: (ascii: Bool, lineBreaks: Bool)?
+        func textKind() -> (ascii: Bool, lineBreaks: Bool) {
+            if let plain { return plain }
+            var ascii = true
+            var lineBreaks = false
+            for byte in text {
+                if byte >= 0x80 { ascii = false }
+                if byte >= 0x0A && byte <= 0x0D { lineBreaks = true }
+            }
+            plain = (ascii, lineBreaks)
+            return (ascii, lineBreaks)
+        }
+        var string: String?
+        let first = Int(record.firstPattern)
+        for index in first..<(first + Int(record.patternCount)) {
+            let pattern = patterns[index]
+            let regex = regexes[Int(pattern.general)]
+            var present = true
+            let needles = Int(pattern.start)
+            for offset in needles..<(needles + Int(pattern.length))
+            where context.needleStamps[Int(regexNeedles[offset])] != context.generation {
+                present = false
+                break
+            }
+            let result: Bool
+            if !present && (!regex.foldsBeyondASCII || textKind().ascii) {
+                result = false
+            } else if let wildcard = regex.wildcard, textKind() == (true, false) {
+                result = wildcard.matches(text)
+            } else {
+                if string == nil { string = context.string(fieldID: Int(record.field)) }
+                result = regex.matches(string ?? "")
+            }
+            if record.all && !result { return false }
+            if !record.all && result { return true }
+        }
+        return record.all
+    }
+
+    /// Whether `needle` occurs in `text`: candidates by `memchr` on the needle's first byte,
+    /// confirmed by `memcmp`.
+    @inline(__always)
+    static func contains(_ text: UnsafeRawBufferPointer, _ needle: UnsafeMutablePointer<UInt8>, _ length: Int) -> Bool {
+        let base = text.baseAddress!
+        let last = text.count - length
+        let first = Int32(needle[0])
+        var position = 0
+        while position <= last {
+            guard let found = memchr(base + position, first, last - position + 1) else { return false }
+            let offset = base.distance(to: UnsafeRawPointer(found))
+            if memcmp(base + offset + 1, needle + 1, length - 1) == 0 { return true }
+            position = offset + 1
+        }
+        return false
+    }
+
+    @inline(__always)
+    private func matches(_ pattern: PatternRecord, _ text: UnsafeRawBufferPointer, _ context: EventContext) -> Bool {
+        if pattern.needle >= 0 { return context.needleStamps[Int(pattern.needle)] == context.generation }
+        let length = Int(pattern.length)
+        let needle = arena + Int(pattern.start)
+        switch pattern.shape {
+        case .equals:
+            return text.count == length && (length == 0 || memcmp(text.baseAddress!, needle, length) == 0)
+        case .prefix:
+            return text.count >= length && (length == 0 || memcmp(text.baseAddress!, needle, length) == 0)
+        case .suffix:
+            return text.count >= length && (length == 0 || memcmp(text.baseAddress! + (text.count - length), needle, length) == 0)
+        case .contains:
+            guard text.count >= length else { return false }
+            guard length > 0 else { return true }
+            return CompiledProgram.contains(text, needle, length)
+        case .anything:
+            return true
+        case .general:
+            return generalPatterns[Int(pattern.general)].matches(text)
+        }
+    }
+}

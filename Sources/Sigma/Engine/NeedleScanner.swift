@@ -1,0 +1,208 @@
+/// Every literal that the rules test against one text (a field's text, folded or not, or the
+/// joined text keywords search), found in one pass over that text: a trie of the literals is
+/// walked from every position for `contains` (only from the start for prefixes and whole
+/// values), and a trie of the reversed literals from the end for suffixes. What it finds is
+/// stamped in a per-event table of needles, so each rule's test is a lookup.
+///
+/// Laid out in flat memory like `CompiledProgram`, immutable once built.
+final class NeedleScanner: @unchecked Sendable {
+    enum Kind: UInt8 { case contains, prefix, equals, suffix }
+
+    /// A literal to find, and the needle id its finding stamps.
+    struct Needle {
+        var bytes: [UInt8]
+        var kind: Kind
+        var id: Int32
+    }
+
+    private struct Node {
+        var edgeStart: Int32 = 0
+        var edgeCount: Int32 = 0
+        var hitStart: Int32 = 0
+        var hitCount: Int32 = 0
+    }
+
+    private struct Hit {
+        var needle: Int32
+        var kind: Kind
+    }
+
+    /// A flattened trie: the root's children in a 256-entry table, other nodes' edges sorted
+    /// by byte.
+    private struct Trie {
+        var nodes: UnsafeMutablePointer<Node>
+        var nodeCount: Int
+        var edgeBytes: UnsafeMutablePointer<UInt8>
+        var edgeTargets: UnsafeMutablePointer<Int32>
+        var edgeCount: Int
+        var hits: UnsafeMutablePointer<Hit>
+        var hitCount: Int
+        var root: UnsafeMutablePointer<Int32>
+
+        init(_ needles: [Needle], reversed: Bool) {
+            // Build with dictionaries, then flatten breadth first.
+            var children: [[UInt8: Int32]] = [[:]]
+            var nodeHits: [[Hit]] = [[]]
+            for needle in needles {
+                var node: Int32 = 0
+                for byte in reversed ? needle.bytes.reversed() : needle.bytes {
+                    if let next = children[Int(node)][byte] {
+                        node = next
+                    } else {
+                        let next = Int32(children.count)
+                        children.append([:])
+                        nodeHits.append([])
+                        children[Int(node)][byte] = next
+                        node = next
+                    }
+                }
+                nodeHits[Int(node)].append(Hit(needle: needle.id, kind: needle.kind))
+            }
+            var nodeList = [Node](repeating: Node(), count: children.count)
+            var bytes: [UInt8] = []
+            var targets: [Int32] = []
+            var hitList: [Hit] = []
+            for (index, edges) in children.enumerated() {
+                let sorted = edges.sorted { $0.key < $1.key }
+                nodeList[index].edgeStart = Int32(bytes.count)
+                nodeList[index].edgeCount = Int32(sorted.count)
+                bytes += sorted.map(\.key)
+                targets += sorted.map(\.value)
+                nodeList[index].hitStart = Int32(hitList.count)
+                nodeList[index].hitCount = Int32(nodeHits[index].count)
+                hitList += nodeHits[index]
+            }
+            nodes = NeedleScanner.copy(nodeList)
+            nodeCount = nodeList.count
+            edgeBytes = NeedleScanner.copy(bytes)
+            edgeTargets = NeedleScanner.copy(targets)
+            edgeCount = bytes.count
+            hits = NeedleScanner.copy(hitList)
+            hitCount = hitList.count
+            var rootTable = [Int32](repeating: -1, count: 256)
+            for (byte, target) in children[0] { rootTable[Int(byte)] = target }
+            root = NeedleScanner.copy(rootTable)
+        }
+
+        func free() {
+            nodes.deallocate()
+            edgeBytes.deallocate()
+            edgeTargets.deallocate()
+            hits.deallocate()
+            root.deallocate()
+        }
+
+        @inline(__always)
+        func child(_ node: Int32, _ byte: UInt8) -> Int32 {
+            if node == 0 { return root[Int(byte)] }
+            let entry = nodes[Int(node)]
+            var low = Int(entry.edgeStart)
+            var high = low + Int(entry.edgeCount)
+            // Few edges: scan; many: bisect.
+            if high - low <= 8 {
+                while low < high {
+                    if edgeBytes[low] == byte { return edgeTargets[low] }
+                    low += 1
+                }
+                return -1
+            }
+            while low < high {
+                let middle = (low + high) / 2
+                let value = edgeBytes[middle]
+                if value == byte { return edgeTargets[middle] }
+                if value < byte { low = middle + 1 } else { high = middle }
+            }
+            return -1
+        }
+    }
+
+    private let forward: Trie
+    private let backward: Trie
+    /// Whether any needle is a `contains` (otherwise the forward walk starts only at 0).
+    private let anywhere: Bool
+    private let hasSuffixes: Bool
+
+    init(_ needles: [Needle]) {
+        forward = Trie(needles.filter { $0.kind != .suffix }, reversed: false)
+        backward = Trie(needles.filter { $0.kind == .suffix }, reversed: true)
+        anywhere = needles.contains { $0.kind == .contains }
+        hasSuffixes = needles.contains { $0.kind == .suffix }
+    }
+
+    deinit {
+        forward.free()
+        backward.free()
+    }
+
+    static func copy<T>(_ list: [T]) -> UnsafeMutablePointer<T> {
+        let pointer = UnsafeMutablePointer<T>.allocate(capacity: max(1, list.count))
+        _ = UnsafeMutableBufferPointer(start: pointer, count: list.count).initialize(from: list)
+        return pointer
+    }
+
+    /// Stamps the context's generation on every needle found in `text` and lists each in the
+    /// context's found needles once.
+    func scan(_ text: UnsafeRawBufferPointer, _ context: EventContext) {
+        var hits = Hits(stamps: context.needleStamps, found: context.foundNeedles, count: context.foundCount, generation: context.generation)
+        defer { context.foundCount = hits.count }
+        let count = text.count
+        let bytes = text.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        // Empty needles sit on the root.
+        mark(forward, 0, start: 0, end: 0, count: count, &hits)
+        if let bytes {
+            let starts = anywhere ? count : min(count, 1)
+            for start in 0..<starts {
+                var node = forward.root[Int(bytes[start])]
+                var position = start + 1
+                while node >= 0 {
+                    if forward.nodes[Int(node)].hitCount > 0 {
+                        mark(forward, node, start: start, end: position, count: count, &hits)
+                    }
+                    guard position < count else { break }
+                    node = forward.child(node, bytes[position])
+                    position += 1
+                }
+            }
+        }
+        guard hasSuffixes else { return }
+        mark(backward, 0, start: 0, end: 0, count: count, &hits)
+        guard let bytes else { return }
+        var node: Int32 = 0
+        var position = count - 1
+        while position >= 0 {
+            node = backward.child(node, bytes[position])
+            guard node >= 0 else { break }
+            if backward.nodes[Int(node)].hitCount > 0 { mark(backward, node, start: 0, end: 0, count: count, &hits) }
+            position -= 1
+        }
+    }
+
+    private struct Hits {
+        let stamps: UnsafeMutablePointer<UInt32>
+        let found: UnsafeMutablePointer<Int32>
+        var count: Int
+        let generation: UInt32
+
+        @inline(__always)
+        mutating func add(_ needle: Int32) {
+            guard stamps[Int(needle)] != generation else { return }
+            stamps[Int(needle)] = generation
+            found[count] = needle
+            count += 1
+        }
+    }
+
+    @inline(__always)
+    private func mark(_ trie: Trie, _ node: Int32, start: Int, end: Int, count: Int, _ hits: inout Hits) {
+        let entry = trie.nodes[Int(node)]
+        let first = Int(entry.hitStart)
+        for index in first..<(first + Int(entry.hitCount)) {
+            let hit = trie.hits[index]
+            switch hit.kind {
+            case .contains, .suffix: hits.add(hit.needle)
+            case .prefix: if start == 0 { hits.add(hit.needle) }
+            case .equals: if start == 0 && end == count { hits.add(hit.needle) }
+            }
+        }
+    }
+}

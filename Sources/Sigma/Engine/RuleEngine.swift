@@ -1,0 +1,293 @@
+import EventLog
+
+/// Sigma rules compiled for matching events, with the index that hands each event only to
+/// the rules whose log source it can belong to.
+///
+/// Each rule becomes one variant per log source alternative (Sysmon 1, Security 4688 with its
+/// field names, ...). Variants are indexed by channel and event id; other log source
+/// conditions and the detection form one expression over shared predicates, answered at most
+/// once per event. Compiling reports every rule it could not compile and goes on.
+public final class RuleEngine: Sendable {
+    /// A rule and what compiling it found.
+    public struct Rule: Sendable {
+        public let rule: SigmaRule
+        /// False when the rule's log source matched no mapping entry, so that it applies to
+        /// every event that is not a Windows event log record.
+        public let mapped: Bool
+        /// The event fields the rule's detection looks at (log source renames included), to
+        /// show with its matches.
+        public let fields: [FieldName]
+    }
+
+    struct Variant: Sendable {
+        let rule: Int32
+        /// The variant's expression in `program`.
+        let root: Int32
+        /// The scanner of the variant's anchor (needles one of which must be found for the
+        /// variant to match), or -1.
+        var anchorScanner: Int32 = -1
+    }
+
+    /// Variants tried together, and the scanners their anchors need run first.
+    struct VariantList: Sendable {
+        var variants: [Int32] = []
+        var scanners: [Int32] = []
+    }
+
+    /// Variants by event id, and those for any event id.
+    struct Bucket: Sendable {
+        var byEventID: [Int: VariantList] = [:]
+        var anyEventID = VariantList()
+
+        mutating func add(_ variant: Int32, eventIDs: [Int]?) {
+            if let eventIDs {
+                for id in eventIDs { byEventID[id, default: VariantList()].variants.append(variant) }
+            } else {
+                anyEventID.variants.append(variant)
+            }
+        }
+
+        /// Lists each list's anchor scanners.
+        mutating func collectScanners(_ variants: [Variant]) {
+            func scanners(_ list: inout VariantList) {
+                list.scanners = Array(Set(list.variants.map { variants[Int($0)].anchorScanner }.filter { $0 >= 0 })).sorted()
+            }
+            for key in byEventID.keys { scanners(&byEventID[key]!) }
+            scanners(&anyEventID)
+        }
+    }
+
+    public let rules: [Rule]
+    let program: CompiledProgram
+    let variants: [Variant]
+    /// Needle → the variants anchored on it (`needleVariants[needleStarts[n]..<needleStarts[n+1]]`).
+    let needleStarts: [Int32]
+    let needleVariants: [Int32]
+    /// Lower-cased channel → its bucket.
+    let byChannel: [String: Bucket]
+    /// Variants without a channel condition.
+    let anyChannel: Bucket
+
+    static let channel = FieldName("Channel")
+    /// Readers whose events are Windows event log records.
+    static let windowsFormats: Set<String> = ["evtx", "jsonl-evtx", "winlogbeat"]
+    static let eventID = FieldName("EventID")
+
+    /// Compiles rules; returns the engine and the rules that could not be compiled.
+    public static func compile(
+        _ rules: [SigmaRule], filters: [SigmaFilter] = [], mapping: LogSourceMapping = .standard, placeholders: [String: [String]] = [:]
+    ) -> (engine: RuleEngine, problems: [SigmaProblem]) {
+        var compiler = RuleCompiler(table: PredicateTable(), placeholders: placeholders)
+        var problems: [SigmaProblem] = []
+        var compiledRules: [Rule] = []
+        var expressions: [Expression] = []
+        var variantRules: [Int32] = []
+        var byChannel: [String: Bucket] = [:]
+        var anyChannel = Bucket()
+
+        // Filters by the rule ids and names they name.
+        var filtersByRule: [String: [SigmaFilter]] = [:]
+        for filter in filters {
+            for reference in filter.rules { filtersByRule[reference, default: []].append(filter) }
+        }
+
+        for rule in rules {
+            let alternatives = mapping.alternatives(for: rule.logSource)
+            let ruleFilters = (rule.id.flatMap { filtersByRule[$0] } ?? []) + (rule.name.flatMap { filtersByRule[$0] } ?? [])
+            var ruleVariants: [(Expression, channels: [String]?, eventIDs: [Int]?)] = []
+            do throws(SigmaProblem) {
+                for alternative in alternatives ?? [LogSourceMapping.Alternative(conditions: [], renames: [:])] {
+                    // A rule the mapping does not place (a cloud or application product) is run
+                    // on every event that is not a Windows event log record.
+                    let unplaced: Expression? = alternatives == nil ? .not(.predicate(compiler.table.index(of: .format(RuleEngine.windowsFormats)))) : nil
+                    var detection = try compiler.compile(rule.detection, renames: alternative.renames)
+                    for filter in ruleFilters {
+                        detection = .and([detection, .not(try compiler.compile(filter.detection, renames: alternative.renames))])
+                    }
+                    var conditions: [Expression] = []
+                    var channels: [String]?
+                    var eventIDs: [Int]?
+                    for (field, values) in alternative.conditions {
+                        switch field {
+                        case "Channel":
+                            channels = values.map { $0.lowercased() }
+                        case "EventID" where values.allSatisfy({ Int($0) != nil }):
+                            eventIDs = values.compactMap { Int($0) }
+                        case "@format":
+                            conditions.append(.predicate(compiler.table.index(of: .format(Set(values)))))
+                        default:
+                            let patterns = values.map { Pattern(literal: Array($0.utf8), cased: false) }
+                            conditions.append(.predicate(compiler.table.index(of: .strings(FieldName(field), patterns, all: false))))
+                        }
+                    }
+                    if let unplaced { conditions.append(unplaced) }
+                    let expression: Expression = conditions.isEmpty ? detection : .and(conditions + [detection])
+                    // Event ids the detection itself requires index the variant too, so that
+                    // an event meets only the rules that test its id.
+                    if let required = RuleEngine.requiredEventIDs(detection, compiler.table.predicates) {
+                        eventIDs = eventIDs.map { Array(Set($0).intersection(required)) } ?? Array(required)
+                    }
+                    ruleVariants.append((expression, channels, eventIDs))
+                }
+            } catch {
+                problems.append(error)
+                continue
+            }
+            let ruleIndex = Int32(compiledRules.count)
+            var fieldNames: [String] = []
+            for name in RuleEngine.fieldNames(rule.detection) where !fieldNames.contains(name) {
+                fieldNames.append(name)
+                for alternative in alternatives ?? [] {
+                    if let renamed = alternative.renames[name], !fieldNames.contains(renamed) { fieldNames.append(renamed) }
+                }
+            }
+            compiledRules.append(Rule(rule: rule, mapped: alternatives != nil, fields: fieldNames.map { FieldName($0) }))
+            for (expression, channels, eventIDs) in ruleVariants {
+                let variant = Int32(expressions.count)
+                expressions.append(expression)
+                variantRules.append(ruleIndex)
+                if let channels {
+                    for channel in Set(channels) { byChannel[channel, default: Bucket()].add(variant, eventIDs: eventIDs) }
+                } else {
+                    anyChannel.add(variant, eventIDs: eventIDs)
+                }
+            }
+        }
+        var roots: [Int32] = []
+        let program = CompiledProgram(expressions: expressions, predicates: compiler.table.predicates, roots: &roots)
+        var variants = zip(variantRules, roots).map { Variant(rule: $0.0, root: $0.1) }
+        // Anchors: an event meets a variant only when one of its anchor needles is found.
+        var anchored = [[Int32]](repeating: [], count: program.needleCount)
+        for index in variants.indices {
+            guard let anchor = program.anchor(of: variants[index].root) else { continue }
+            variants[index].anchorScanner = anchor.scanner
+            for needle in anchor.needles { anchored[Int(needle)].append(Int32(index)) }
+        }
+        var needleStarts: [Int32] = [0]
+        for list in anchored { needleStarts.append(needleStarts.last! + Int32(list.count)) }
+        for key in byChannel.keys { byChannel[key]!.collectScanners(variants) }
+        anyChannel.collectScanners(variants)
+        let engine = RuleEngine(
+            rules: compiledRules, program: program, variants: variants, needleStarts: needleStarts, needleVariants: anchored.flatMap { $0 },
+            byChannel: byChannel, anyChannel: anyChannel)
+        return (engine, problems)
+    }
+
+    private init(
+        rules: [Rule], program: CompiledProgram, variants: [Variant], needleStarts: [Int32], needleVariants: [Int32], byChannel: [String: Bucket],
+        anyChannel: Bucket
+    ) {
+        self.rules = rules
+        self.program = program
+        self.variants = variants
+        self.needleStarts = needleStarts
+        self.needleVariants = needleVariants
+        self.byChannel = byChannel
+        self.anyChannel = anyChannel
+    }
+
+    /// Calls `matched` with the index (in `rules`) of every rule the context's event matches,
+    /// once per rule.
+    public func match(_ context: EventContext, _ matched: (Int) -> Void) {
+        context.prepare(predicates: program.predicateCount, needles: program.needleCount, scanners: program.scanners.count, variants: variants.count)
+        let event = context.event
+        var eventID: Int?
+        if let index = context.index(of: RuleEngine.eventID) {
+            let value = event.fields[index].value
+            switch value {
+            case .integer(let number): eventID = Int(number)
+            case .unsigned(let number): eventID = Int(exactly: number)
+            default: eventID = Int(value.text)
+            }
+        }
+        var channelBucket: Bucket?
+        if let index = context.index(of: RuleEngine.channel), case .string(let channel) = event.fields[index].value {
+            channelBucket = context.channelBucket(channel, engine: self, { byChannel[$0.lowercased()] })
+        }
+        let lists = (
+            eventID.flatMap { channelBucket?.byEventID[$0] }, channelBucket?.anyEventID,
+            eventID.flatMap { anyChannel.byEventID[$0] }, anyChannel.anyEventID
+        )
+
+        // Scan the texts the anchors need, then wake the variants whose anchor was found.
+        func scan(_ list: VariantList?) {
+            guard let list else { return }
+            for scanner in list.scanners { program.runScanner(scanner, context) }
+        }
+        scan(lists.0)
+        scan(lists.1)
+        scan(lists.2)
+        scan(lists.3)
+        for offset in 0..<context.foundCount {
+            let needle = Int(context.foundNeedles[offset])
+            for index in Int(needleStarts[needle])..<Int(needleStarts[needle + 1]) { context.activate(Int(needleVariants[index])) }
+        }
+
+        // The rules matched so far (few per event): a rule with several matching variants
+        // counts once.
+        context.matchedRules.removeAll(keepingCapacity: true)
+        func run(_ list: VariantList?) {
+            guard let list else { return }
+            for index in list.variants {
+                let variant = variants[Int(index)]
+                if variant.anchorScanner >= 0 && !context.isActive(Int(index)) && !context.isList(Int(variant.anchorScanner)) { continue }
+                if context.matchedRules.contains(variant.rule) { continue }
+                if program.evaluate(variant.root, context) {
+                    context.matchedRules.append(variant.rule)
+                    matched(Int(variant.rule))
+                }
+            }
+        }
+        run(lists.0)
+        run(lists.1)
+        run(lists.2)
+        run(lists.3)
+    }
+
+    /// The event ids an expression can only be true for (nil: any): an `EventID` test of
+    /// whole numbers, and the and/or of such tests.
+    static func requiredEventIDs(_ expression: Expression, _ predicates: [Predicate]) -> Set<Int>? {
+        switch expression {
+        case .predicate(let index):
+            guard case .strings(let field, let patterns, all: false) = predicates[Int(index)], field == eventID else { return nil }
+            var ids = Set<Int>()
+            for pattern in patterns {
+                guard let bytes = pattern.plainBytes, let id = Int(String(decoding: bytes, as: UTF8.self)),
+                    String(id) == String(decoding: bytes, as: UTF8.self)
+                else { return nil }
+                ids.insert(id)
+            }
+            return ids
+        case .and(let items):
+            let sets = items.compactMap { requiredEventIDs($0, predicates) }
+            guard let first = sets.first else { return nil }
+            return sets.dropFirst().reduce(first) { $0.intersection($1) }
+        case .or(let items):
+            var union = Set<Int>()
+            for item in items {
+                guard let ids = requiredEventIDs(item, predicates) else { return nil }
+                union.formUnion(ids)
+            }
+            return union
+        case .not:
+            return nil
+        case .constant(let value):
+            return value ? nil : []
+        }
+    }
+
+    /// The field names of a detection's items, in order.
+    static func fieldNames(_ detection: SigmaDetection) -> [String] {
+        func names(_ search: SigmaSearch) -> [String] {
+            switch search {
+            case .allOf(let items): return items.compactMap(\.field)
+            case .anyOf(let alternatives): return alternatives.flatMap(names)
+            case .keywords: return []
+            }
+        }
+        return detection.searches.flatMap { names($0.search) }
+    }
+
+    /// How many distinct predicates the rules share.
+    public var predicateCount: Int { program.predicateCount }
+}

@@ -1,0 +1,180 @@
+import ArgumentParser
+import EventLog
+import Foundation
+import Hunt
+import Sigma
+
+/// `vigil hunt EVIDENCE... --rules DIR... [--min-level L] [--from T --to T] [--format F]`
+struct HuntCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hunt",
+        abstract: "Run Sigma rules over evidence and report each hit with its rule, ATT&CK techniques and evidence file.",
+        discussion: """
+            Evidence is read as `vigil dump` reads it (EVTX, JSON lines, Zeek, CSV, audit logs, \
+            gzip; folders walked). Rules are Sigma v2.1 YAML files (folders walked for .yml); \
+            rules that do not load are summarised (see `vigil rules lint`) and the hunt goes on. \
+            Correlation rules run over all evidence after the single-event rules. Findings go \
+            to standard output (or -o); a progress line and a summary go to standard error.
+            """
+    )
+
+    @OptionGroup var evidence: EvidenceArguments
+    @OptionGroup var ruleOptions: RuleOptions
+
+    @Option(name: .customLong("min-level"), help: "Report findings of this level and above (informational, low, medium, high, critical).")
+    var minimumLevel: SigmaLevel?
+
+    @Option(help: ArgumentHelp("Only events at or after this time (RFC 3339; UTC when no zone).", valueName: "TIME"))
+    var from: String?
+
+    @Option(help: ArgumentHelp("Only events at or before this time.", valueName: "TIME"))
+    var to: String?
+
+    @Option(help: "Output format.")
+    var format: FindingFormat = .table
+
+    @OptionGroup var threads: ThreadsOption
+    @OptionGroup var fieldMap: FieldMapOption
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("Output file; standard output when absent.", valueName: "FILE"))
+    var output: String?
+
+    @Flag(name: .shortAndLong, help: "No progress and no summary on standard error.")
+    var quiet = false
+
+    func run() throws {
+        let fromTime = try from.map { text throws -> EventTime in
+            guard let time = EventTime(parsing: text) else { throw ValidationError("--from \(text) is not a time") }
+            return time
+        }
+        let toTime = try to.map { text throws -> EventTime in
+            guard let time = EventTime(parsing: text) else { throw ValidationError("--to \(text) is not a time") }
+            return time
+        }
+        let mappings = try fieldMap.load()
+        let rules = try ruleOptions.load(quiet: quiet)
+        let (sources, refused) = try evidence.probe(quiet: quiet)
+        let sink = try OutputSink(path: output)
+        if let header = format.header { try sink.write(Array(header.utf8)) }
+        let runner = HuntRunner(
+            rules: rules, options: HuntOptions(threads: threads.count, minimumLevel: minimumLevel, from: fromTime, to: toTime, fieldMappings: mappings))
+        let showProgress = !quiet && Console.messagesAreInteractive
+        let summary = try runner.run(sources.map { HuntRunner.Source(path: $0.path, format: $0.format) }) { finding in
+            try sink.write(Array(format.line(finding).utf8))
+        } progress: { progress in
+            guard showProgress else { return }
+            let rate = progress.seconds > 0 ? Double(progress.events) / progress.seconds : 0
+            FileHandle.standardError.write(
+                Data(
+                    "\r\u{1B}[Kfiles \(progress.filesDone)/\(progress.files) · \(grouped(progress.events)) events · \(grouped(progress.findings)) findings · \(grouped(Int(rate))) events/s"
+                        .utf8))
+        }
+        if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        try sink.close()
+        if !quiet { HuntReport.print(summary, rules: rules) }
+        let failedFiles = summary.files.filter { $0.failure != nil }
+        for file in failedFiles { Console.error(file.failure ?? file.path) }
+        if refused > 0 || !failedFiles.isEmpty { throw ExitStatus.badInput }
+    }
+}
+
+extension SigmaLevel: ExpressibleByArgument {}
+extension FindingFormat: ExpressibleByArgument {}
+
+/// The options that choose and configure rules, shared by `hunt` and `rules`.
+struct RuleOptions: ParsableArguments {
+    @Option(name: .customLong("rules"), help: ArgumentHelp("Sigma rule files or folders (repeatable).", valueName: "PATH"))
+    var paths: [String] = []
+
+    @Option(
+        name: .customLong("logsource-map"),
+        help: ArgumentHelp("A log source mapping (YAML) replacing the built-in one; see docs/logsource-mapping.md.", valueName: "FILE"))
+    var logSourceMap: String?
+
+    @Option(help: ArgumentHelp("Values of %placeholders% for rules with |expand (YAML: name: [values]).", valueName: "FILE"))
+    var placeholders: String?
+
+    @Flag(help: "Also run rules whose status is deprecated or unsupported.")
+    var allStatuses = false
+
+    func options() throws -> RuleSetLoader.Options {
+        var mapping = LogSourceMapping.standard
+        if let logSourceMap {
+            do {
+                mapping = try LogSourceMapping(text: try String(contentsOfFile: logSourceMap, encoding: .utf8), path: logSourceMap)
+            } catch let problem as LogSourceMapping.Problem {
+                Console.error(problem.description)
+                throw ExitStatus.badInput
+            } catch {
+                Console.error("\(logSourceMap): cannot be read")
+                throw ExitStatus.badInput
+            }
+        }
+        var values: [String: [String]] = [:]
+        if let placeholders {
+            do {
+                values = try PlaceholderFile.read(try String(contentsOfFile: placeholders, encoding: .utf8), path: placeholders)
+            } catch let problem as SigmaProblem {
+                Console.error(problem.description)
+                throw ExitStatus.badInput
+            } catch {
+                Console.error("\(placeholders): cannot be read")
+                throw ExitStatus.badInput
+            }
+        }
+        return RuleSetLoader.Options(mapping: mapping, placeholders: values, excludedStatuses: allStatuses ? [] : ["deprecated", "unsupported"])
+    }
+
+    /// The rule files named, refusing paths that do not exist.
+    func files() throws -> [String] {
+        guard !paths.isEmpty else {
+            Console.error("no rules: give --rules with a folder of Sigma rules (for example a SigmaHQ checkout's rules/)")
+            throw ExitStatus.badInput
+        }
+        let (files, missing) = RuleSetLoader.ruleFiles(paths)
+        for path in missing { Console.error("\(path): no such file or folder") }
+        if !missing.isEmpty { throw ExitStatus.badInput }
+        return files
+    }
+
+    func load(quiet: Bool) throws -> LoadedRuleSet {
+        let rules = RuleSetLoader.load(files: try files(), options: try options())
+        if rules.engine.rules.isEmpty {
+            Console.error("no rule could be loaded from \(paths.joined(separator: ", ")) (\(rules.problems.count) problems; see vigil rules lint)")
+            throw ExitStatus.badInput
+        }
+        return rules
+    }
+}
+
+/// The hunt summary on standard error.
+enum HuntReport {
+    static func print(_ summary: HuntSummary, rules: LoadedRuleSet) {
+        let skipped = summary.files.reduce(0) { $0 + $1.skipped.count }
+        Console.message(
+            "\(grouped(summary.findings)) findings in \(grouped(summary.events)) events of \(summary.files.count) files in "
+                + String(format: "%.2f", summary.seconds) + " s"
+                + (summary.seconds > 0 ? " (\(grouped(Int(Double(summary.events) / summary.seconds))) events/s)" : ""))
+        if skipped > 0 { Console.message("  \(grouped(skipped)) records could not be read (see vigil dump FILE for each file's reasons)") }
+        if summary.outsideTimeRange > 0 { Console.message("  \(grouped(summary.outsideTimeRange)) events outside --from/--to") }
+        let loaded = rules.engine.rules.count
+        Console.message(
+            "rules: \(grouped(loaded)) loaded from \(grouped(rules.files)) files, \(rules.correlations.correlations.count) correlations, "
+                + "\(rules.problems.count) not loaded, in " + String(format: "%.2f", rules.seconds) + " s")
+        for problem in rules.problems.prefix(5) { Console.message("  not loaded: \(problem)") }
+        if rules.problems.count > 5 { Console.message("  ... \(rules.problems.count - 5) more (vigil rules lint lists them all)") }
+        if !rules.unmapped.isEmpty {
+            Console.message("  \(rules.unmapped.count) rules have a log source the mapping does not name; they were run on every event that is not a Windows event log record")
+        }
+        guard summary.findings > 0 else { return }
+        let levels = SigmaLevel.allCases.reversed().map(\.rawValue) + ["none"]
+        Console.message(
+            "by level: " + levels.compactMap { level in summary.byLevel[level].map { "\(level) \(grouped($0))" } }.joined(separator: ", "))
+        Console.message("by tactic: " + summary.byTactic.sorted { $0.value > $1.value }.map { "\($0.key) \(grouped($0.value))" }.joined(separator: ", "))
+        Console.message("by rule:")
+        for (title, count) in summary.byRule.sorted(by: { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }).prefix(15) {
+            Console.message("  " + grouped(count).padding(toLength: 9, withPad: " ", startingAt: 0) + title)
+        }
+        if summary.byRule.count > 15 { Console.message("  ... \(summary.byRule.count - 15) more rules") }
+    }
+}

@@ -1,0 +1,106 @@
+import EVTX
+import EventLog
+import Foundation
+import STIX
+import Sigma
+import TestSupport
+import Testing
+
+/// Hayabusa's three production correlation rules against the two password-attack samples,
+/// compared alert by alert with `Scripts/correlation_oracle.py`: the evtx crate reads the
+/// records, the base rules are written out by hand in Python, and the windows are computed
+/// there from the documented rule. Nothing of Vigil's Sigma code takes part in the expectation.
+@Suite("Hayabusa correlation rules", .enabled(if: SharedData.isUsable && Peers.isUsable, "needs ../shared/data and the Python peers"))
+struct CorrelationRuleTests {
+    static let evidence = ["evtx/deepbluecli/password-spray.evtx", "evtx/deepbluecli/smb-password-guessing-security.evtx"]
+    static let rules = [
+        "Sec_4625_Med_LogonFail_UserGuessing_Correlation.yml", "Sec_4648_Med_ExplicitLogon_PW-Spray_Correlation.yml",
+        "Sec_4625_Med_LogonFail_WrongPW_PW-Guessing_Correlation.yml",
+    ]
+
+    @Test("alerts equal the independent computation")
+    func alerts() throws {
+        // Vigil.
+        var rules: [SigmaRule] = []
+        var correlations: [SigmaCorrelation] = []
+        for name in Self.rules {
+            let path = try SharedData.file("sigma-spec/hayabusa-correlation/hayabusa/builtin/Security/LogonLogoff/Logon/" + name).path
+            let file = RuleLoader.load(try String(contentsOfFile: path, encoding: .utf8), path: path)
+            #expect(file.problems.isEmpty, "\(file.problems)")
+            rules += file.rules
+            correlations += file.correlations
+        }
+        #expect(rules.count == 3 && correlations.count == 3)
+        let (engine, problems) = RuleEngine.compile(rules)
+        #expect(problems.isEmpty)
+        let set = try CorrelationSet(correlations, rules: engine.rules)
+        var samples: [CorrelationSample] = []
+        let context = EventContext()
+        for (fileIndex, path) in Self.evidence.enumerated() {
+            for event in try SigmaRegressionTests.events(try SharedData.file(path).path) {
+                context.load(event)
+                engine.match(context) { rule in
+                    guard set.needs(rule) else { return }
+                    samples += set.samples(
+                        rule: rule, event: event, reference: EventReference(evidence: Int32(fileIndex), position: event.origin.position))
+                }
+            }
+        }
+        let ours = set.evaluate(samples).map { alert in
+            Alert(
+                title: correlations[alert.correlation].title, group: alert.group.map(\.value), events: alert.events.count,
+                aggregate: Int(alert.aggregate), first: alert.first.formatted(fractionDigits: 6), last: alert.last.formatted(fractionDigits: 6))
+        }.sorted()
+
+        // The oracle, over the crate's JSON of the same files.
+        let python = Peers.venv.appendingPathComponent("bin/python").path
+        let tools = try #require(Peers.tools)
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-correlation-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: work) }
+        var lines: [String] = []
+        for (index, path) in Self.evidence.enumerated() {
+            let output = work.appendingPathComponent("\(index).jsonl").path
+            let dump = try runProcess(python, [tools.appendingPathComponent("evtx2jsonl.py").path, "-o", output, try SharedData.file(path).path])
+            #expect(dump.status == 0, "\(dump.stderr)")
+            lines.append(output)
+        }
+        let script = SharedData.repositoryRoot.appendingPathComponent("Tests/HuntTests/Scripts/correlation_oracle.py").path
+        let oracle = try runProcess(python, [script] + lines)
+        #expect(oracle.status == 0, "\(oracle.stderr)")
+        let expected = try oracle.stdout.split(separator: "\n").map { line in
+            let object = try #require(try JSONParser.parse(String(line)).objectValue)
+            return Alert(
+                title: try #require(object["title"]?.stringValue),
+                group: try #require(object["group"]?.arrayValue).compactMap(\.stringValue),
+                events: Int(try #require(object["events"]?.intValue)), aggregate: Int(try #require(object["aggregate"]?.intValue)),
+                first: Self.isoMicroseconds(try #require(object["first"]?.stringValue)),
+                last: Self.isoMicroseconds(try #require(object["last"]?.stringValue)))
+        }.sorted()
+
+        // PW Guessing over the SMB sample, PW Spray twice over the spray sample, no user
+        // guessing (neither sample has 0xc0000064 failures from a network address).
+        #expect(expected.count == 3)
+        #expect(ours == expected)
+    }
+
+    /// Python's `2016-09-19T16:50:06.513129+00:00` as `EventTime.formatted(fractionDigits: 6)` writes it.
+    static func isoMicroseconds(_ text: String) -> String {
+        text.replacingOccurrences(of: "+00:00", with: "Z")
+    }
+
+    struct Alert: Comparable, CustomStringConvertible {
+        var title: String
+        var group: [String]
+        var events: Int
+        var aggregate: Int
+        var first: String
+        var last: String
+
+        static func < (lhs: Alert, rhs: Alert) -> Bool {
+            (lhs.title, lhs.group.joined(separator: "\u{1}"), lhs.first) < (rhs.title, rhs.group.joined(separator: "\u{1}"), rhs.first)
+        }
+
+        var description: String { "\(title) \(group) events \(events) aggregate \(aggregate) \(first)…\(last)" }
+    }
+}

@@ -1,0 +1,184 @@
+import EventLog
+import Foundation
+import Testing
+
+@testable import Sigma
+
+/// The Sigma engine, case by case: a detection (YAML), an event, whether it matches. Rules use
+/// an unmapped log source, so they apply to these events (which come from no Windows reader).
+@Suite("Sigma engine")
+struct EngineTableTests {
+    struct Case: CustomStringConvertible, Sendable {
+        let detection: String
+        let fields: [(String, FieldValue)]
+        let matches: Bool
+        let placeholders: [String: [String]]
+
+        init(_ detection: String, _ fields: [(String, FieldValue)], _ matches: Bool, placeholders: [String: [String]] = [:]) {
+            self.detection = detection
+            self.fields = fields
+            self.matches = matches
+            self.placeholders = placeholders
+        }
+
+        var description: String { "\(detection.split(separator: "\n").joined(separator: " | ")) on \(fields.map { "\($0.0)=\($0.1.text)" })" }
+    }
+
+    static func rule(_ detection: String) -> String {
+        "title: T\nid: 11111111-2222-3333-4444-555555555555\nlogsource:\n  product: testing\ndetection:\n"
+            + detection.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }.joined(separator: "\n") + "\nlevel: low\n"
+    }
+
+    static func matches(_ test: Case) throws -> Bool {
+        let file = RuleLoader.load(rule(test.detection), path: "test.yml")
+        guard file.problems.isEmpty, let rule = file.rules.first else { throw SigmaProblem("\(file.problems)", at: SourceLocation(file: "", line: 0)) }
+        let (engine, problems) = RuleEngine.compile([rule], placeholders: test.placeholders)
+        guard problems.isEmpty else { throw problems[0] }
+        let context = EventContext()
+        // A different event first, so that per-event memory is exercised.
+        context.load(Event(fields: [Field(name: "Other", value: .string("x"))]))
+        engine.match(context) { _ in }
+        context.load(Event(fields: test.fields.map { Field(name: FieldName($0.0), value: $0.1) }))
+        var matched = false
+        engine.match(context) { _ in matched = true }
+        return matched
+    }
+
+    static let cases: [Case] = [
+        // Plain values: whole value, case-insensitive; lists are or; maps are and.
+        Case("sel:\n  Image: 'C:\\Windows\\cmd.exe'\ncondition: sel", [("Image", .string("c:\\windows\\CMD.EXE"))], true),
+        Case("sel:\n  Image: cmd.exe\ncondition: sel", [("Image", .string("C:\\cmd.exe"))], false),
+        Case("sel:\n  Image:\n    - a\n    - b\ncondition: sel", [("Image", .string("B"))], true),
+        Case("sel:\n  A: 1\n  B: 2\ncondition: sel", [("A", .integer(1)), ("B", .string("3"))], false),
+        Case("sel:\n  - A: 1\n  - B: 2\ncondition: sel", [("A", .integer(0)), ("B", .string("2"))], true),
+        // Wildcards and escapes.
+        Case("sel:\n  C: 'a*c'\ncondition: sel", [("C", .string("abbbc"))], true),
+        Case("sel:\n  C: 'a?c'\ncondition: sel", [("C", .string("abc"))], true),
+        Case("sel:\n  C: 'a?c'\ncondition: sel", [("C", .string("abbc"))], false),
+        Case("sel:\n  C: 'a\\*c'\ncondition: sel", [("C", .string("abc"))], false),
+        Case("sel:\n  C: 'a\\*c'\ncondition: sel", [("C", .string("a*c"))], true),
+        Case("sel:\n  C: 'a\\\\*'\ncondition: sel", [("C", .string("a\\xyz"))], true),
+        Case("sel:\n  C: 'a\\b'\ncondition: sel", [("C", .string("a\\b"))], true),
+        Case("sel:\n  C: '*+*+*+*+*+*+*+*+*+*+*+*+*+*+*+*'\ncondition: sel", [("C", .string(String(repeating: "+a", count: 14)))], false),
+        // Modifiers.
+        Case("sel:\n  C|contains: WHOAMI\ncondition: sel", [("C", .string("cmd /c whoami /all"))], true),
+        Case("sel:\n  C|startswith: cmd\ncondition: sel", [("C", .string("xcmd"))], false),
+        Case("sel:\n  C|endswith: .EXE\ncondition: sel", [("C", .string("a.exe"))], true),
+        Case("sel:\n  C|contains|all:\n    - a\n    - z\ncondition: sel", [("C", .string("abc"))], false),
+        Case("sel:\n  C|contains|all:\n    - a\n    - c\ncondition: sel", [("C", .string("abc"))], true),
+        Case("sel:\n  C|contains|cased: Abc\ncondition: sel", [("C", .string("xabc"))], false),
+        Case("sel:\n  C|contains|cased: Abc\ncondition: sel", [("C", .string("xAbc"))], true),
+        Case("sel:\n  C|exists: true\ncondition: sel", [("C", .string(""))], true),
+        Case("sel:\n  C|exists: false\ncondition: sel", [("D", .string(""))], true),
+        Case("sel:\n  C: null\ncondition: sel", [("D", .string("x"))], true),
+        Case("sel:\n  C: null\ncondition: sel", [("C", .string("x"))], false),
+        Case("sel:\n  C: ''\ncondition: sel", [("C", .string(""))], true),
+        Case("sel:\n  C: ''\ncondition: sel", [("D", .string(""))], false),
+        Case("sel:\n  C|neq: x\ncondition: sel", [("C", .string("y"))], true),
+        Case("sel:\n  C|neq: x\ncondition: sel", [("C", .string("X"))], false),
+        Case("sel:\n  C|windash|contains: ' -enc '\ncondition: sel", [("C", .string("powershell /enc AAA"))], true),
+        Case("sel:\n  C|windash|contains: ' -enc '\ncondition: sel", [("C", .string("powershell \u{2013}enc AAA"))], true),
+        Case("sel:\n  C|re: '^a.c$'\ncondition: sel", [("C", .string("abc"))], true),
+        Case("sel:\n  C|re: '^a.c$'\ncondition: sel", [("C", .string("ABC"))], false),
+        Case("sel:\n  C|re|i: '^a.c$'\ncondition: sel", [("C", .string("ABC"))], true),
+        Case("sel:\n  C|re: '^a.c$'\ncondition: sel", [("C", .string("a\nc"))], false),
+        Case("sel:\n  C|re|s: '^a.c$'\ncondition: sel", [("C", .string("a\nc"))], true),
+        Case("sel:\n  C|re|m: '^b$'\ncondition: sel", [("C", .string("a\nb\nc"))], true),
+        Case("sel:\n  C|re: '\\+.*\\+.*\\+'\ncondition: sel", [("C", .string("a+b+c+"))], true),
+        Case("sel:\n  C|re: '\\+.*\\+.*\\+'\ncondition: sel", [("C", .string("a+b\n+c+"))], false),
+        Case("sel:\n  C|re: 'net\\s+user'\ncondition: sel", [("C", .string("NET  user"))], false),
+        Case("sel:\n  C|re|i: 'net\\s+user'\ncondition: sel", [("C", .string("NET  user"))], true),
+        Case("sel:\n  C|re|i: 'stra(ss|ß)e'\ncondition: sel", [("C", .string("STRASSE"))], true),
+        Case("sel:\n  C|re|i: 'k'\ncondition: sel", [("C", .string("\u{212A}"))], true),
+        Case("sel:\n  C|base64: 'abc'\ncondition: sel", [("C", .string("YWJj"))], true),
+        Case("sel:\n  C|base64offset|contains: 'http://'\ncondition: sel", [("C", .string("xx" + Data("..http://a".utf8).base64EncodedString()))], true),
+        Case("sel:\n  C|utf16le|base64offset|contains: 'ab'\ncondition: sel", [("C", .string(Data([0x78, 0, 0x61, 0, 0x62, 0]).base64EncodedString()))], true),
+        Case("sel:\n  C|wide|base64: 'ab'\ncondition: sel", [("C", .string(Data([0x61, 0, 0x62, 0]).base64EncodedString()))], true),
+        Case("sel:\n  C|utf16be|base64: 'ab'\ncondition: sel", [("C", .string(Data([0, 0x61, 0, 0x62]).base64EncodedString()))], true),
+        Case("sel:\n  C|utf16|base64: 'a'\ncondition: sel", [("C", .string(Data([0xFF, 0xFE, 0x61, 0]).base64EncodedString()))], true),
+        Case("sel:\n  N|gt: 10\ncondition: sel", [("N", .integer(11))], true),
+        Case("sel:\n  N|gte: 10\ncondition: sel", [("N", .string("0x0a"))], true),
+        Case("sel:\n  N|gte: 10\ncondition: sel", [("N", .string("10"))], true),
+        Case("sel:\n  N|gte: 10\ncondition: sel", [("N", .integer(10))], true),
+        Case("sel:\n  N|gte: 10\ncondition: sel", [("N", .string("0x0b"))], true),
+        Case("sel:\n  N|gte: 10\ncondition: sel", [("N", .integer(12))], true),
+        Case("sel:\n  N|gt: 10\ncondition: sel", [("N", .string("0x0b"))], true),
+        Case("sel:\n  N|lt: 10\ncondition: sel", [("N", .string("abc"))], false),
+        Case("sel:\n  N|lte: 1.5\ncondition: sel", [("N", .double(1.5))], true),
+        Case("sel:\n  T|hour: 13\ncondition: sel", [("T", .string("2024-03-01T13:05:00Z"))], true),
+        Case("sel:\n  T|week: 9\ncondition: sel", [("T", .string("2024-03-01T13:05:00Z"))], true),
+        Case("sel:\n  T|year: 2023\ncondition: sel", [("T", .string("2024-03-01T13:05:00Z"))], false),
+        Case("sel:\n  IP|cidr: 10.0.0.0/8\ncondition: sel", [("IP", .string("10.200.1.1"))], true),
+        Case("sel:\n  IP|cidr: 10.0.0.0/8\ncondition: sel", [("IP", .string("11.0.0.1"))], false),
+        Case("sel:\n  IP|cidr: 'fe80::/10'\ncondition: sel", [("IP", .string("FE80::1"))], true),
+        Case("sel:\n  IP|cidr: 'fe80::/10'\ncondition: sel", [("IP", .string("fec0::1"))], false),
+        Case("sel:\n  A|fieldref: B\ncondition: sel", [("A", .string("Same")), ("B", .string("same"))], true),
+        Case("sel:\n  A|fieldref|startswith: B\ncondition: sel", [("A", .string("prefix-rest")), ("B", .string("prefix"))], true),
+        Case("sel:\n  A|fieldref: B\ncondition: sel", [("A", .string("x"))], false),
+        Case("sel:\n  A|expand: '%admins%'\ncondition: sel", [("A", .string("root"))], true, placeholders: ["admins": ["admin", "root"]]),
+        Case("sel:\n  A|expand|contains: '%admins%'\ncondition: sel", [("A", .string("xrootx"))], true, placeholders: ["admins": ["root"]]),
+        // Lists in events: any element.
+        Case("sel:\n  L: b\ncondition: sel", [("L", .list([.string("a"), .string("B")]))], true),
+        Case("sel:\n  L|contains: zz\ncondition: sel", [("L", .list([.string("a"), .string("b")]))], false),
+        // Keywords: anywhere in any field.
+        Case("keywords:\n  - mimikatz\ncondition: keywords", [("A", .string("x")), ("B", .string("run MIMIKATZ.exe"))], true),
+        Case("keywords:\n  - mimikatz\ncondition: keywords", [("A", .string("mimi")), ("B", .string("katz"))], false),
+        Case("keywords:\n  '|all':\n    - one\n    - two\ncondition: keywords", [("A", .string("one")), ("B", .string("two"))], true),
+        // Conditions.
+        Case("a:\n  A: 1\nb:\n  B: 1\ncondition: a and not b", [("A", .integer(1)), ("B", .integer(1))], false),
+        Case("a:\n  A: 1\nb:\n  B: 1\ncondition: a or b", [("B", .integer(1))], true),
+        Case("a:\n  A: 1\nb:\n  B: 1\nc:\n  C: 1\ncondition: a and (b or c)", [("A", .integer(1)), ("C", .integer(1))], true),
+        Case("a:\n  A: 1\nb:\n  B: 1\nc:\n  C: 1\ncondition: a and b or c", [("C", .integer(1))], true),
+        Case("a:\n  A: 1\nb:\n  B: 1\ncondition: not a and b", [("B", .integer(1))], true),
+        Case("sel1:\n  A: 1\nsel2:\n  B: 1\ncondition: 1 of sel*", [("B", .integer(1))], true),
+        Case("sel1:\n  A: 1\nsel2:\n  B: 1\ncondition: all of sel*", [("B", .integer(1))], false),
+        Case("sel1:\n  A: 1\nsel2:\n  B: 1\ncondition: any of them", [("A", .integer(1))], true),
+        Case("sel1:\n  A: 1\n_hidden:\n  B: 1\ncondition: all of them", [("A", .integer(1))], true),
+        Case("sel1:\n  A: 1\nsel2:\n  B: 1\ncondition: all of them", [("A", .integer(1))], false),
+        Case("sel:\n  EventID: 4624\nfilter:\n  EventID: 4625\ncondition: sel or filter", [("EventID", .integer(4625))], true),
+        Case("sel:\n  EventID: 4624\ncondition: not sel", [("EventID", .integer(4625))], true),
+    ]
+
+    @Test("detections", arguments: cases)
+    func detection(_ test: Case) throws {
+        #expect(try Self.matches(test) == test.matches)
+    }
+
+    /// Items that must not load, with the reason: a bad value fails the rule where it is.
+    static let refused: [(detection: String, reason: String)] = [
+        ("sel:\n  C|nosuchmodifier: x\ncondition: sel", "nosuchmodifier"),
+        ("sel:\n  C|re: '(unclosed'\ncondition: sel", "regular expression"),
+        ("sel:\n  IP|cidr: 10.0.0.0/33\ncondition: sel", "CIDR"),
+        ("sel:\n  N|gt: many\ncondition: sel", "number"),
+        ("sel:\n  C: x\ncondition: sel and missing", "missing"),
+        ("sel:\n  C: x\ncondition: sel and (", "condition"),
+        ("sel:\n  A|expand: '%nothing%'\ncondition: sel", "nothing"),
+    ]
+
+    @Test("refused items name the problem and the line", arguments: 0..<refused.count)
+    func refusedItem(_ index: Int) {
+        let (detection, reason) = Self.refused[index]
+        let file = RuleLoader.load(Self.rule(detection), path: "bad.yml")
+        var problems = file.problems
+        if problems.isEmpty { problems = RuleEngine.compile(file.rules).problems }
+        #expect(problems.count == 1)
+        let text = problems.first?.description ?? ""
+        #expect(text.localizedCaseInsensitiveContains(reason), "\(text)")
+        #expect(text.hasPrefix("bad.yml:"), "\(text)")
+    }
+
+    @Test("a file that is not YAML is one problem with its place")
+    func notYAML() {
+        let file = RuleLoader.load("title: [unclosed\n  - : :", path: "broken.yml")
+        #expect(file.rules.isEmpty)
+        #expect(file.problems.count == 1)
+        #expect(file.problems.first?.description.hasPrefix("broken.yml:") == true)
+    }
+}
+
+extension EngineTableTests.Case: CustomTestArgumentEncodable {
+    func encodeTestArgument(to encoder: some Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+}
