@@ -1,15 +1,9 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// Rule expressions and string predicates laid out in flat memory, for matching without
-/// reference counting or allocation: nodes, child lists, predicate records, pattern records
-/// and the patterns' bytes are plain values behind pointers owned by this object, which is
-/// immutable once built. Predicates other than string and keyword tests (regular
-/// expressions, CIDR, numbers, times, ...) and list-valued fields take the slow path through
-/// `Predicate.evaluate`.
+/// reference counting or allocation: nodes, child lists, predicate records and pattern
+/// records are plain values behind pointers owned by this object, which is immutable once
+/// built. Literals are found by one `NeedleScanner` per field; regular expressions are
+/// prefiltered by their required literals; other predicates (CIDR, numbers, times, ...) and
+/// list-valued fields take the slow path through `Predicate.evaluate`.
 final class CompiledProgram: @unchecked Sendable {
     struct Node {
         enum Kind: UInt8 { case predicate, not, and, or, constantTrue, constantFalse }
@@ -24,8 +18,8 @@ final class CompiledProgram: @unchecked Sendable {
         var kind: Kind
         var all: Bool
         var folded: Bool
-        /// Keywords whose patterns are all `contains` without NUL bytes: one search each in
-        /// the event's joined text.
+        /// Keywords whose patterns are all `contains` without NUL bytes: found by the scanner
+        /// of the event's joined text.
         var joinable: Bool
         var field: Int32
         var firstPattern: Int32
@@ -36,14 +30,17 @@ final class CompiledProgram: @unchecked Sendable {
     }
 
     struct PatternRecord {
-        enum Shape: UInt8 { case equals, prefix, suffix, contains, anything, general }
+        /// A literal (found by its field's scanner), anything, or a wildcard pattern with `?` or
+        /// inner stars (matched by `Pattern.glob`).
+        enum Shape: UInt8 { case literal, anything, general }
         var shape: Shape
+        /// For a regex predicate's pattern: its required literals' needles,
+        /// `regexNeedles[start..<start + length]`.
         var start: Int32
         var length: Int32
         /// Index in `generalPatterns` for `.general`; in `regexes` for a regex predicate's.
         var general: Int32
-        /// The needle whose stamp says whether the literal occurs (a regex's required
-        /// literal), or -1.
+        /// The needle whose stamp says whether the literal occurs, or -1.
         var needle: Int32
     }
 
@@ -64,8 +61,7 @@ final class CompiledProgram: @unchecked Sendable {
     private let children: UnsafeMutablePointer<Int32>
     private let records: UnsafeMutablePointer<PredicateRecord>
     private let patterns: UnsafeMutablePointer<PatternRecord>
-    private let arena: UnsafeMutablePointer<UInt8>
-    private let counts: (nodes: Int, children: Int, records: Int, patterns: Int, arena: Int)
+    private let counts: (nodes: Int, children: Int, records: Int, patterns: Int)
     private let generalPatterns: [Pattern]
     private let regexes: [RegexMatcher]
     private let regexNeedles: [Int32]
@@ -104,7 +100,6 @@ final class CompiledProgram: @unchecked Sendable {
 
         var recordList: [PredicateRecord] = []
         var patternList: [PatternRecord] = []
-        var bytes: [UInt8] = []
         var general: [Pattern] = []
         var regexList: [RegexMatcher] = []
         var regexNeedleList: [Int32] = []
@@ -129,27 +124,19 @@ final class CompiledProgram: @unchecked Sendable {
         func addPatterns(_ list: [Pattern], scanner: Int32) -> (Int32, Int32) {
             let first = Int32(patternList.count)
             for pattern in list {
-                var record = PatternRecord(shape: .general, start: 0, length: 0, general: -1, needle: -1)
-                let literal: [UInt8]?
-                let kind: NeedleScanner.Kind
+                var record = PatternRecord(shape: .literal, start: 0, length: 0, general: -1, needle: -1)
+                // Literals of predicates without a scanner (keywords that are not all
+                // `contains`) are never read here: those predicates take the slow path.
                 switch pattern.shape {
-                case .equals(let value): record.shape = .equals; literal = value; kind = .equals
-                case .prefix(let value): record.shape = .prefix; literal = value; kind = .prefix
-                case .suffix(let value): record.shape = .suffix; literal = value; kind = .suffix
-                case .contains(let value): record.shape = .contains; literal = value; kind = .contains
-                case .anything: record.shape = .anything; literal = nil; kind = .contains
+                case .equals(let value): if scanner >= 0 { record.needle = needle(scanner, .equals, value) }
+                case .prefix(let value): if scanner >= 0 { record.needle = needle(scanner, .prefix, value) }
+                case .suffix(let value): if scanner >= 0 { record.needle = needle(scanner, .suffix, value) }
+                case .contains(let value): if scanner >= 0 { record.needle = needle(scanner, .contains, value) }
+                case .anything: record.shape = .anything
                 case .general:
                     record.shape = .general
                     record.general = Int32(general.count)
                     general.append(pattern)
-                    literal = nil
-                    kind = .contains
-                }
-                if let literal {
-                    record.start = Int32(bytes.count)
-                    record.length = Int32(literal.count)
-                    bytes += literal
-                    if scanner >= 0 { record.needle = needle(scanner, kind, literal) }
                 }
                 patternList.append(record)
             }
@@ -209,8 +196,7 @@ final class CompiledProgram: @unchecked Sendable {
         children = copy(childList)
         records = copy(recordList)
         patterns = copy(patternList)
-        arena = copy(bytes)
-        counts = (nodeList.count, childList.count, recordList.count, patternList.count, bytes.count)
+        counts = (nodeList.count, childList.count, recordList.count, patternList.count)
         generalPatterns = general
         regexes = regexList
         regexNeedles = regexNeedleList
@@ -230,7 +216,6 @@ final class CompiledProgram: @unchecked Sendable {
         children.deinitialize(count: counts.children).deallocate()
         records.deinitialize(count: counts.records).deallocate()
         patterns.deinitialize(count: counts.patterns).deallocate()
-        arena.deallocate()
     }
 
     var predicateCount: Int { counts.records }
@@ -330,7 +315,7 @@ final class CompiledProgram: @unchecked Sendable {
             guard list.allSatisfy({ $0.needle >= 0 }) else { return nil }
             if record.all {
                 // Every pattern must match: the longest one alone is necessary.
-                let longest = list.max { $0.length < $1.length }!
+                let longest = list.max { needleLengths[Int($0.needle)] < needleLengths[Int($1.needle)] }!
                 return (record.scanner, [longest.needle])
             }
             return (record.scanner, list.map(\.needle))
@@ -417,39 +402,11 @@ final class CompiledProgram: @unchecked Sendable {
         return record.all
     }
 
-    /// Whether `needle` occurs in `text`: candidates by `memchr` on the needle's first byte,
-    /// confirmed by `memcmp`.
-    @inline(__always)
-    static func contains(_ text: UnsafeRawBufferPointer, _ needle: UnsafeMutablePointer<UInt8>, _ length: Int) -> Bool {
-        let base = text.baseAddress!
-        let last = text.count - length
-        let first = Int32(needle[0])
-        var position = 0
-        while position <= last {
-            guard let found = memchr(base + position, first, last - position + 1) else { return false }
-            let offset = base.distance(to: UnsafeRawPointer(found))
-            if memcmp(base + offset + 1, needle + 1, length - 1) == 0 { return true }
-            position = offset + 1
-        }
-        return false
-    }
-
     @inline(__always)
     private func matches(_ pattern: PatternRecord, _ text: UnsafeRawBufferPointer, _ context: EventContext) -> Bool {
-        if pattern.needle >= 0 { return context.needleStamps[Int(pattern.needle)] == context.generation }
-        let length = Int(pattern.length)
-        let needle = arena + Int(pattern.start)
         switch pattern.shape {
-        case .equals:
-            return text.count == length && (length == 0 || memcmp(text.baseAddress!, needle, length) == 0)
-        case .prefix:
-            return text.count >= length && (length == 0 || memcmp(text.baseAddress!, needle, length) == 0)
-        case .suffix:
-            return text.count >= length && (length == 0 || memcmp(text.baseAddress! + (text.count - length), needle, length) == 0)
-        case .contains:
-            guard text.count >= length else { return false }
-            guard length > 0 else { return true }
-            return CompiledProgram.contains(text, needle, length)
+        case .literal:
+            return context.needleStamps[Int(pattern.needle)] == context.generation
         case .anything:
             return true
         case .general:
