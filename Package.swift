@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "EventLog", targets: ["EventLog"]),
         .library(name: "EVTX", targets: ["EVTX"]),
         .library(name: "Sigma", targets: ["Sigma"]),
+        .library(name: "Attribution", targets: ["Attribution"]),
         .library(name: "IntelStore", targets: ["IntelStore"]),
         .library(name: "IntelStoreSQLite", targets: ["IntelStoreSQLite"]),
     ],
@@ -33,7 +34,9 @@ let package = Package(
         // instructions).
         .systemLibrary(name: "CCrypto", path: "Sources/CCrypto", providers: [.apt(["libssl-dev"])]),
         .target(name: "Hunt", dependencies: ["EventLog", "EVTX", "Sigma", "CZlib", "CCrypto"]),
+        .target(name: "Attribution", dependencies: ["STIX"]),
         .target(name: "IntelStore", dependencies: ["STIX"]),
+        .target(name: "Reports", dependencies: ["STIX", "Attribution", "IntelStore"]),
         .target(
             name: "IntelStoreSQLite",
             dependencies: [
@@ -44,7 +47,7 @@ let package = Package(
         .executableTarget(
             name: "VigilCLI",
             dependencies: [
-                "STIX", "IntelStore", "IntelStoreSQLite", "EventLog", "EVTX", "Sigma", "Hunt",
+                "STIX", "IntelStore", "IntelStoreSQLite", "EventLog", "EVTX", "Sigma", "Hunt", "Attribution", "Reports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -53,6 +56,7 @@ let package = Package(
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "TestSupport"]),
         .testTarget(name: "EVTXTests", dependencies: ["EVTX", "EventLog", "STIX", "Hunt", "TestSupport"]),
         .testTarget(name: "SigmaTests", dependencies: ["Sigma", "EventLog", "TestSupport"]),
+        .testTarget(name: "AttributionTests", dependencies: ["Attribution", "STIX", "TestSupport"]),
         .testTarget(name: "HuntTests", dependencies: ["Hunt", "EVTX", "EventLog", "Sigma", "STIX", "TestSupport"], exclude: ["Scripts"]),
         .testTarget(
             name: "IntelStoreTests",

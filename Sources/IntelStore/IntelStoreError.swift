@@ -10,6 +10,10 @@ public enum IntelStoreError: Error, Sendable, CustomStringConvertible {
     case corruptRecord(id: String, reason: String)
     /// A reference (name, ATT&CK id, STIX id) matched nothing.
     case notFound(reference: String, suggestions: [String])
+    /// No case has this name.
+    case noSuchCase(String)
+    /// A case with this name exists already.
+    case caseExists(String)
 
     public var description: String {
         switch self {
@@ -25,6 +29,10 @@ public enum IntelStoreError: Error, Sendable, CustomStringConvertible {
         case .notFound(let reference, let suggestions):
             if suggestions.isEmpty { return "no object matches '\(reference)'" }
             return "no object matches '\(reference)'; did you mean: \(suggestions.joined(separator: ", "))?"
+        case .noSuchCase(let name):
+            return "no case named '\(name)' (create it with: vigil case new \(name))"
+        case .caseExists(let name):
+            return "a case named '\(name)' exists already"
         }
     }
 }

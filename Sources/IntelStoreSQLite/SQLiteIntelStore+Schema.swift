@@ -51,6 +51,52 @@ extension SQLiteIntelStore {
                 CREATE INDEX external_id_by_object ON external_id(object_id);
                 """)
         }
+        migrator.registerMigration("v2 cases") { db in
+            try db.execute(sql: """
+                CREATE TABLE investigation (
+                    id INTEGER PRIMARY KEY,
+                    name TEXT NOT NULL UNIQUE,
+                    created TEXT NOT NULL,
+                    tlp INTEGER,
+                    description TEXT NOT NULL
+                );
+                CREATE TABLE case_evidence (
+                    case_id INTEGER NOT NULL REFERENCES investigation(id),
+                    path TEXT NOT NULL,
+                    sha256 TEXT NOT NULL,
+                    size INTEGER NOT NULL,
+                    added TEXT NOT NULL,
+                    UNIQUE (case_id, path, sha256)
+                );
+                CREATE TABLE case_finding (
+                    case_id INTEGER NOT NULL REFERENCES investigation(id),
+                    timestamp TEXT,
+                    computer TEXT,
+                    channel TEXT,
+                    event_id TEXT,
+                    record_id INTEGER,
+                    rule_id TEXT,
+                    rule_title TEXT NOT NULL,
+                    level TEXT,
+                    techniques TEXT NOT NULL,
+                    tactics TEXT NOT NULL,
+                    software TEXT NOT NULL,
+                    fields TEXT NOT NULL,
+                    evidence TEXT NOT NULL,
+                    evidence_sha256 TEXT NOT NULL
+                );
+                CREATE INDEX case_finding_by_case ON case_finding(case_id, timestamp);
+                CREATE TABLE case_note (
+                    case_id INTEGER NOT NULL REFERENCES investigation(id),
+                    kind TEXT NOT NULL,
+                    text TEXT NOT NULL,
+                    comment TEXT NOT NULL,
+                    author TEXT NOT NULL,
+                    at TEXT NOT NULL
+                );
+                CREATE INDEX case_note_by_case ON case_note(case_id);
+                """)
+        }
         return migrator
     }
 }

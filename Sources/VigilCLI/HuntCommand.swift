@@ -5,7 +5,7 @@ import Hunt
 import Sigma
 
 /// `vigil hunt EVIDENCE... --rules DIR... [--min-level L] [--from T --to T] [--format F]`
-struct HuntCommand: ParsableCommand {
+struct HuntCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hunt",
         abstract: "Run Sigma rules over evidence and report each hit with its rule, ATT&CK techniques and evidence file.",
@@ -42,7 +42,17 @@ struct HuntCommand: ParsableCommand {
     @Flag(name: .shortAndLong, help: "No progress and no summary on standard error.")
     var quiet = false
 
-    func run() throws {
+    @Option(name: .customLong("case"), help: ArgumentHelp("Also store the evidence (hashed) and findings in this case (see vigil case new).", valueName: "NAME"))
+    var caseName: String?
+
+    @OptionGroup var store: StoreOptions
+
+    func run() async throws {
+        let caseStore = try caseName.map { _ in try store.openSQLite() }
+        if let caseName, let caseStore, try await caseStore.caseInfo(named: caseName) == nil {
+            Console.error("no case named '\(caseName)' (create it with: vigil case new \(caseName))")
+            throw ExitStatus.badInput
+        }
         let fromTime = try from.map { text throws -> EventTime in
             guard let time = EventTime(parsing: text) else { throw ValidationError("--from \(text) is not a time") }
             return time
@@ -51,16 +61,43 @@ struct HuntCommand: ParsableCommand {
             guard let time = EventTime(parsing: text) else { throw ValidationError("--to \(text) is not a time") }
             return time
         }
-        let mappings = try fieldMap.load()
-        let rules = try ruleOptions.load(quiet: quiet)
+        let rules = try ruleOptions.load(quiet: quiet, installed: store.installedRules)
+        let (summary, kept) = try HuntExecution.run(
+            evidence: evidence, rules: rules,
+            options: HuntOptions(threads: threads.count, minimumLevel: minimumLevel, from: fromTime, to: toTime, fieldMappings: try fieldMap.load()),
+            format: format, output: output, keepFindings: caseName != nil, quiet: quiet)
+        if let caseName, let caseStore {
+            try await CaseRecording.record(summary.summary, findings: kept, inCase: caseName, store: caseStore)
+            if !quiet { Console.message("stored \(grouped(kept.count)) findings and the evidence in case '\(caseName)'") }
+        }
+        if summary.refused > 0 || summary.summary.files.contains(where: { $0.failure != nil }) { throw ExitStatus.badInput }
+    }
+}
+
+/// A hunt from evidence arguments to findings: the work `vigil hunt` and `vigil investigate` share.
+enum HuntExecution {
+    struct Outcome {
+        var summary: HuntSummary
+        /// Evidence paths refused before the hunt (missing, unreadable, not evidence).
+        var refused: Int
+    }
+
+    /// Hunts, writes each finding in `format` to `output` (standard output when nil, nowhere
+    /// when `format` is nil), prints progress and the summary unless quiet, and returns the
+    /// findings when asked to keep them.
+    static func run(
+        evidence: EvidenceArguments, rules: LoadedRuleSet, options: HuntOptions, format: FindingFormat?, output: String?,
+        keepFindings: Bool, quiet: Bool, printSummary: Bool = true
+    ) throws -> (summary: Outcome, findings: [Finding]) {
         let (sources, refused) = try evidence.probe(quiet: quiet)
-        let sink = try OutputSink(path: output)
-        if let header = format.header { try sink.write(Array(header.utf8)) }
-        let runner = HuntRunner(
-            rules: rules, options: HuntOptions(threads: threads.count, minimumLevel: minimumLevel, from: fromTime, to: toTime, fieldMappings: mappings))
+        let sink = try format.map { _ in try OutputSink(path: output) }
+        if let header = format?.header { try sink?.write(Array(header.utf8)) }
+        let runner = HuntRunner(rules: rules, options: options)
         let showProgress = !quiet && Console.messagesAreInteractive
+        var kept: [Finding] = []
         let summary = try runner.run(sources.map { HuntRunner.Source(path: $0.path, format: $0.format) }) { finding in
-            try sink.write(Array(format.line(finding).utf8))
+            if keepFindings { kept.append(finding) }
+            if let format { try sink?.write(Array(format.line(finding).utf8)) }
         } progress: { progress in
             guard showProgress else { return }
             let rate = progress.seconds > 0 ? Double(progress.events) / progress.seconds : 0
@@ -70,11 +107,10 @@ struct HuntCommand: ParsableCommand {
                         .utf8))
         }
         if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-        try sink.close()
-        if !quiet { HuntReport.print(summary, rules: rules) }
-        let failedFiles = summary.files.filter { $0.failure != nil }
-        for file in failedFiles { Console.error(file.failure ?? file.path) }
-        if refused > 0 || !failedFiles.isEmpty { throw ExitStatus.badInput }
+        try sink?.close()
+        if !quiet && printSummary { HuntReport.print(summary, rules: rules) }
+        for file in summary.files where file.failure != nil { Console.error(file.failure ?? file.path) }
+        return (Outcome(summary: summary, refused: refused), kept)
     }
 }
 
@@ -125,10 +161,12 @@ struct RuleOptions: ParsableArguments {
         return RuleSetLoader.Options(mapping: mapping, placeholders: values, excludedStatuses: allStatuses ? [] : ["deprecated", "unsupported"])
     }
 
-    /// The rule files named, refusing paths that do not exist.
-    func files() throws -> [String] {
+    /// The rule files named (else those `vigil update` installed), refusing paths that do not exist.
+    func files(installed: String? = nil) throws -> [String] {
+        var paths = self.paths
+        if paths.isEmpty, let installed { paths = [installed] }
         guard !paths.isEmpty else {
-            Console.error("no rules: give --rules with a folder of Sigma rules (for example a SigmaHQ checkout's rules/)")
+            Console.error("no rules: give --rules with a folder of Sigma rules (for example a SigmaHQ checkout's rules/), or install SigmaHQ's with `vigil update` (`vigil update --from DIR` offline)")
             throw ExitStatus.badInput
         }
         let (files, missing) = RuleSetLoader.ruleFiles(paths)
@@ -137,10 +175,10 @@ struct RuleOptions: ParsableArguments {
         return files
     }
 
-    func load(quiet: Bool) throws -> LoadedRuleSet {
-        let rules = RuleSetLoader.load(files: try files(), options: try options())
+    func load(quiet: Bool, installed: String?) throws -> LoadedRuleSet {
+        let rules = RuleSetLoader.load(files: try files(installed: installed), options: try options())
         if rules.engine.rules.isEmpty {
-            Console.error("no rule could be loaded from \(paths.joined(separator: ", ")) (\(rules.problems.count) problems; see vigil rules lint)")
+            Console.error("no rule could be loaded from \(paths.isEmpty ? installed ?? "-" : paths.joined(separator: ", ")) (\(rules.problems.count) problems; see vigil rules lint)")
             throw ExitStatus.badInput
         }
         return rules

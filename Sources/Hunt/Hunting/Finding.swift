@@ -23,6 +23,8 @@ public struct Finding: Sendable {
     public var level: SigmaLevel?
     public var techniques: [String]
     public var tactics: [String]
+    /// ATT&CK software ids from the rule's tags.
+    public var software: [String]
     /// The fields the rule looks at, with the event's values.
     public var fields: [(name: String, value: String)]
     public var evidence: String
@@ -46,6 +48,7 @@ public struct Finding: Sendable {
         level = rule.rule.level
         techniques = rule.rule.techniques
         tactics = rule.rule.tactics
+        software = rule.rule.software
         fields = rule.fields.compactMap { name in event.value(name).map { (name.name, $0.text) } }
         evidence = ""
         evidenceSHA256 = ""
@@ -66,6 +69,7 @@ public struct Finding: Sendable {
             detection: SigmaDetection(searches: [], conditions: [], location: correlation.location), location: correlation.location)
         techniques = tags.techniques
         tactics = tags.tactics
+        software = tags.software
         fields = alert.group.map { (name: $0.field, value: $0.value) } + (alert.value.map { [(name: correlation.fields.joined(separator: ","), value: $0)] } ?? [])
         self.evidence = evidence
         self.evidenceSHA256 = evidenceSHA256

@@ -49,10 +49,15 @@ public struct SigmaRule: Sendable {
     }
 
     /// ATT&CK technique ids from `attack.tNNNN[.NNN]` tags, upper-cased (`T1059.001`).
-    public var techniques: [String] {
+    public var techniques: [String] { attackIDs(prefix: "attack.t") }
+
+    /// ATT&CK software ids from `attack.sNNNN` tags (`S0002`).
+    public var software: [String] { attackIDs(prefix: "attack.s") }
+
+    private func attackIDs(prefix: String) -> [String] {
         tags.compactMap { tag in
             let lowered = tag.lowercased()
-            guard lowered.hasPrefix("attack.t"), lowered.dropFirst(8).first?.isNumber == true else { return nil }
+            guard lowered.hasPrefix(prefix), lowered.dropFirst(prefix.count).first?.isNumber == true else { return nil }
             return String(lowered.dropFirst(7)).uppercased()
         }
     }

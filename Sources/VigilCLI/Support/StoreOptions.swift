@@ -20,8 +20,20 @@ struct StoreOptions: ParsableArguments {
         return home + "/.local/share/vigil/vigil.sqlite"
     }
 
+    /// The folder beside the database where `vigil update` installs Sigma rules.
+    var rulesFolder: String { (location as NSString).deletingLastPathComponent + "/rules" }
+
+    /// The installed rules folder, if `vigil update` has filled it.
+    var installedRules: String? {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: rulesFolder)) ?? []
+        return entries.isEmpty ? nil : rulesFolder
+    }
+
     /// Opens the store, or explains why not and exits with status 2.
-    func open() throws -> any IntelStore {
+    func open() throws -> any IntelStore { try openSQLite() }
+
+    /// Opens the store with its cases.
+    func openSQLite() throws -> SQLiteIntelStore {
         let location = self.location
         if location.hasPrefix("postgres://") || location.hasPrefix("postgresql://") {
             Console.error("PostgreSQL stores are not supported by this build yet; use a SQLite file path for --db")

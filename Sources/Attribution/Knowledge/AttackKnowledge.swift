@@ -1,0 +1,148 @@
+import STIX
+
+/// What one body of intelligence (an ATT&CK release, or the intel store) says about intrusion
+/// sets: who they are, which techniques and software they and their campaigns use, and the
+/// citations behind each of those links.
+///
+/// Built once from STIX objects. Revoked and deprecated objects and relationships are left out;
+/// a link to a revoked object follows its `revoked-by` chain to the object that replaced it.
+/// It does not read files or stores: the caller hands it the objects.
+public struct AttackKnowledge: Sendable {
+    /// An intrusion set.
+    public struct Group: Sendable, Hashable {
+        /// STIX id.
+        public var id: String
+        public var attackID: String?
+        public var name: String
+        public var aliases: [String]
+        public var description: String
+    }
+
+    /// A campaign and the group it is attributed to.
+    public struct Campaign: Sendable, Hashable {
+        public var id: String
+        public var attackID: String?
+        public var name: String
+        /// The intrusion set it is `attributed-to` (STIX id), if any.
+        public var group: String?
+        /// Citations of the campaign object and of every relationship touching it.
+        public var citations: Set<String>
+    }
+
+    /// One `uses` relationship from a group or campaign to a technique or software.
+    public struct Use: Sendable, Hashable {
+        public var relationshipID: String
+        /// The group or campaign (STIX id).
+        public var user: String
+        public var feature: Feature
+        /// Its citations: `source_name`s of external references other than ATT&CK's own.
+        public var citations: Set<String>
+    }
+
+    public private(set) var groups: [String: Group] = [:]
+    public private(set) var campaigns: [String: Campaign] = [:]
+    public private(set) var uses: [Use] = []
+    /// Names of techniques and software by feature, for explanations.
+    public private(set) var featureNames: [Feature: String] = [:]
+    /// Every citation in the body, with the ids of the objects citing it.
+    public private(set) var citingObjects: [String: [String]] = [:]
+    /// Relationship types by id, for the objects that cite (to tell `uses` from others).
+    private var relationshipSource: [String: (type: String, source: String)] = [:]
+
+    public init(objects: [STIXObject]) {
+        var revokedBy: [String: String] = [:]
+        var byID: [String: STIXObject] = [:]
+        for object in objects {
+            byID[object.id.rawValue] = object
+            if object.type == "relationship", object.relationshipType == "revoked-by",
+               let source = object.sourceRef, let target = object.targetRef {
+                revokedBy[source] = target
+            }
+        }
+        func resolve(_ id: String) -> STIXObject? {
+            var current = id
+            var hops = 0
+            while let next = revokedBy[current], hops < 16 { current = next; hops += 1 }
+            guard let object = byID[current], !object.isRetired else { return nil }
+            return object
+        }
+
+        for object in objects where !object.isRetired {
+            let id = object.id.rawValue
+            for citation in Self.citations(of: object) { citingObjects[citation, default: []].append(id) }
+            switch object.type {
+            case "intrusion-set":
+                groups[id] = Group(
+                    id: id, attackID: object.attackID, name: object.name ?? id, aliases: object.aliases,
+                    description: object.objectDescription ?? "")
+            case "campaign":
+                campaigns[id] = Campaign(
+                    id: id, attackID: object.attackID, name: object.name ?? id, group: nil,
+                    citations: Self.citations(of: object))
+            case "attack-pattern":
+                if let attackID = object.attackID { featureNames[.technique(attackID)] = object.name ?? attackID }
+            case "malware", "tool":
+                if let attackID = object.attackID { featureNames[.software(attackID)] = object.name ?? attackID }
+            default:
+                break
+            }
+        }
+        for object in objects where object.type == "relationship" && !object.isRetired {
+            guard let type = object.relationshipType, let source = object.sourceRef, let target = object.targetRef else { continue }
+            let id = object.id.rawValue
+            relationshipSource[id] = (type, source)
+            let cited = Self.citations(of: object)
+            switch type {
+            case "uses":
+                guard groups[source] != nil || campaigns[source] != nil, let used = resolve(target),
+                      let attackID = used.attackID else { continue }
+                let feature: Feature
+                switch used.type {
+                case "attack-pattern": feature = .technique(attackID)
+                case "malware", "tool": feature = .software(attackID)
+                default: continue
+                }
+                uses.append(Use(relationshipID: id, user: source, feature: feature, citations: cited))
+                if campaigns[source] != nil { campaigns[source]?.citations.formUnion(cited) }
+            case "attributed-to":
+                guard campaigns[source] != nil else { continue }
+                campaigns[source]?.citations.formUnion(cited)
+                if let group = resolve(target), group.type == "intrusion-set" {
+                    campaigns[source]?.group = group.id.rawValue
+                }
+            default:
+                if campaigns[source] != nil { campaigns[source]?.citations.formUnion(cited) }
+                if campaigns[target] != nil { campaigns[target]?.citations.formUnion(cited) }
+            }
+        }
+        uses.sort { ($0.user, $0.feature, $0.relationshipID) < ($1.user, $1.feature, $1.relationshipID) }
+    }
+
+    /// The sources an object cites: `source_name`s of its external references, except ATT&CK's
+    /// own ids.
+    static func citations(of object: STIXObject) -> Set<String> {
+        Set(object.externalReferences.map(\.sourceName).filter { !ATTACK.sourceNames.contains($0) })
+    }
+
+    /// The features a campaign uses, as observed evidence.
+    public func evidence(ofCampaign id: String) -> CaseEvidence {
+        var evidence = CaseEvidence()
+        for use in uses where use.user == id { evidence.observe(use.feature, source: "campaign uses") }
+        return evidence
+    }
+
+    /// Whether every relationship citing `citation` is a `uses` relationship of `group` itself
+    /// (the group object may cite it too, as ATT&CK's group pages cite their sources; any other
+    /// object citing it makes it more than one group's report).
+    func isCitedOnlyByUses(_ citation: String, of group: String) -> Bool {
+        guard let citing = citingObjects[citation], !citing.isEmpty else { return false }
+        return citing.allSatisfy { id in
+            if id == group { return true }
+            guard let relationship = relationshipSource[id] else { return false }
+            return relationship.type == "uses" && relationship.source == group
+        }
+    }
+
+    /// The name of a feature, when known.
+    public func name(of feature: Feature) -> String? { featureNames[feature] }
+}

@@ -1,0 +1,142 @@
+import Foundation
+
+/// Vigil's attribution model: how strongly each intrusion set's profile explains a case's
+/// evidence, as a log likelihood ratio against "some group we know nothing about".
+///
+/// Each observed feature is drawn either from the group's profile (with probability `coverage`)
+/// or from the background, where the chance of a feature is the share of groups that use it.
+/// A feature in the profile therefore raises the score by log((coverage + (1 − coverage)·q) / q):
+/// much for a rare technique, little for one every group uses. A feature outside the profile
+/// lowers it by the same amount for every group, log(1 − coverage), so a thin profile loses
+/// only what it cannot explain. Profile features the case does not show lower the score a
+/// little, in proportion to how much of the profile the case could have shown (a case of 40
+/// techniques is not expected to show all 300 of a large profile), so a huge profile is not
+/// rewarded for its size. Software counts `softwareWeight` times a technique; an indicator hit
+/// that names an intrusion set is strong direct evidence. The parameters were chosen on the
+/// ATT&CK development releases 12.1–15.1 (see ARCHITECTURE.md) and are not tuned per case.
+public struct AttributionModel: Sendable, Hashable {
+    /// Chance that an observed feature comes from the group's known profile.
+    public var coverage: Double = 0.3
+    /// Weight of a software feature relative to a technique.
+    public var softwareWeight: Double = 3
+    /// Pseudo-count smoothing the share of groups using a feature.
+    public var smoothing: Double = 0.5
+    /// Weight of the profile features the case does not show.
+    public var absenceWeight: Double = 1
+    /// Likelihood ratio of an indicator hit that `indicates` the group.
+    public var indicatorRatio: Double = 100
+    /// Likelihood ratio of a victim sector or country that the group's description names.
+    public var victimRatio: Double = 2
+    /// Scale from log likelihood ratio to posterior at 30 features (features are not
+    /// independent, so the raw ratio is overconfident); fitted on the development cases.
+    public var temperature: Double = 0.2
+    /// How the scale shrinks as the evidence grows: × (features / 30)^−sizeExponent, because
+    /// correlated features add less than their sum; fitted on the development cases.
+    public var sizeExponent: Double = 0.75
+    /// Prior probability that the intruder is none of the known groups.
+    public var unknownPrior: Double = 0.2
+
+    /// The temperature for evidence of `featureCount` features.
+    public func temperature(featureCount: Int) -> Double {
+        temperature * pow(Double(max(featureCount, 1)) / 30, -sizeExponent)
+    }
+
+    public init() {}
+
+    /// Ranks every profile against the evidence, best first.
+    /// Without `explain` the contributions are left empty (evaluation needs only the scores).
+    public func attribute(
+        _ evidence: CaseEvidence, profiles: GroupProfiles, names: [Feature: String] = [:], explain: Bool = true
+    ) -> AttributionResult {
+        let features = evidence.features
+        var ranked: [RankedGroup] = []
+        ranked.reserveCapacity(profiles.count)
+        for profile in profiles.profiles {
+            ranked.append(score(profile, features: features, evidence: evidence, profiles: profiles, names: names, explain: explain))
+        }
+        ranked.sort { ($0.score, $1.group.name) > ($1.score, $0.group.name) }
+        return AttributionResult(ranking: ranked, model: self, evidence: evidence, featureCount: features.count)
+    }
+
+    /// The scores alone, in profile order (for evaluation).
+    public func scores(_ features: Set<Feature>, profiles: GroupProfiles) -> [Double] {
+        let evidence = CaseEvidence(observed: Dictionary(uniqueKeysWithValues: features.map { ($0, []) }))
+        return profiles.profiles.map { score($0, features: features, evidence: evidence, profiles: profiles, names: [:], explain: false).score }
+    }
+
+    /// The share of groups using a feature, smoothed.
+    func backgroundChance(_ feature: Feature, profiles: GroupProfiles) -> Double {
+        (Double(profiles.groupCount[feature] ?? 0) + smoothing) / (Double(profiles.count) + 2 * smoothing)
+    }
+
+    func score(
+        _ profile: GroupProfiles.Profile, features: Set<Feature>, evidence: CaseEvidence, profiles: GroupProfiles,
+        names: [Feature: String], explain: Bool
+    ) -> RankedGroup {
+        var total = 0.0
+        var contributions: [Contribution] = []
+        for feature in features.sorted() {
+            let chance = backgroundChance(feature, profiles: profiles)
+            let weight = feature.kind == .software ? softwareWeight : 1
+            let used = profile.featureSet.contains(feature)
+            let delta = weight * (used ? log((coverage + (1 - coverage) * chance) / chance) : log(1 - coverage))
+            total += delta
+            if explain {
+                let share = "\(profiles.groupCount[feature] ?? 0) of \(profiles.count) groups use it"
+                let reason = used
+                    ? "in the profile (\((profile.features[feature] ?? []).prefix(3).joined(separator: "; "))); \(share)"
+                    : "not in the profile; \(share)"
+                contributions.append(Contribution(
+                    kind: used ? .matched : .unexplained, feature: feature, name: names[feature], delta: delta,
+                    reason: reason, sources: evidence.sources(of: feature)))
+            }
+        }
+        let absence = absencePenalty(profile, features: features, profiles: profiles)
+        total += absence.delta
+        if explain && absence.count > 0 {
+            contributions.append(Contribution(
+                kind: .notObserved, feature: nil, name: nil, delta: absence.delta,
+                reason: "\(absence.count) of the profile's \(profile.featureSet.count) features were not observed", sources: []))
+        }
+        if let sources = evidence.indicatedGroups[profile.group.id], !sources.isEmpty {
+            let delta = log(indicatorRatio)
+            total += delta
+            if explain {
+                contributions.append(Contribution(
+                    kind: .indicator, feature: nil, name: nil, delta: delta,
+                    reason: "indicators that indicate this group hit", sources: sources))
+            }
+        }
+        let description = profile.group.description.lowercased()
+        for word in evidence.victim where !word.isEmpty && description.contains(word.lowercased()) {
+            let delta = log(victimRatio)
+            total += delta
+            if explain {
+                contributions.append(Contribution(
+                    kind: .victim, feature: nil, name: word, delta: delta,
+                    reason: "the group's description names the victim's \"\(word)\"", sources: []))
+            }
+        }
+        // Largest effect first; ties in a fixed order so that explanations are reproducible.
+        contributions.sort {
+            abs($0.delta) != abs($1.delta) ? abs($0.delta) > abs($1.delta)
+                : ($0.feature?.id ?? $0.kind.rawValue, $0.name ?? "") < ($1.feature?.id ?? $1.kind.rawValue, $1.name ?? "")
+        }
+        return RankedGroup(group: profile.group, score: total, probability: 0, contributions: contributions)
+    }
+
+    /// What the profile features absent from the case cost: each is expected to show with a
+    /// chance that grows with how much of the profile the case's size could cover.
+    func absencePenalty(_ profile: GroupProfiles.Profile, features: Set<Feature>, profiles: GroupProfiles) -> (delta: Double, count: Int) {
+        guard absenceWeight > 0, !profile.featureSet.isEmpty else { return (0, 0) }
+        let reach = min(0.95, Double(features.count) / Double(profile.featureSet.count))
+        var delta = 0.0
+        var count = 0
+        for feature in profile.featureSet where !features.contains(feature) {
+            let chance = backgroundChance(feature, profiles: profiles)
+            delta += absenceWeight * log((1 - reach * coverage) / (1 - reach * chance))
+            count += 1
+        }
+        return (delta, count)
+    }
+}

@@ -1,0 +1,118 @@
+import Foundation
+
+/// One piece of evidence and what it did to a group's score.
+public struct Contribution: Sendable, Hashable {
+    public enum Kind: String, Sendable, Hashable {
+        /// An observed feature the profile has.
+        case matched
+        /// An observed feature the profile lacks.
+        case unexplained
+        /// Profile features the case does not show (one line for all of them).
+        case notObserved = "not-observed"
+        case indicator
+        case victim
+    }
+
+    public var kind: Kind
+    public var feature: Feature?
+    /// The technique's or software's name, or the victim word.
+    public var name: String?
+    /// Change of the log likelihood ratio (natural log).
+    public var delta: Double
+    public var reason: String
+    /// Where the evidence came from (rules, assertions, indicators).
+    public var sources: [String]
+}
+
+/// A group's place in a ranking.
+public struct RankedGroup: Sendable, Hashable {
+    public var group: AttackKnowledge.Group
+    /// Log likelihood ratio of the evidence under this group against the background.
+    public var score: Double
+    /// Posterior probability (0–1) among the known groups and "unknown actor".
+    public var probability: Double
+    /// Every piece of evidence that moved the score, largest effect first.
+    public var contributions: [Contribution]
+}
+
+/// The words of ODNI's Intelligence Community Directive 203 for analytic confidence.
+public enum ConfidenceWords: String, Sendable, Hashable, CaseIterable {
+    case low, moderate, high
+
+    /// The words for a confidence on STIX's 0–100 scale: high from 80, moderate from 50.
+    public init(confidence: Int) {
+        switch confidence {
+        case 80...: self = .high
+        case 50..<80: self = .moderate
+        default: self = .low
+        }
+    }
+
+    /// The confidence range (STIX 0–100) the words stand for.
+    public var range: ClosedRange<Int> {
+        switch self {
+        case .low: return 0...49
+        case .moderate: return 50...79
+        case .high: return 80...100
+        }
+    }
+}
+
+/// The answer to "who did this": a ranking of intrusion sets with explanations, and a verdict
+/// that is either the top group or "unknown actor".
+public struct AttributionResult: Sendable {
+    public enum Verdict: Sendable, Hashable {
+        case group(AttackKnowledge.Group)
+        /// No known profile explains the evidence better than an unknown actor would.
+        case unknown
+    }
+
+    /// Every group with a profile, best first, with posterior probabilities.
+    public var ranking: [RankedGroup]
+    /// Posterior probability that the intruder is none of the known groups.
+    public var unknownProbability: Double
+    public var verdict: Verdict
+    /// Confidence (STIX 0–100) in the verdict: the posterior of the top group, or of "unknown".
+    public var confidence: Int
+    public var words: ConfidenceWords
+    public var evidence: CaseEvidence
+
+    init(ranking: [RankedGroup], model: AttributionModel, evidence: CaseEvidence, featureCount: Int) {
+        self.evidence = evidence
+        var ranking = ranking
+        let posterior = Posterior(scores: ranking.map(\.score), model: model, featureCount: featureCount)
+        for index in ranking.indices { ranking[index].probability = posterior.groups[index] }
+        unknownProbability = posterior.unknown
+        self.ranking = ranking
+        if let best = ranking.first, best.probability > unknownProbability {
+            verdict = .group(best.group)
+            confidence = Int((best.probability * 100).rounded())
+        } else {
+            verdict = .unknown
+            confidence = Int((unknownProbability * 100).rounded())
+        }
+        words = ConfidenceWords(confidence: confidence)
+    }
+
+    /// The top group's posterior probability (0–1), whatever the verdict.
+    public var topProbability: Double { ranking.first?.probability ?? 0 }
+}
+
+/// Posterior probabilities from log likelihood ratios: each known group has prior
+/// (1 − p_unknown)/N, and "unknown actor" explains the evidence as well as the background does
+/// (log ratio 0). Scores are scaled by the model's temperature for the evidence's size first.
+struct Posterior {
+    var groups: [Double]
+    var unknown: Double
+
+    init(scores: [Double], model: AttributionModel, featureCount: Int) {
+        let temperature = model.temperature(featureCount: featureCount)
+        let top = max(scores.max() ?? 0, 0)
+        let groupPrior = scores.isEmpty ? 0 : (1 - model.unknownPrior) / Double(scores.count)
+        let masses = scores.map { groupPrior * exp(temperature * ($0 - top)) }
+        let unknownMass = model.unknownPrior * exp(-temperature * top)
+        let total = masses.reduce(unknownMass, +)
+        groups = masses.map { $0 / total }
+        unknown = unknownMass / total
+    }
+}

@@ -1,0 +1,117 @@
+import STIX
+
+/// A case: the evidence of one intrusion, its findings, and what analysts noted and asserted.
+public struct CaseInfo: Sendable, Hashable {
+    public var name: String
+    public var created: String
+    /// The marking everything derived from the case carries; nil when unmarked.
+    public var tlp: TLPLevel?
+    public var description: String
+
+    public init(name: String, created: String, tlp: TLPLevel?, description: String = "") {
+        self.name = name
+        self.created = created
+        self.tlp = tlp
+        self.description = description
+    }
+}
+
+/// An evidence file as it was when added: evidence is hashed and never modified.
+public struct CaseEvidenceFile: Sendable, Hashable {
+    public var path: String
+    public var sha256: String
+    public var size: Int64
+    public var added: String
+
+    public init(path: String, sha256: String, size: Int64, added: String) {
+        self.path = path
+        self.sha256 = sha256
+        self.size = size
+        self.added = added
+    }
+}
+
+/// One stored finding of a hunt (the `vigil hunt --format jsonl` keys, as values).
+public struct CaseFinding: Sendable, Hashable {
+    public var timestamp: String?
+    public var computer: String?
+    public var channel: String?
+    public var eventID: String?
+    public var recordID: Int64?
+    public var ruleID: String?
+    public var ruleTitle: String
+    public var level: String?
+    public var techniques: [String]
+    public var tactics: [String]
+    /// ATT&CK software ids from the rule's tags.
+    public var software: [String]
+    public var fields: [String: String]
+    public var evidence: String
+    public var evidenceSHA256: String
+
+    public init(
+        timestamp: String?, computer: String?, channel: String?, eventID: String?, recordID: Int64?, ruleID: String?,
+        ruleTitle: String, level: String?, techniques: [String], tactics: [String], software: [String],
+        fields: [String: String], evidence: String, evidenceSHA256: String
+    ) {
+        self.timestamp = timestamp
+        self.computer = computer
+        self.channel = channel
+        self.eventID = eventID
+        self.recordID = recordID
+        self.ruleID = ruleID
+        self.ruleTitle = ruleTitle
+        self.level = level
+        self.techniques = techniques
+        self.tactics = tactics
+        self.software = software
+        self.fields = fields
+        self.evidence = evidence
+        self.evidenceSHA256 = evidenceSHA256
+    }
+}
+
+/// An analyst's note, or an assertion that the intruder used a technique or software.
+public struct CaseNote: Sendable, Hashable {
+    public enum Kind: String, Sendable, Hashable {
+        case note
+        /// `text` is an ATT&CK technique id (`T1566.002`).
+        case technique
+        /// `text` is an ATT&CK software id (`S0154`).
+        case software
+    }
+
+    public var kind: Kind
+    public var text: String
+    /// Free comment of an assertion.
+    public var comment: String
+    public var author: String
+    public var at: String
+
+    public init(kind: Kind, text: String, comment: String = "", author: String, at: String) {
+        self.kind = kind
+        self.text = text
+        self.comment = comment
+        self.author = author
+        self.at = at
+    }
+}
+
+/// Where cases live: the same database as the intel.
+///
+/// Case names are unique and compared exactly. Adding findings or evidence to a missing case
+/// throws `IntelStoreError.noSuchCase`. Each call is one transaction.
+public protocol CaseStore: Sendable {
+    /// Creates a case; throws `caseExists` when the name is taken.
+    func createCase(_ info: CaseInfo) async throws
+    func caseInfo(named name: String) async throws -> CaseInfo?
+    func cases() async throws -> [CaseInfo]
+    /// Records evidence files (a file already recorded with the same hash is not added twice)
+    /// and findings, in one transaction.
+    func addToCase(_ name: String, evidence: [CaseEvidenceFile], findings: [CaseFinding]) async throws
+    func evidence(ofCase name: String) async throws -> [CaseEvidenceFile]
+    /// Findings in time order (those without a time last).
+    func findings(ofCase name: String) async throws -> [CaseFinding]
+    func addNote(_ note: CaseNote, toCase name: String) async throws
+    func notes(ofCase name: String) async throws -> [CaseNote]
+}

@@ -1,0 +1,121 @@
+import Attribution
+import IntelStore
+import STIX
+
+/// A case's attribution as a STIX 2.1 bundle: a `report` of the case, a `campaign` standing for
+/// the intrusion, the `attack-pattern`s observed (`uses` from the campaign), the top
+/// `intrusion-set`s with `attributed-to` relationships carrying the confidence, all marked with
+/// the case's TLP 2.0 marking (whose definition is included).
+///
+/// ATT&CK objects are copied from the intel store unchanged (they keep MITRE's own markings).
+/// Indicator sightings are not produced yet: indicator hunting is a later capability.
+public struct AttributionBundle {
+    public var info: CaseInfo
+    public var summary: CaseSummary
+    public var result: AttributionResult
+    /// ATT&CK objects from the store by ATT&CK id (techniques) and STIX id (groups).
+    public var attackPatterns: [String: STIXObject]
+    public var intrusionSets: [String: STIXObject]
+    /// How many ranked groups get an `attributed-to` relationship (those above 5% posterior, at least one).
+    public var top: Int
+    public var now: STIXTimestamp
+
+    public init(
+        info: CaseInfo, summary: CaseSummary, result: AttributionResult, attackPatterns: [String: STIXObject],
+        intrusionSets: [String: STIXObject], top: Int = 3, now: STIXTimestamp
+    ) {
+        self.info = info
+        self.summary = summary
+        self.result = result
+        self.attackPatterns = attackPatterns
+        self.intrusionSets = intrusionSets
+        self.top = top
+        self.now = now
+    }
+
+    /// The TLP 2.0 marking-definition object of a level (OASIS TLP 2.0 extension).
+    static func marking(_ level: TLPLevel) -> JSONObject {
+        JSONObject([
+            ("type", .string("marking-definition")), ("spec_version", .string("2.1")), ("id", .string(TLPMarkings.tlp2ID(level))),
+            ("created", .string("2022-10-01T00:00:00.000Z")), ("name", .string(level.label)),
+            ("extensions", .object(JSONObject([
+                ("extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d", .object(JSONObject([
+                    ("extension_type", .string("property-extension")), ("tlp_2_0", .string(level.name)),
+                ]))),
+            ]))),
+        ])
+    }
+
+    /// The bundle's objects; throws when a built object is not valid STIX (a bug, reported).
+    public func objects() throws(ValidationIssue) -> [STIXObject] {
+        let level = info.tlp ?? .amber
+        let markingID = TLPMarkings.tlp2ID(level)
+        let time = JSONValue.string(now.text)
+        func base(_ type: String) -> [(String, JSONValue)] {
+            [
+                ("type", .string(type)), ("spec_version", .string("2.1")), ("id", .string(STIXIdentifier.random(type: type).rawValue)),
+                ("created", time), ("modified", time),
+            ]
+        }
+        let marks: (String, JSONValue) = ("object_marking_refs", .array([.string(markingID)]))
+        var objects: [STIXObject] = [try STIXObject(Self.marking(level))]
+
+        let campaignMembers = base("campaign") + [
+            ("name", .string("Case \(info.name)")),
+            ("description", .string("The intrusion investigated in case \(info.name): \(summary.findingCount) findings, \(summary.techniques.count) techniques observed.")),
+            marks,
+        ]
+        let campaign = try STIXObject(JSONObject(campaignMembers.map { (key: $0.0, value: $0.1) }))
+        objects.append(campaign)
+
+        var related: [STIXObject] = []
+        for technique in summary.techniques {
+            guard let pattern = attackPatterns[technique.id] else { continue }
+            related.append(pattern)
+            let members = base("relationship") + [
+                ("relationship_type", .string("uses")), ("source_ref", .string(campaign.id.rawValue)),
+                ("target_ref", .string(pattern.id.rawValue)),
+                ("description", .string(technique.findings > 0 ? "\(technique.findings) findings, first \(technique.first ?? "-"), last \(technique.last ?? "-")" : "asserted by an analyst")),
+                marks,
+            ]
+            related.append(try STIXObject(JSONObject(members.map { (key: $0.0, value: $0.1) })))
+        }
+        let chosen = result.ranking.prefix(max(1, top)).enumerated().filter { $0.offset == 0 || $0.element.probability >= 0.05 }.map(\.element)
+        for group in chosen {
+            guard let intrusionSet = intrusionSets[group.group.id] else { continue }
+            related.append(intrusionSet)
+            let confidence = Int((group.probability * 100).rounded())
+            let words = ConfidenceWords(confidence: confidence)
+            let reasons = group.contributions.prefix(5).map { c in
+                (c.feature.map { "\($0.id) " } ?? "") + String(format: "%+.2f", c.delta) + " (\(c.reason))"
+            }.joined(separator: "; ")
+            let members = base("relationship") + [
+                ("relationship_type", .string("attributed-to")), ("source_ref", .string(campaign.id.rawValue)),
+                ("target_ref", .string(intrusionSet.id.rawValue)), ("confidence", .int(Int64(confidence))),
+                ("description", .string("Vigil attribution, \(words.rawValue) confidence (\(confidence)/100). Main evidence: \(reasons)")),
+                marks,
+            ]
+            related.append(try STIXObject(JSONObject(members.map { (key: $0.0, value: $0.1) })))
+        }
+        objects.append(contentsOf: related)
+
+        let verdict: String
+        switch result.verdict {
+        case .group(let group): verdict = "attributed to \(group.name) with \(result.words.rawValue) confidence (\(result.confidence)/100)"
+        case .unknown: verdict = "not attributed: an unknown actor is the most likely explanation (\(result.confidence)/100)"
+        }
+        var seen = Set<String>()
+        let references = objects.map(\.id.rawValue).filter { $0 != markingID && seen.insert($0).inserted }
+        let reportMembers = base("report") + [
+            ("name", .string("Vigil case \(info.name)")),
+            ("description", .string("Case \(info.name): \(summary.findingCount) findings; \(verdict).")),
+            ("report_types", .array([.string("campaign"), .string("attack-pattern"), .string("threat-actor")])),
+            ("published", time),
+            ("object_refs", .array(references.map(JSONValue.string))),
+            marks,
+        ]
+        objects.append(try STIXObject(JSONObject(reportMembers.map { (key: $0.0, value: $0.1) })))
+        var unique = Set<String>()
+        return objects.filter { unique.insert($0.id.rawValue).inserted }
+    }
+}

@@ -1,0 +1,108 @@
+import Attribution
+import IntelStore
+
+/// What a case shows at a glance: findings by level and tactic, every technique observed with
+/// its first and last sighting, software, and the analysts' notes and assertions.
+public struct CaseSummary: Sendable {
+    /// A technique or software seen in findings or asserted.
+    public struct Observation: Sendable, Hashable {
+        public var id: String
+        public var findings: Int
+        public var first: String?
+        public var last: String?
+        public var asserted: Bool
+    }
+
+    public var findingCount: Int
+    public var byLevel: [String: Int]
+    public var byTactic: [String: Int]
+    public var techniques: [Observation]
+    public var software: [Observation]
+    public var notes: [CaseNote]
+
+    public init(findings: [CaseFinding], notes: [CaseNote]) {
+        findingCount = findings.count
+        var byLevel: [String: Int] = [:]
+        var byTactic: [String: Int] = [:]
+        var techniques: [String: Observation] = [:]
+        var software: [String: Observation] = [:]
+        func see(_ id: String, at time: String?, in table: inout [String: Observation]) {
+            var entry = table[id] ?? Observation(id: id, findings: 0, first: nil, last: nil, asserted: false)
+            entry.findings += 1
+            if let time {
+                if entry.first.map({ time < $0 }) ?? true { entry.first = time }
+                if entry.last.map({ time > $0 }) ?? true { entry.last = time }
+            }
+            table[id] = entry
+        }
+        for finding in findings {
+            byLevel[finding.level ?? "none", default: 0] += 1
+            for tactic in finding.tactics { byTactic[tactic, default: 0] += 1 }
+            for technique in finding.techniques { see(technique, at: finding.timestamp, in: &techniques) }
+            for id in finding.software { see(id, at: finding.timestamp, in: &software) }
+        }
+        for note in notes {
+            switch note.kind {
+            case .technique: techniques[note.text, default: Observation(id: note.text, findings: 0, asserted: true)].asserted = true
+            case .software: software[note.text, default: Observation(id: note.text, findings: 0, asserted: true)].asserted = true
+            case .note: break
+            }
+        }
+        self.byLevel = byLevel
+        self.byTactic = byTactic
+        self.techniques = techniques.values.sorted { $0.id < $1.id }
+        self.software = software.values.sorted { $0.id < $1.id }
+        self.notes = notes
+    }
+
+    /// The evidence attribution scores: techniques and software from findings (with the rules
+    /// that showed them) and from assertions (with who asserted them).
+    public static func evidence(findings: [CaseFinding], notes: [CaseNote], victim: [String] = []) -> CaseEvidence {
+        var evidence = CaseEvidence(victim: victim)
+        var byRule: [Feature: [String: Int]] = [:]
+        for finding in findings {
+            for id in finding.techniques { byRule[.technique(id), default: [:]][finding.ruleTitle, default: 0] += 1 }
+            for id in finding.software { byRule[.software(id), default: [:]][finding.ruleTitle, default: 0] += 1 }
+        }
+        for (feature, rules) in byRule {
+            for rule in rules.keys.sorted() { evidence.observe(feature, source: "rule \(rule) (\(rules[rule] ?? 0) finding\(rules[rule] == 1 ? "" : "s"))") }
+        }
+        for note in notes {
+            let asserted = "asserted by \(note.author) at \(note.at)" + (note.comment.isEmpty ? "" : ": \(note.comment)")
+            switch note.kind {
+            case .technique: evidence.observe(.technique(note.text), source: asserted)
+            case .software: evidence.observe(.software(note.text), source: asserted)
+            case .note: break
+            }
+        }
+        return evidence
+    }
+
+    /// The summary as text.
+    public func text() -> String {
+        var lines: [String] = []
+        lines.append("\nFindings: \(findingCount)")
+        let levels = ["critical", "high", "medium", "low", "informational", "none"]
+        if !byLevel.isEmpty {
+            lines.append("  by level: " + levels.compactMap { level in byLevel[level].map { "\(level) \($0)" } }.joined(separator: ", "))
+        }
+        if !byTactic.isEmpty {
+            lines.append("  by tactic: " + byTactic.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+        }
+        for (title, list) in [("Techniques", techniques), ("Software", software)] where !list.isEmpty {
+            lines.append("\n\(title) observed (\(list.count))")
+            for item in list {
+                let seen = item.findings > 0 ? "\(item.findings) finding\(item.findings == 1 ? "" : "s"), first \(item.first ?? "-"), last \(item.last ?? "-")" : "no findings"
+                lines.append("  " + item.id.padding(toLength: 11, withPad: " ", startingAt: 0) + seen + (item.asserted ? " · asserted" : ""))
+            }
+        }
+        if !notes.isEmpty {
+            lines.append("\nNotes and assertions")
+            for note in notes {
+                let what = note.kind == .note ? note.text : "asserts \(note.kind.rawValue) \(note.text)" + (note.comment.isEmpty ? "" : ": \(note.comment)")
+                lines.append("  \(note.at) \(note.author): \(what)")
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+}

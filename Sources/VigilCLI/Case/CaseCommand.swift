@@ -1,0 +1,150 @@
+import ArgumentParser
+import Foundation
+import IntelStore
+import Reports
+import STIX
+
+/// `vigil case`: cases hold evidence (hashed, never modified), findings, notes and assertions.
+struct CaseCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "case",
+        abstract: "Create and inspect cases: evidence, findings, timeline, notes and asserted techniques.",
+        subcommands: [CaseNew.self, CaseList.self, CaseShow.self, CaseTimeline.self, CaseNoteCommand.self, CaseAssert.self]
+    )
+}
+
+struct CaseNew: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "new", abstract: "Create a case.")
+    @OptionGroup var store: StoreOptions
+    @Argument(help: "The case's name.") var name: String
+    @Option(help: "TLP marking of the case and everything derived from it (clear, green, amber, amber+strict, red).")
+    var tlp: TLPLevel = .amber
+    @Option(help: "A line describing the case.") var description = ""
+
+    func run() async throws {
+        try await CaseAccess.run {
+            try await store.openSQLite().createCase(CaseInfo(name: name, created: CaseRecording.now(), tlp: tlp, description: description))
+            Console.out("created case '\(name)' (\(tlp.label))")
+        }
+    }
+}
+
+struct CaseList: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List cases.")
+    @OptionGroup var store: StoreOptions
+
+    func run() async throws {
+        try await CaseAccess.run {
+            var table = TextTable([.init("NAME"), .init("TLP"), .init("CREATED"), .init("DESCRIPTION", maxWidth: 60)])
+            for info in try await store.openSQLite().cases() {
+                table.add([info.name, info.tlp?.label ?? "-", info.created, info.description])
+            }
+            Console.out(table.render())
+        }
+    }
+}
+
+struct CaseShow: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show", abstract: "Show a case: evidence, findings by level and tactic, techniques with first and last seen, notes.")
+    @OptionGroup var store: StoreOptions
+    @Argument(help: "The case's name.") var name: String
+
+    func run() async throws {
+        try await CaseAccess.run {
+            let store = try store.openSQLite()
+            guard let info = try await store.caseInfo(named: name) else { throw IntelStoreError.noSuchCase(name) }
+            let summary = CaseSummary(
+                findings: try await store.findings(ofCase: name), notes: try await store.notes(ofCase: name))
+            Console.out("Case \(info.name) · \(info.tlp?.label ?? "unmarked") · created \(info.created)")
+            if !info.description.isEmpty { Console.out(info.description) }
+            let evidence = try await store.evidence(ofCase: name)
+            Console.out("\nEvidence (\(evidence.count) files)")
+            var files = TextTable([.init("SHA-256"), .init("SIZE", .right), .init("ADDED"), .init("PATH")], indent: 2)
+            for file in evidence { files.add([file.sha256, grouped(Int(file.size)), file.added, file.path]) }
+            if !evidence.isEmpty { Console.out(files.render()) }
+            Console.out(summary.text())
+        }
+    }
+}
+
+struct CaseTimeline: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "timeline", abstract: "The case's findings in time order.")
+    @OptionGroup var store: StoreOptions
+    @Argument(help: "The case's name.") var name: String
+    @Option(help: "table, csv or jsonl.") var format: TimelineFormat = .table
+    @Option(name: .shortAndLong, help: ArgumentHelp("Output file; standard output when absent.", valueName: "FILE"))
+    var output: String?
+
+    func run() async throws {
+        try await CaseAccess.run {
+            let findings = try await store.openSQLite().findings(ofCase: name)
+            let sink = try OutputSink(path: output)
+            try sink.write(Array(format.render(findings).utf8))
+            try sink.close()
+        }
+    }
+}
+
+struct CaseNoteCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "note", abstract: "Add an analyst's note to a case.")
+    @OptionGroup var store: StoreOptions
+    @Argument(help: "The case's name.") var name: String
+    @Argument(help: "The note.") var text: String
+    @Option(help: "Who writes it (default $VIGIL_ANALYST or $USER).") var author: String?
+
+    func run() async throws {
+        try await CaseAccess.run {
+            try await store.openSQLite().addNote(
+                CaseNote(kind: .note, text: text, author: author ?? CaseRecording.analyst, at: CaseRecording.now()), toCase: name)
+            Console.out("noted in case '\(name)'")
+        }
+    }
+}
+
+struct CaseAssert: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "assert",
+        abstract: "Assert that the intruder used an ATT&CK technique (T1566.002) or software (S0154); attribution counts it.")
+    @OptionGroup var store: StoreOptions
+    @Argument(help: "The case's name.") var name: String
+    @Argument(help: "ATT&CK technique or software ids.") var ids: [String]
+    @Option(help: "Why (the source of the assertion).") var comment = ""
+    @Option(help: "Who asserts it (default $VIGIL_ANALYST or $USER).") var author: String?
+
+    func run() async throws {
+        var notes: [CaseNote] = []
+        for id in ids {
+            let upper = id.uppercased()
+            let kind: CaseNote.Kind
+            if upper.wholeMatch(of: /T\d{4}(\.\d{3})?/) != nil {
+                kind = .technique
+            } else if upper.wholeMatch(of: /S\d{4}/) != nil {
+                kind = .software
+            } else {
+                Console.error("'\(id)' is neither an ATT&CK technique id (T1566 or T1566.002) nor a software id (S0154)")
+                throw ExitStatus.badInput
+            }
+            notes.append(CaseNote(kind: kind, text: upper, comment: comment, author: author ?? CaseRecording.analyst, at: CaseRecording.now()))
+        }
+        try await CaseAccess.run {
+            let store = try store.openSQLite()
+            for note in notes { try await store.addNote(note, toCase: name) }
+            Console.out("asserted \(notes.map(\.text).joined(separator: ", ")) in case '\(name)'")
+        }
+    }
+}
+
+/// Runs case work, turning store errors into messages and exit status 2.
+enum CaseAccess {
+    static func run(_ body: () async throws -> Void) async throws {
+        do {
+            try await body()
+        } catch let error as IntelStoreError {
+            Console.error(error.description)
+            throw ExitStatus.badInput
+        }
+    }
+}
+
+extension TimelineFormat: ExpressibleByArgument {}

@@ -1,0 +1,157 @@
+import Attribution
+import Foundation
+import STIX
+import Testing
+
+@Suite struct AttributionModelTests {
+    /// Eight filler groups that all use the common techniques, so that rarity means something.
+    static func world() -> (ToyKnowledge, thin: String, huge: String) {
+        var toy = ToyKnowledge()
+        for index in 0..<8 { toy.uses(toy.group("Filler \(index)", "G09\(index)"), ["T1059", "T1105", "T1082", "T10\(70 + index)"]) }
+        let thin = toy.group("Thin", "G0001")
+        toy.uses(thin, ["T1001", "T1002", "T1003", "T1059"])
+        let huge = toy.group("Huge", "G0002")
+        toy.uses(huge, ["T1001", "T1002", "T1003", "T1059", "T1105", "T1082"] + (10..<40).map { "T12\($0)" })
+        return (toy, thin, huge)
+    }
+
+    static func rank(_ evidence: CaseEvidence, _ toy: ToyKnowledge) -> AttributionResult {
+        let knowledge = toy.knowledge
+        return AttributionModel().attribute(evidence, profiles: GroupProfiles(knowledge: knowledge), names: knowledge.featureNames)
+    }
+
+    @Test func aRareTechniqueWeighsMoreThanACommonOne() throws {
+        let (toy, thin, _) = Self.world()
+        let result = Self.rank(.of(["T1001", "T1059"]), toy)
+        let group = try #require(result.ranking.first { $0.group.id == thin })
+        let rare = try #require(group.contributions.first { $0.feature == .technique("T1001") })
+        let common = try #require(group.contributions.first { $0.feature == .technique("T1059") })
+        #expect(rare.kind == .matched && common.kind == .matched)
+        #expect(rare.delta > 3 * common.delta, "rare \(rare.delta) vs common \(common.delta)")
+    }
+
+    @Test func aThinProfileIsNotPunishedNorAHugeOneRewarded() throws {
+        let (toy, thin, huge) = Self.world()
+        // Both profiles explain all three observed techniques: the thin one must come first.
+        let result = Self.rank(.of(["T1001", "T1002", "T1003"]), toy)
+        #expect(result.ranking.first?.group.id == thin)
+        #expect(result.ranking.dropFirst().first?.group.id == huge)
+        // And evidence that only the huge profile explains goes to the huge one.
+        let other = Self.rank(.of(["T1001", "T1210", "T1211", "T1212", "T1213", "T1214"]), toy)
+        #expect(other.ranking.first?.group.id == huge)
+    }
+
+    @Test func thinEvidenceIsAnUnknownActor() {
+        let (toy, _, _) = Self.world()
+        let result = Self.rank(.of(["T1059", "T1105"]), toy)
+        #expect(result.verdict == .unknown)
+        #expect(result.unknownProbability > result.topProbability)
+    }
+
+    @Test func strongEvidenceNamesTheGroupWithHighConfidence() throws {
+        var (toy, thin, _) = Self.world()
+        toy.uses(thin, ["S0999"])
+        let result = Self.rank(.of(["T1001", "T1002", "T1003", "S0999", "T1059"]), toy)
+        guard case .group(let group) = result.verdict else {
+            Issue.record("expected a group, got unknown")
+            return
+        }
+        #expect(group.id == thin)
+        #expect(result.confidence >= 50)
+        #expect(result.words == ConfidenceWords(confidence: result.confidence))
+    }
+
+    @Test func everyContributionIsExplainedAndAddsUpToTheScore() throws {
+        let (toy, _, huge) = Self.world()
+        let result = Self.rank(.of(["T1001", "T1999.001"]), toy)
+        let group = try #require(result.ranking.first { $0.group.id == huge })
+        let total = group.contributions.reduce(0) { $0 + $1.delta }
+        #expect(abs(total - group.score) < 1e-9)
+        // The unknown sub-technique and its parent are unexplained; absent profile features are one line.
+        #expect(group.contributions.filter { $0.kind == .unexplained }.map(\.feature) .contains(.technique("T1999")))
+        #expect(group.contributions.filter { $0.kind == .notObserved }.count == 1)
+        #expect(group.contributions.allSatisfy { !$0.reason.isEmpty })
+    }
+
+    @Test func aSubTechniqueCountsForItsParent() throws {
+        var toy = ToyKnowledge()
+        for index in 0..<4 { toy.uses(toy.group("Filler \(index)", "G09\(index)"), ["T1082"]) }
+        let parentOnly = toy.group("Parent", "G0003")
+        toy.uses(parentOnly, ["T1566"])
+        let result = Self.rank(.of(["T1566.002"]), toy)
+        let group = try #require(result.ranking.first { $0.group.id == parentOnly })
+        let parent = try #require(group.contributions.first { $0.feature == .technique("T1566") })
+        #expect(parent.kind == .matched)
+        #expect(parent.sources.contains { $0.hasPrefix("T1566.002") })
+        #expect(result.ranking.first?.group.id == parentOnly)
+    }
+
+    @Test func anIndicatorHitAndTheVictimAreEvidence() throws {
+        let (toy, thin, huge) = Self.world()
+        var evidence = CaseEvidence.of(["T1059"])
+        evidence.indicatedGroups[huge] = ["indicator--x hit 3 times"]
+        let result = Self.rank(evidence, toy)
+        let group = try #require(result.ranking.first { $0.group.id == huge })
+        #expect(group.contributions.contains { $0.kind == .indicator && abs($0.delta - log(100)) < 1e-9 })
+        #expect(result.ranking.first?.group.id == huge)
+
+        var victimToy = toy
+        let named = victimToy.group("Named", "G0004", description: "targets ministries of foreign affairs in Czechia")
+        victimToy.uses(named, ["T1082"])
+        var victimEvidence = CaseEvidence.of(["T1082"])
+        victimEvidence.victim = ["Czechia"]
+        let victim = Self.rank(victimEvidence, victimToy)
+        let namedGroup = try #require(victim.ranking.first { $0.group.id == named })
+        #expect(namedGroup.contributions.contains { $0.kind == .victim })
+        #expect(victim.ranking.first { $0.group.id == thin }.map { $0.score < namedGroup.score } == true)
+    }
+
+    @Test func revokedTechniquesFollowTheirReplacement() throws {
+        var toy = ToyKnowledge()
+        let old = toy.technique("T1100", revoked: true)
+        let new = toy.technique("T1505.003")
+        toy.relate(old, "revoked-by", new)
+        let group = toy.group("Webshell", "G0005")
+        toy.relate(group, "uses", old)
+        let profiles = GroupProfiles(knowledge: toy.knowledge)
+        let profile = try #require(profiles.profile(of: group))
+        #expect(profile.featureSet == [.technique("T1505.003"), .technique("T1505")])
+    }
+
+    @Test func campaignsAddToTheirGroupAndCanBeLeftOut() throws {
+        var toy = ToyKnowledge()
+        let group = toy.group("Owner", "G0006")
+        toy.uses(group, ["T1001"], citations: ["Vendor 2020"])
+        let campaign = toy.campaign("Operation X", "C0001", citations: ["Vendor 2023"])
+        toy.relate(campaign, "attributed-to", group, citations: ["Vendor 2023"])
+        toy.uses(campaign, ["T1002"], citations: ["Vendor 2023"])
+        // A group relationship citing only the campaign's report leaks the campaign.
+        toy.uses(group, ["T1003"], citations: ["Vendor 2023"])
+        let knowledge = toy.knowledge
+        let full = try #require(GroupProfiles(knowledge: knowledge).profile(of: group))
+        #expect(full.featureSet == [.technique("T1001"), .technique("T1002"), .technique("T1003")])
+        #expect(full.features[.technique("T1002")] == ["campaign Operation X"])
+        let campaignInfo = try #require(knowledge.campaigns[campaign])
+        #expect(campaignInfo.group == group)
+        let excluded = GroupProfiles(knowledge: knowledge, excluding: ProfileExclusion(citations: campaignInfo.citations, campaign: campaign))
+        #expect(excluded.profile(of: group)?.featureSet == [.technique("T1001")])
+    }
+
+    @Test func confidenceWordsFollowICD203Bands() {
+        #expect(ConfidenceWords(confidence: 0) == .low)
+        #expect(ConfidenceWords(confidence: 49) == .low)
+        #expect(ConfidenceWords(confidence: 50) == .moderate)
+        #expect(ConfidenceWords(confidence: 79) == .moderate)
+        #expect(ConfidenceWords(confidence: 80) == .high)
+    }
+}
+
+extension AttributionResult.Verdict {
+    static func == (lhs: Self, rhs: Self) -> Bool {
+        switch (lhs, rhs) {
+        case (.unknown, .unknown): return true
+        case (.group(let a), .group(let b)): return a.id == b.id
+        default: return false
+        }
+    }
+}

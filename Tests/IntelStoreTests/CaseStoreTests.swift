@@ -1,0 +1,70 @@
+import Foundation
+import IntelStore
+import IntelStoreSQLite
+import STIX
+import TestSupport
+import Testing
+
+@Suite struct CaseStoreTests {
+    static func store() throws -> (SQLiteIntelStore, TemporaryFolder) {
+        let folder = try TemporaryFolder()
+        return (try SQLiteIntelStore(path: folder.path("vigil.sqlite")), folder)
+    }
+
+    static func finding(_ time: String?, rule: String, techniques: [String] = ["T1059.001"]) -> CaseFinding {
+        CaseFinding(
+            timestamp: time, computer: "WS01", channel: "Security", eventID: "4688", recordID: 42, ruleID: "r-1",
+            ruleTitle: rule, level: "high", techniques: techniques, tactics: ["TA0002"], software: ["S0002"],
+            fields: ["CommandLine": "powershell -enc AAAA", "Image": "C:\\Windows\\powershell.exe"], evidence: "/cases/a.evtx",
+            evidenceSHA256: String(repeating: "ab", count: 32))
+    }
+
+    @Test func aCaseKeepsEvidenceFindingsAndNotesInOrder() async throws {
+        let (store, folder) = try Self.store()
+        _ = folder
+        try await store.createCase(CaseInfo(name: "MFA-2022", created: "2026-11-29T07:00:00.000Z", tlp: .red, description: "ministry"))
+        let info = try #require(try await store.caseInfo(named: "MFA-2022"))
+        #expect(info.tlp == .red && info.description == "ministry")
+
+        let file = CaseEvidenceFile(path: "/cases/a.evtx", sha256: String(repeating: "ab", count: 32), size: 69_632, added: "2026-11-29T07:01:00.000Z")
+        try await store.addToCase(
+            "MFA-2022", evidence: [file],
+            findings: [Self.finding("2022-03-02T10:00:00Z", rule: "late"), Self.finding(nil, rule: "untimed"), Self.finding("2022-03-01T09:00:00Z", rule: "early")])
+        // The same file hunted again is recorded once; its findings are added.
+        try await store.addToCase("MFA-2022", evidence: [file], findings: [])
+        #expect(try await store.evidence(ofCase: "MFA-2022") == [file])
+        let findings = try await store.findings(ofCase: "MFA-2022")
+        #expect(findings.map(\.ruleTitle) == ["early", "late", "untimed"])
+        #expect(findings[0] == Self.finding("2022-03-01T09:00:00Z", rule: "early"))
+
+        try await store.addNote(CaseNote(kind: .technique, text: "T1566.002", comment: "phishing link in report", author: "alice", at: "2026-11-29T07:02:00.000Z"), toCase: "MFA-2022")
+        try await store.addNote(CaseNote(kind: .note, text: "victim confirmed", author: "bob", at: "2026-11-29T07:03:00.000Z"), toCase: "MFA-2022")
+        let notes = try await store.notes(ofCase: "MFA-2022")
+        #expect(notes.map(\.kind) == [.technique, .note])
+        #expect(notes[0].author == "alice" && notes[0].comment == "phishing link in report")
+    }
+
+    @Test func namesAreUniqueAndMissingCasesAreErrors() async throws {
+        let (store, folder) = try Self.store()
+        _ = folder
+        try await store.createCase(CaseInfo(name: "one", created: "2026-11-29T07:00:00.000Z", tlp: nil))
+        await #expect(throws: IntelStoreError.self) {
+            try await store.createCase(CaseInfo(name: "one", created: "2026-11-29T07:00:00.000Z", tlp: nil))
+        }
+        await #expect(throws: IntelStoreError.self) { try await store.addToCase("two", evidence: [], findings: []) }
+        await #expect(throws: IntelStoreError.self) { try await store.findings(ofCase: "two") }
+        #expect(try await store.cases().map(\.name) == ["one"])
+        #expect(try await store.caseInfo(named: "two") == nil)
+    }
+
+    @Test func casesSurviveReopeningTheDatabase() async throws {
+        let folder = try TemporaryFolder()
+        do {
+            let store = try SQLiteIntelStore(path: folder.path("vigil.sqlite"))
+            try await store.createCase(CaseInfo(name: "kept", created: "2026-11-29T07:00:00.000Z", tlp: .amber))
+            try await store.addToCase("kept", evidence: [], findings: [Self.finding("2022-03-01T09:00:00Z", rule: "r")])
+        }
+        let reopened = try SQLiteIntelStore(path: folder.path("vigil.sqlite"))
+        #expect(try await reopened.findings(ofCase: "kept").count == 1)
+    }
+}
