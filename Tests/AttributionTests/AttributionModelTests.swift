@@ -137,6 +137,26 @@ import Testing
         #expect(excluded.profile(of: group)?.featureSet == [.technique("T1001")])
     }
 
+    @Test func intrusionSetsSharingAnAliasAreOneGroup() throws {
+        var toy = ToyKnowledge()
+        let attack = toy.group("APT31", "G0128")
+        toy.uses(attack, ["T1001"])
+        // A partner's entry: its own id, no ATT&CK id, APT31 among its aliases.
+        let partner = toy.nextID("intrusion-set")
+        toy.append(try STIXObject(json: """
+            {"type":"intrusion-set","spec_version":"2.1","id":"\(partner)","created":"2024-01-01T00:00:00.000Z",
+             "modified":"2024-01-01T00:00:00.000Z","name":"ZIRCONIUM","aliases":["ZIRCONIUM","APT31","Violet Typhoon"]}
+            """))
+        toy.uses(partner, ["T1002"])
+        let knowledge = toy.knowledge
+        #expect(knowledge.groups.count == 1)
+        #expect(knowledge.group(for: partner) == attack)
+        let group = try #require(knowledge.groups[attack])
+        #expect(group.aliases.contains("ZIRCONIUM") && group.aliases.contains("Violet Typhoon"))
+        let profile = try #require(GroupProfiles(knowledge: knowledge).profile(of: attack))
+        #expect(profile.featureSet == [.technique("T1001"), .technique("T1002")])
+    }
+
     @Test func confidenceWordsFollowICD203Bands() {
         #expect(ConfidenceWords(confidence: 0) == .low)
         #expect(ConfidenceWords(confidence: 49) == .low)

@@ -13,6 +13,9 @@ struct ToyKnowledge {
         return "\(type)--00000000-0000-4000-8000-\(String(format: "%012d", counter))"
     }
 
+    /// Adds an object made elsewhere.
+    mutating func append(_ object: STIXObject) { objects.append(object) }
+
     private mutating func add(_ members: [(String, JSONValue)]) {
         let object = JSONObject(members.map { (key: $0.0, value: $0.1) })
         // The builder only makes valid objects; a failure is a bug in the test.

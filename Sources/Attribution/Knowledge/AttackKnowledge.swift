@@ -1,3 +1,4 @@
+import Foundation
 import STIX
 
 /// What one body of intelligence (an ATT&CK release, or the intel store) says about intrusion
@@ -6,6 +7,8 @@ import STIX
 ///
 /// Built once from STIX objects. Revoked and deprecated objects and relationships are left out;
 /// a link to a revoked object follows its `revoked-by` chain to the object that replaced it.
+/// Intrusion sets that share a name or alias (ATT&CK's APT31 and a partner's ZIRCONIUM entry
+/// listing APT31 as an alias) are one group, kept under the ATT&CK object when there is one.
 /// It does not read files or stores: the caller hands it the objects.
 public struct AttackKnowledge: Sendable {
     /// An intrusion set.
@@ -48,6 +51,8 @@ public struct AttackKnowledge: Sendable {
     public private(set) var citingObjects: [String: [String]] = [:]
     /// Relationship types by id, for the objects that cite (to tell `uses` from others).
     private var relationshipSource: [String: (type: String, source: String)] = [:]
+    /// The group each intrusion set id stands for (itself, or the one it shares an alias with).
+    private var canonicalGroup: [String: String] = [:]
 
     public init(objects: [STIXObject]) {
         var revokedBy: [String: String] = [:]
@@ -87,6 +92,7 @@ public struct AttackKnowledge: Sendable {
                 break
             }
         }
+        mergeAliases()
         for object in objects where object.type == "relationship" && !object.isRetired {
             guard let type = object.relationshipType, let source = object.sourceRef, let target = object.targetRef else { continue }
             let id = object.id.rawValue
@@ -94,7 +100,8 @@ public struct AttackKnowledge: Sendable {
             let cited = Self.citations(of: object)
             switch type {
             case "uses":
-                guard groups[source] != nil || campaigns[source] != nil, let used = resolve(target),
+                let user = canonicalGroup[source] ?? source
+                guard groups[user] != nil || campaigns[user] != nil, let used = resolve(target),
                       let attackID = used.attackID else { continue }
                 let feature: Feature
                 switch used.type {
@@ -102,13 +109,14 @@ public struct AttackKnowledge: Sendable {
                 case "malware", "tool": feature = .software(attackID)
                 default: continue
                 }
-                uses.append(Use(relationshipID: id, user: source, feature: feature, citations: cited))
+                uses.append(Use(relationshipID: id, user: user, feature: feature, citations: cited))
                 if campaigns[source] != nil { campaigns[source]?.citations.formUnion(cited) }
             case "attributed-to":
                 guard campaigns[source] != nil else { continue }
                 campaigns[source]?.citations.formUnion(cited)
                 if let group = resolve(target), group.type == "intrusion-set" {
-                    campaigns[source]?.group = group.id.rawValue
+                    let canonical = self.group(for: group.id.rawValue)
+                    campaigns[source]?.group = canonical
                 }
             default:
                 if campaigns[source] != nil { campaigns[source]?.citations.formUnion(cited) }
@@ -116,6 +124,31 @@ public struct AttackKnowledge: Sendable {
             }
         }
         uses.sort { ($0.user, $0.feature, $0.relationshipID) < ($1.user, $1.feature, $1.relationshipID) }
+    }
+
+    /// Folds intrusion sets that share a name or alias into one, ATT&CK's first.
+    private mutating func mergeAliases() {
+        let ordered = groups.values.sorted { ($0.attackID == nil ? 1 : 0, $0.id) < ($1.attackID == nil ? 1 : 0, $1.id) }
+        var byLabel: [String: String] = [:]
+        for group in ordered {
+            let labels = ([group.name] + group.aliases).map { $0.lowercased() }
+            let target = labels.lazy.compactMap { byLabel[$0] }.first ?? group.id
+            canonicalGroup[group.id] = target
+            for label in labels where byLabel[label] == nil { byLabel[label] = target }
+            guard target != group.id else { continue }
+            var kept = groups[target]
+            for alias in [group.name] + group.aliases where !(kept.map { [$0.name] + $0.aliases } ?? []).contains(where: { $0.caseInsensitiveCompare(alias) == .orderedSame }) {
+                kept?.aliases.append(alias)
+            }
+            groups[target] = kept
+            groups[group.id] = nil
+        }
+    }
+
+    /// The group (STIX id) an intrusion set id stands for, after alias merging; nil if unknown.
+    public func group(for id: String) -> String? {
+        let canonical = canonicalGroup[id] ?? id
+        return groups[canonical] != nil ? canonical : nil
     }
 
     /// The sources an object cites: `source_name`s of its external references, except ATT&CK's
@@ -137,9 +170,9 @@ public struct AttackKnowledge: Sendable {
     func isCitedOnlyByUses(_ citation: String, of group: String) -> Bool {
         guard let citing = citingObjects[citation], !citing.isEmpty else { return false }
         return citing.allSatisfy { id in
-            if id == group { return true }
+            if (canonicalGroup[id] ?? id) == group { return true }
             guard let relationship = relationshipSource[id] else { return false }
-            return relationship.type == "uses" && relationship.source == group
+            return relationship.type == "uses" && (canonicalGroup[relationship.source] ?? relationship.source) == group
         }
     }
 

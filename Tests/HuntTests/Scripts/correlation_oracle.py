@@ -14,25 +14,8 @@ time (FILETIME ticks are not needed: ISO text with 7 digits), aggregate.
 """
 import json
 import sys
-from datetime import datetime, timezone
 
-
-def data(event, name):
-    value = event["Event"].get("EventData", {}).get(name)
-    return "" if value is None else str(value)
-
-
-def system(event, name):
-    value = event["Event"]["System"].get(name)
-    if isinstance(value, dict):
-        value = value.get("#text")
-    return "" if value is None else str(value)
-
-
-def timestamp(event):
-    text = event["Event"]["System"]["TimeCreated"]["#attributes"]["SystemTime"]
-    # 2021-05-20T12:49:53.378809Z (crate: microseconds)
-    return datetime.strptime(text.rstrip("Z")[:26], "%Y-%m-%dT%H:%M:%S.%f").replace(tzinfo=timezone.utc)
+from crate_events import data, load, system, timestamp
 
 
 def is_4625(event, sub_status):
@@ -68,10 +51,7 @@ CORRELATIONS = [
 
 
 def main():
-    events = []
-    for path in sys.argv[1:]:
-        with open(path, encoding="utf-8") as handle:
-            events += [json.loads(line) for line in handle if line.strip()]
+    events = load(sys.argv[1:])
     alerts = []
     for title, base, group_by, span, kind, condition, value_field in CORRELATIONS:
         groups = {}
