@@ -1,3 +1,4 @@
+import EventLog
 import Synchronization
 /// What the records of one chunk share: the chunk's bytes, and the names and template
 /// definitions they reference by offset, each decoded once.
@@ -81,6 +82,22 @@ final class ChunkContext {
             }
         }
     }
+
+    /// Where an `Event` field comes from in this chunk, by name ids and template text spans
+    /// rather than by path text: building and hashing a path string per field was most of
+    /// the cost of turning a record into an `Event`.
+    struct FieldKey: Hashable {
+        var kind: Int32
+        var a: Int32
+        var b: Int32
+        var c: Int32
+        var d: Int32
+    }
+
+    /// The field name a key resolved to (nil: the mapping drops it), for `EventBuilder`; valid
+    /// for one `FieldNameCache` (one mapping), whose identity is kept beside it.
+    var fieldNames: [FieldKey: FieldName?] = [:]
+    var fieldNamesOwner: ObjectIdentifier?
 
     /// Ids of the names the JSON renderer treats specially, -1 when unused so far; looked up
     /// again only when names were added.

@@ -28,6 +28,28 @@ struct EventBuilder {
         names.resolve(path, in: mapping.form).name
     }
 
+    /// The field name of the place `key` identifies in this chunk, under the section path
+    /// `base`; the full path is built only the first time the chunk meets the key. (No closure
+    /// here: capturing `self` copied the builder, retains and all, for every field.)
+    private func fieldName(_ key: ChunkContext.FieldKey, base: String) -> FieldName? {
+        let owner = ObjectIdentifier(names)
+        if context.fieldNamesOwner != owner {
+            context.fieldNames.removeAll(keepingCapacity: true)
+            context.fieldNamesOwner = owner
+        }
+        if let known = context.fieldNames[key] { return known }
+        let path: String
+        switch key.kind {
+        case 1: path = base + "." + context.names[Int(key.c)] + ".#attributes." + context.names[Int(key.d)]
+        case 3: path = base + "." + UTF16Text.string(bytes, offset: Int(key.c), count: Int(key.d))
+        case 5: path = base + ".Data.#text"
+        default: path = base + "." + context.names[Int(key.c)]
+        }
+        let name = fieldName(path)
+        context.fieldNames[key] = name
+        return name
+    }
+
     private var bytes: UnsafeRawBufferPointer { context.bytes }
 
     func event(recordID: UInt64, writtenTime: EventTime, recovered: Bool) -> Event {
@@ -35,6 +57,8 @@ struct EventBuilder {
         let root = tree.elements[Int(tree.root)]
         let rootName = context.names[Int(root.name)]
         var time: EventTime?
+        let timeCreated = context.id(of: "TimeCreated")
+        let systemTime = context.id(of: "SystemTime")
         for id in tree.children(of: root) where tree.nodes[Int(id)].kind == .element {
             let section = tree.element(tree.nodes[Int(id)])
             let sectionName = context.names[Int(section.name)]
@@ -43,23 +67,23 @@ struct EventBuilder {
             case "System":
                 for childID in tree.children(of: section) where tree.nodes[Int(childID)].kind == .element {
                     let child = tree.element(tree.nodes[Int(childID)])
-                    let childPath = path + "." + context.names[Int(child.name)]
                     for attributeID in tree.attributes(of: child) {
                         let attribute = tree.attributes[Int(attributeID)]
                         let values = tree.values(of: attribute)
                         guard let value = fieldValue(values) else { continue }
-                        let attributePath = childPath + ".#attributes." + context.names[Int(attribute.name)]
-                        guard let name = fieldName(attributePath) else { continue }
+                        let key = ChunkContext.FieldKey(kind: 1, a: root.name, b: section.name, c: child.name, d: attribute.name)
+                        guard let name = fieldName(key, base: path) else { continue }
                         event.add(name, value)
-                        if attributePath == "Event.System.TimeCreated.#attributes.SystemTime" { time = timeValue(values) }
+                        if child.name == timeCreated && attribute.name == systemTime && rootName == "Event" { time = timeValue(values) }
                     }
-                    if let value = fieldValue(tree.children(of: child)), let name = fieldName(childPath) {
+                    let key = ChunkContext.FieldKey(kind: 2, a: root.name, b: section.name, c: child.name, d: -1)
+                    if let value = fieldValue(tree.children(of: child)), let name = fieldName(key, base: path) {
                         event.add(name, value)
                     }
                 }
             case "EventData":
                 addAttributes(of: section, path: path, to: &event)
-                addData(section, path: path, to: &event)
+                addData(section, root: root.name, path: path, to: &event)
             default:
                 addAttributes(of: section, path: path, to: &event)
                 addLeaves(section, path: path, to: &event)
@@ -71,27 +95,43 @@ struct EventBuilder {
     }
 
     /// `Data` elements by their `Name`; unnamed ones gathered under `Data`.
-    private func addData(_ section: RecordTree.Element, path: String, to event: inout Event) {
+    private func addData(_ section: RecordTree.Element, root: Int32, path: String, to event: inout Event) {
         var unnamed: [FieldValue] = []
+        let known = context.wellKnownNames
         for id in tree.children(of: section) where tree.nodes[Int(id)].kind == .element {
             let child = tree.element(tree.nodes[Int(id)])
-            let childName = context.names[Int(child.name)]
-            guard childName == "Data" else {
-                if let value = fieldValue(tree.children(of: child)), let name = fieldName(path + "." + childName) {
+            guard child.name == known.data else {
+                let key = ChunkContext.FieldKey(kind: 4, a: root, b: section.name, c: child.name, d: -1)
+                if let value = fieldValue(tree.children(of: child)), let name = fieldName(key, base: path) {
                     event.set(name, value)
                 }
                 continue
             }
             let value = fieldValue(tree.children(of: child)) ?? .string("")
-            if let nameAttribute = tree.attributes(of: child).first(where: { context.names[Int(tree.attributes[Int($0)].name)] == "Name" }),
-                case .string(let dataName)? = fieldValue(tree.values(of: tree.attributes[Int(nameAttribute)])), !dataName.isEmpty
-            {
+            guard let nameAttribute = tree.attributes(of: child).first(where: { tree.attributes[Int($0)].name == known.name }) else {
+                unnamed.append(value)
+                continue
+            }
+            let nameValues = tree.values(of: tree.attributes[Int(nameAttribute)])
+            // A Name written as template text is the same span of the chunk in every record of
+            // the template: its field name is looked up by that span, without decoding it.
+            if nameValues.count == 1, tree.nodes[Int(nameValues[nameValues.startIndex])].kind == .text {
+                let text = tree.nodes[Int(nameValues[nameValues.startIndex])]
+                if text.b > 0 {
+                    let key = ChunkContext.FieldKey(kind: 3, a: root, b: section.name, c: text.a, d: text.b)
+                    if let name = fieldName(key, base: path) {
+                        event.set(name, value)
+                    }
+                    continue
+                }
+            }
+            if case .string(let dataName)? = fieldValue(nameValues), !dataName.isEmpty {
                 if let name = fieldName(path + "." + dataName) { event.set(name, value) }
             } else {
                 unnamed.append(value)
             }
         }
-        if !unnamed.isEmpty, let name = fieldName(path + ".Data.#text") {
+        if !unnamed.isEmpty, let name = fieldName(ChunkContext.FieldKey(kind: 5, a: root, b: section.name, c: -1, d: -1), base: path) {
             event.set(name, unnamed.count == 1 ? unnamed[0] : .list(unnamed))
         }
     }

@@ -8,6 +8,17 @@ indirect enum Expression: Sendable {
     case and([Expression])
     case or([Expression])
     case constant(Bool)
+
+    /// The expression with predicate indexes replaced through `map` (local → global).
+    func remapped(_ map: [Int32]) -> Expression {
+        switch self {
+        case .predicate(let index): return .predicate(map[Int(index)])
+        case .not(let item): return .not(item.remapped(map))
+        case .and(let items): return .and(items.map { $0.remapped(map) })
+        case .or(let items): return .or(items.map { $0.remapped(map) })
+        case .constant: return self
+        }
+    }
 }
 
 /// Compiles detection items into predicates (shared through `PredicateTable`) and conditions

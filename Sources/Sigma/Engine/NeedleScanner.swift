@@ -40,37 +40,60 @@ final class NeedleScanner: @unchecked Sendable {
         var root: UnsafeMutablePointer<Int32>
 
         init(_ needles: [Needle], reversed: Bool) {
-            // Build with dictionaries, then flatten breadth first.
-            var children: [[UInt8: Int32]] = [[:]]
-            var nodeHits: [[Hit]] = [[]]
-            for needle in needles {
-                var node: Int32 = 0
-                for byte in reversed ? needle.bytes.reversed() : needle.bytes {
-                    if let next = children[Int(node)][byte] {
-                        node = next
-                    } else {
-                        let next = Int32(children.count)
-                        children.append([:])
-                        nodeHits.append([])
-                        children[Int(node)][byte] = next
-                        node = next
-                    }
+            // Built from the keys in sorted order (ties in needle order): each key shares a
+            // path with the previous one up to their common prefix and adds nodes after it, so
+            // a node's children are created in increasing byte order and no per-node map is
+            // needed. Edges and hits are then grouped by node with a counting sort.
+            let keys = needles.map { reversed ? Array($0.bytes.reversed()) : $0.bytes }
+            let order = keys.indices.sorted { keys[$0].lexicographicallyPrecedes(keys[$1]) || (keys[$0] == keys[$1] && $0 < $1) }
+            var path: [Int32] = [0]
+            var previous: [UInt8] = []
+            var nodeTotal = 1
+            var edgeParents: [Int32] = []
+            var edgeList: [(byte: UInt8, child: Int32)] = []
+            var hitNodes = [Int32](repeating: 0, count: needles.count)
+            for index in order {
+                let key = keys[index]
+                var common = 0
+                let limit = min(key.count, previous.count)
+                while common < limit && key[common] == previous[common] { common += 1 }
+                path.removeLast(path.count - (common + 1))
+                for depth in common..<key.count {
+                    let child = Int32(nodeTotal)
+                    nodeTotal += 1
+                    edgeParents.append(path[depth])
+                    edgeList.append((key[depth], child))
+                    path.append(child)
                 }
-                nodeHits[Int(node)].append(Hit(needle: needle.id, kind: needle.kind))
+                hitNodes[index] = path[key.count]
+                previous = key
             }
-            var nodeList = [Node](repeating: Node(), count: children.count)
-            var bytes: [UInt8] = []
-            var targets: [Int32] = []
-            var hitList: [Hit] = []
-            for (index, edges) in children.enumerated() {
-                let sorted = edges.sorted { $0.key < $1.key }
-                nodeList[index].edgeStart = Int32(bytes.count)
-                nodeList[index].edgeCount = Int32(sorted.count)
-                bytes += sorted.map(\.key)
-                targets += sorted.map(\.value)
-                nodeList[index].hitStart = Int32(hitList.count)
-                nodeList[index].hitCount = Int32(nodeHits[index].count)
-                hitList += nodeHits[index]
+            var nodeList = [Node](repeating: Node(), count: nodeTotal)
+            for parent in edgeParents { nodeList[Int(parent)].edgeCount += 1 }
+            for index in order { nodeList[Int(hitNodes[index])].hitCount += 1 }
+            var edgeOffset: Int32 = 0
+            var hitOffset: Int32 = 0
+            for index in nodeList.indices {
+                nodeList[index].edgeStart = edgeOffset
+                edgeOffset += nodeList[index].edgeCount
+                nodeList[index].hitStart = hitOffset
+                hitOffset += nodeList[index].hitCount
+            }
+            var bytes = [UInt8](repeating: 0, count: edgeList.count)
+            var targets = [Int32](repeating: 0, count: edgeList.count)
+            var edgeFill = nodeList.map(\.edgeStart)
+            for (parent, edge) in zip(edgeParents, edgeList) {
+                let slot = Int(edgeFill[Int(parent)])
+                bytes[slot] = edge.byte
+                targets[slot] = edge.child
+                edgeFill[Int(parent)] += 1
+            }
+            var hitList = [Hit](repeating: Hit(needle: 0, kind: .contains), count: needles.count)
+            var hitFill = nodeList.map(\.hitStart)
+            for index in needles.indices {
+                let node = Int(hitNodes[index])
+                hitList[Int(hitFill[node])] = Hit(needle: needles[index].id, kind: needles[index].kind)
+                hitFill[node] += 1
             }
             nodes = NeedleScanner.copy(nodeList)
             nodeCount = nodeList.count
@@ -80,7 +103,9 @@ final class NeedleScanner: @unchecked Sendable {
             hits = NeedleScanner.copy(hitList)
             hitCount = hitList.count
             var rootTable = [Int32](repeating: -1, count: 256)
-            for (byte, target) in children[0] { rootTable[Int(byte)] = target }
+            for slot in Int(nodeList[0].edgeStart)..<Int(nodeList[0].edgeStart + nodeList[0].edgeCount) {
+                rootTable[Int(bytes[slot])] = targets[slot]
+            }
             root = NeedleScanner.copy(rootTable)
         }
 

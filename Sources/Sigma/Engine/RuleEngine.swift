@@ -1,3 +1,4 @@
+import Dispatch
 import EventLog
 
 /// Sigma rules compiled for matching events, with the index that hands each event only to
@@ -77,7 +78,7 @@ public final class RuleEngine: Sendable {
     public static func compile(
         _ rules: [SigmaRule], filters: [SigmaFilter] = [], mapping: LogSourceMapping = .standard, placeholders: [String: [String]] = [:]
     ) -> (engine: RuleEngine, problems: [SigmaProblem]) {
-        var compiler = RuleCompiler(table: PredicateTable(), placeholders: placeholders)
+        var table = PredicateTable()
         var problems: [SigmaProblem] = []
         var compiledRules: [Rule] = []
         var expressions: [Expression] = []
@@ -91,47 +92,23 @@ public final class RuleEngine: Sendable {
             for reference in filter.rules { filtersByRule[reference, default: []].append(filter) }
         }
 
-        for rule in rules {
+        // Each rule is compiled on its own, in parallel, against a predicate table of its own;
+        // the tables are then merged in rule order, which gives every predicate the index a
+        // single serial pass would have given it.
+        let ruleFilters = filtersByRule
+        let prepared = RuleEngine.parallelMap(rules) { rule in
+            RuleEngine.variants(of: rule, filters: ruleFilters, mapping: mapping, placeholders: placeholders)
+        }
+        for (rule, result) in zip(rules, prepared) {
             let alternatives = mapping.alternatives(for: rule.logSource)
-            let ruleFilters = (rule.id.flatMap { filtersByRule[$0] } ?? []) + (rule.name.flatMap { filtersByRule[$0] } ?? [])
-            var ruleVariants: [(Expression, channels: [String]?, eventIDs: [Int]?)] = []
-            do throws(SigmaProblem) {
-                for alternative in alternatives ?? [LogSourceMapping.Alternative(conditions: [], renames: [:])] {
-                    // A rule the mapping does not place (a cloud or application product) is run
-                    // on every event that is not a Windows event log record.
-                    let unplaced: Expression? = alternatives == nil ? .not(.predicate(compiler.table.index(of: .format(RuleEngine.windowsFormats)))) : nil
-                    var detection = try compiler.compile(rule.detection, renames: alternative.renames)
-                    for filter in ruleFilters {
-                        detection = .and([detection, .not(try compiler.compile(filter.detection, renames: alternative.renames))])
-                    }
-                    var conditions: [Expression] = []
-                    var channels: [String]?
-                    var eventIDs: [Int]?
-                    for (field, values) in alternative.conditions {
-                        switch field {
-                        case "Channel":
-                            channels = values.map { $0.lowercased() }
-                        case "EventID" where values.allSatisfy({ Int($0) != nil }):
-                            eventIDs = values.compactMap { Int($0) }
-                        case "@format":
-                            conditions.append(.predicate(compiler.table.index(of: .format(Set(values)))))
-                        default:
-                            let patterns = values.map { Pattern(literal: Array($0.utf8), cased: false) }
-                            conditions.append(.predicate(compiler.table.index(of: .strings(FieldName(field), patterns, all: false))))
-                        }
-                    }
-                    if let unplaced { conditions.append(unplaced) }
-                    let expression: Expression = conditions.isEmpty ? detection : .and(conditions + [detection])
-                    // Event ids the detection itself requires index the variant too, so that
-                    // an event meets only the rules that test its id.
-                    if let required = RuleEngine.requiredEventIDs(detection, compiler.table.predicates) {
-                        eventIDs = eventIDs.map { Array(Set($0).intersection(required)) } ?? Array(required)
-                    }
-                    ruleVariants.append((expression, channels, eventIDs))
-                }
-            } catch {
-                problems.append(error)
+            let ruleVariants: [(Expression, channels: [String]?, eventIDs: [Int]?)]
+            switch result {
+            case .failure(let problem):
+                problems.append(problem)
                 continue
+            case .success(let compiled):
+                let global = compiled.predicates.map { table.index(of: $0) }
+                ruleVariants = compiled.variants.map { ($0.expression.remapped(global), $0.channels, $0.eventIDs) }
             }
             let ruleIndex = Int32(compiledRules.count)
             var fieldNames: [String] = []
@@ -154,7 +131,7 @@ public final class RuleEngine: Sendable {
             }
         }
         var roots: [Int32] = []
-        let program = CompiledProgram(expressions: expressions, predicates: compiler.table.predicates, roots: &roots)
+        let program = CompiledProgram(expressions: expressions, predicates: table.predicates, roots: &roots)
         var variants = zip(variantRules, roots).map { Variant(rule: $0.0, root: $0.1) }
         // Anchors: an event meets a variant only when one of its anchor needles is found.
         var anchored = [[Int32]](repeating: [], count: program.needleCount)
@@ -171,6 +148,72 @@ public final class RuleEngine: Sendable {
             rules: compiledRules, program: program, variants: variants, needleStarts: needleStarts, needleVariants: anchored.flatMap { $0 },
             byChannel: byChannel, anyChannel: anyChannel)
         return (engine, problems)
+    }
+
+    /// One rule compiled for every log source alternative of the mapping: the variants'
+    /// expressions over the rule's own predicate table, or the rule's problem.
+    struct PreparedRule: Sendable {
+        var variants: [(expression: Expression, channels: [String]?, eventIDs: [Int]?)]
+        var predicates: [Predicate]
+    }
+
+    static func variants(
+        of rule: SigmaRule, filters filtersByRule: [String: [SigmaFilter]], mapping: LogSourceMapping, placeholders: [String: [String]]
+    ) -> Result<PreparedRule, SigmaProblem> {
+        var compiler = RuleCompiler(table: PredicateTable(), placeholders: placeholders)
+        let alternatives = mapping.alternatives(for: rule.logSource)
+        let ruleFilters = (rule.id.flatMap { filtersByRule[$0] } ?? []) + (rule.name.flatMap { filtersByRule[$0] } ?? [])
+        var ruleVariants: [(expression: Expression, channels: [String]?, eventIDs: [Int]?)] = []
+        do throws(SigmaProblem) {
+            for alternative in alternatives ?? [LogSourceMapping.Alternative(conditions: [], renames: [:])] {
+                // A rule the mapping does not place (a cloud or application product) is run
+                // on every event that is not a Windows event log record.
+                let unplaced: Expression? = alternatives == nil ? .not(.predicate(compiler.table.index(of: .format(RuleEngine.windowsFormats)))) : nil
+                var detection = try compiler.compile(rule.detection, renames: alternative.renames)
+                for filter in ruleFilters {
+                    detection = .and([detection, .not(try compiler.compile(filter.detection, renames: alternative.renames))])
+                }
+                var conditions: [Expression] = []
+                var channels: [String]?
+                var eventIDs: [Int]?
+                for (field, values) in alternative.conditions {
+                    switch field {
+                    case "Channel":
+                        channels = values.map { $0.lowercased() }
+                    case "EventID" where values.allSatisfy({ Int($0) != nil }):
+                        eventIDs = values.compactMap { Int($0) }
+                    case "@format":
+                        conditions.append(.predicate(compiler.table.index(of: .format(Set(values)))))
+                    default:
+                        let patterns = values.map { Pattern(literal: Array($0.utf8), cased: false) }
+                        conditions.append(.predicate(compiler.table.index(of: .strings(FieldName(field), patterns, all: false))))
+                    }
+                }
+                if let unplaced { conditions.append(unplaced) }
+                let expression: Expression = conditions.isEmpty ? detection : .and(conditions + [detection])
+                // Event ids the detection itself requires index the variant too, so that
+                // an event meets only the rules that test its id.
+                if let required = RuleEngine.requiredEventIDs(detection, compiler.table.predicates) {
+                    eventIDs = eventIDs.map { Array(Set($0).intersection(required)) } ?? Array(required)
+                }
+                ruleVariants.append((expression, channels, eventIDs))
+            }
+        } catch {
+            return .failure(error)
+        }
+        return .success(PreparedRule(variants: ruleVariants, predicates: compiler.table.predicates))
+    }
+
+    /// `transform` over every element on all cores, results in order.
+    static func parallelMap<T, R: Sendable>(_ items: [T], _ transform: @Sendable (T) -> R) -> [R] where T: Sendable {
+        var results = [R?](repeating: nil, count: items.count)
+        results.withUnsafeMutableBufferPointer { buffer in
+            nonisolated(unsafe) let slots = buffer
+            DispatchQueue.concurrentPerform(iterations: items.count) { index in
+                slots[index] = transform(items[index])
+            }
+        }
+        return results.map { $0! }
     }
 
     private init(

@@ -80,7 +80,11 @@ indirect enum YAMLNode: Sendable {
     static func documents(_ text: String, file: String) throws(SigmaProblem) -> [YAMLNode] {
         do {
             var documents: [YAMLNode] = []
-            var sequence = try Yams.compose_all(yaml: text)
+            // Scalars are typed by `YAMLScalar` (YAML 1.1 as SigmaHQ writes it), so Yams needs no
+            // resolver rules: its default ones run regular expressions on every scalar (and again
+            // on every map key when it checks for duplicates), a third of the loading time. The
+            // encoding is given because the default one reads the process environment per call.
+            var sequence = try Yams.compose_all(yaml: text, .basic, .default, .utf8)
             while let node = sequence.next() { documents.append(try from(node, file: file)) }
             if let error = sequence.error { throw error }
             return documents
