@@ -62,15 +62,15 @@ struct HuntCommand: AsyncParsableCommand {
             return time
         }
         let rules = try ruleOptions.load(quiet: quiet, installed: store.installedRules)
-        let (summary, kept) = try HuntExecution.run(
+        let (outcome, kept) = try HuntExecution.run(
             evidence: evidence, rules: rules,
             options: HuntOptions(threads: threads.count, minimumLevel: minimumLevel, from: fromTime, to: toTime, fieldMappings: try fieldMap.load()),
             format: format, output: output, keepFindings: caseName != nil, quiet: quiet)
         if let caseName, let caseStore {
-            try await CaseRecording.record(summary.summary, findings: kept, inCase: caseName, store: caseStore)
+            try await CaseRecording.record(outcome.summary, findings: kept, inCase: caseName, store: caseStore)
             if !quiet { Console.message("stored \(grouped(kept.count)) findings and the evidence in case '\(caseName)'") }
         }
-        if summary.refused > 0 || summary.summary.files.contains(where: { $0.failure != nil }) { throw ExitStatus.badInput }
+        if outcome.refused > 0 || outcome.summary.files.contains(where: { $0.failure != nil }) { throw ExitStatus.badInput }
     }
 }
 
@@ -88,7 +88,7 @@ enum HuntExecution {
     static func run(
         evidence: EvidenceArguments, rules: LoadedRuleSet, options: HuntOptions, format: FindingFormat?, output: String?,
         keepFindings: Bool, quiet: Bool, printSummary: Bool = true
-    ) throws -> (summary: Outcome, findings: [Finding]) {
+    ) throws -> (outcome: Outcome, findings: [Finding]) {
         let (sources, refused) = try evidence.probe(quiet: quiet)
         let sink = try format.map { _ in try OutputSink(path: output) }
         if let header = format?.header { try sink?.write(Array(header.utf8)) }

@@ -20,6 +20,13 @@ enum AttributionText {
         let techniques = result.evidence.features.filter { $0.kind == .technique }.count
         let software = result.evidence.features.filter { $0.kind == .software }.count
         lines.append("Case \(attribution.info.name): \(attribution.summary.findingCount) findings, \(techniques) techniques (parents included), \(software) software")
+        let observed = result.evidence.observed.keys.sorted()
+        for kind in [Feature.Kind.technique, .software] {
+            let list = observed.filter { $0.kind == kind }
+            guard !list.isEmpty else { continue }
+            let named = list.map { feature in attribution.knowledge.name(of: feature).map { "\(feature.id) \($0)" } ?? feature.id }
+            lines.append(wrapped((kind == .technique ? "Techniques: " : "Software: ") + named.joined(separator: ", "), width: 100, indent: 2))
+        }
         if techniques < 5 && software == 0 && result.evidence.indicatedGroups.isEmpty {
             lines.append("The evidence is thin (fewer than 5 techniques): a ranking on it says little.")
         }
