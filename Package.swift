@@ -36,7 +36,7 @@ let package = Package(
         .target(name: "Hunt", dependencies: ["EventLog", "EVTX", "Sigma", "CZlib", "CCrypto"]),
         .target(name: "Attribution", dependencies: ["STIX"]),
         .target(name: "IntelStore", dependencies: ["STIX"]),
-        .target(name: "Reports", dependencies: ["STIX", "Attribution", "IntelStore"]),
+        .target(name: "Reports", dependencies: ["STIX", "EventLog", "Attribution", "IntelStore"]),
         .target(
             name: "IntelStoreSQLite",
             dependencies: [

@@ -1,3 +1,4 @@
+import EventLog
 import IntelStore
 import STIX
 
@@ -26,7 +27,7 @@ public enum TimelineFormat: String, Sendable, CaseIterable {
                     finding.fields.keys.sorted().map { "\($0)=\(finding.fields[$0] ?? "")" }.joined(separator: "; "),
                     finding.evidence, finding.evidenceSHA256,
                 ]
-                text += values.map(Self.csvField).joined(separator: ",") + "\n"
+                text += values.map(CSVParser.field).joined(separator: ",") + "\n"
             }
             return text
         case .jsonl:
@@ -58,11 +59,6 @@ public enum TimelineFormat: String, Sendable, CaseIterable {
         object["evidence"] = .string(finding.evidence)
         object["evidence_sha256"] = .string(finding.evidenceSHA256)
         return .object(object)
-    }
-
-    static func csvField(_ value: String) -> String {
-        guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
-        return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
     func pad(_ text: String, _ width: Int) -> String {

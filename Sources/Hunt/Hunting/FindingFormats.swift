@@ -41,7 +41,7 @@ public enum FindingFormat: String, Sendable, CaseIterable {
                 finding.techniques.joined(separator: ";"), finding.tactics.joined(separator: ";"),
                 finding.fields.map { "\($0.name)=\($0.value)" }.joined(separator: "; "), finding.evidence, finding.evidenceSHA256,
             ]
-            return values.map(FindingFormat.csvField).joined(separator: ",") + "\n"
+            return values.map(CSVParser.field).joined(separator: ",") + "\n"
         case .jsonl:
             return JSONWriter().string(json(finding)) + "\n"
         case .timesketch:
@@ -85,11 +85,6 @@ public enum FindingFormat: String, Sendable, CaseIterable {
             object["correlation"] = .object(correlation)
         }
         return .object(object)
-    }
-
-    static func csvField(_ text: String) -> String {
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
-        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
     static func number(_ value: Double) -> String {
