@@ -78,20 +78,8 @@ public struct AttributionEvaluation: Sendable {
     public init(cases: [EvaluationCase], model: AttributionModel, baselines: [any ProfileScorer] = Baseline.allCases) {
         self.model = model
         let scorers: [any ProfileScorer] = [model] + baselines
-        let results = cases.concurrentMap(minimumChunk: 1) { evaluationCase -> (outcomes: [RankOutcome], verdict: Verdict) in
-            let profiles = evaluationCase.profiles
-            let truthIndex = profiles.profiles.firstIndex { $0.group.id == evaluationCase.truth.id }
-            let outcomes = truthIndex.map { index in scorers.map { RankOutcome(scores: $0.scores(evaluationCase.evidence, profiles: profiles), truth: index) } } ?? []
-            let result = model.attribute(evaluationCase.evidence, profiles: profiles, explain: false)
-            let answer: String?
-            if case .group(let group) = result.verdict { answer = group.id } else { answer = nil }
-            let correct = truthIndex == nil ? answer == nil : answer == evaluationCase.truth.id
-            let answerName = answer.flatMap { id in profiles.profile(of: id)?.group.name }
-            return (outcomes, Verdict(
-                evaluationProtocol: evaluationCase.evaluationProtocol, name: evaluationCase.name, truth: evaluationCase.truth.name,
-                closedSet: truthIndex != nil, answer: answerName, confidence: result.confidence,
-                topGroup: result.ranking.first?.group.name, topProbability: result.topProbability, correct: correct,
-                topCorrect: result.ranking.first?.group.id == evaluationCase.truth.id))
+        let results = cases.concurrentMap(minimumChunk: 1) { evaluationCase in
+            AttributionEvaluation.evaluate(evaluationCase, model: model, baselines: baselines)
         }
         verdicts = results.map(\.verdict)
         protocols = EvaluationProtocol.allCases.compactMap { evaluationProtocol in
@@ -123,6 +111,36 @@ public struct AttributionEvaluation: Sendable {
 
     /// The cases whose top group's confidence (posterior × 100) falls in `range`, and how often
     /// that group was the true one.
+    /// One case: where the true group lands for Vigil and each baseline (closed set only), and
+    /// Vigil's verdict. Vigil's scores are taken from its ranking, so it scores each case once.
+    static func evaluate(
+        _ evaluationCase: EvaluationCase, model: AttributionModel, baselines: [any ProfileScorer]
+    ) -> (outcomes: [RankOutcome], verdict: Verdict) {
+        let profiles = evaluationCase.profiles
+        let truthIndex = profiles.profiles.firstIndex { $0.group.id == evaluationCase.truth.id }
+        let result = model.attribute(evaluationCase.evidence, profiles: profiles, explain: false)
+        var outcomes: [RankOutcome] = []
+        if let truthIndex {
+            var position: [String: Int] = [:]
+            for (index, profile) in profiles.profiles.enumerated() { position[profile.group.id] = index }
+            var vigilScores = [Double](repeating: 0, count: profiles.count)
+            for ranked in result.ranking { if let index = position[ranked.group.id] { vigilScores[index] = ranked.score } }
+            outcomes.append(RankOutcome(scores: vigilScores, truth: truthIndex))
+            for baseline in baselines {
+                outcomes.append(RankOutcome(scores: baseline.scores(evaluationCase.evidence, profiles: profiles), truth: truthIndex))
+            }
+        }
+        var answer: AttackKnowledge.Group?
+        if case .group(let group) = result.verdict { answer = group }
+        let correct = truthIndex == nil ? answer == nil : answer?.id == evaluationCase.truth.id
+        let verdict = Verdict(
+            evaluationProtocol: evaluationCase.evaluationProtocol, name: evaluationCase.name, truth: evaluationCase.truth.name,
+            closedSet: truthIndex != nil, answer: answer?.name, confidence: result.confidence,
+            topGroup: result.ranking.first?.group.name, topProbability: result.topProbability, correct: correct,
+            topCorrect: result.ranking.first?.group.id == evaluationCase.truth.id)
+        return (outcomes, verdict)
+    }
+
     static func bin(label: String, range: ClosedRange<Int>, _ verdicts: [Verdict]) -> ReliabilityBin {
         let inside = verdicts.filter { range.contains(Int(($0.topProbability * 100).rounded())) }
         let mean = inside.isEmpty ? 0 : inside.reduce(0) { $0 + $1.topProbability * 100 } / Double(inside.count)

@@ -108,13 +108,15 @@ final class ChunkContext {
         var name: Int32
         var eventData: Int32
         var userData: Int32
+        var timeCreated: Int32
+        var systemTime: Int32
     }
 
     var wellKnownNames: WellKnownNames {
         if let cache = wellKnownCache, cache.names == names.count { return cache.ids }
         let ids = WellKnownNames(
             data: id(of: "Data") ?? -1, name: id(of: "Name") ?? -1, eventData: id(of: "EventData") ?? -1,
-            userData: id(of: "UserData") ?? -1)
+            userData: id(of: "UserData") ?? -1, timeCreated: id(of: "TimeCreated") ?? -1, systemTime: id(of: "SystemTime") ?? -1)
         wellKnownCache = (names.count, ids)
         return ids
     }

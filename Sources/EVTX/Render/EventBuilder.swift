@@ -57,8 +57,7 @@ struct EventBuilder {
         let root = tree.elements[Int(tree.root)]
         let rootName = context.names[Int(root.name)]
         var time: EventTime?
-        let timeCreated = context.id(of: "TimeCreated")
-        let systemTime = context.id(of: "SystemTime")
+        let known = context.wellKnownNames
         for id in tree.children(of: root) where tree.nodes[Int(id)].kind == .element {
             let section = tree.element(tree.nodes[Int(id)])
             let sectionName = context.names[Int(section.name)]
@@ -74,7 +73,7 @@ struct EventBuilder {
                         let key = ChunkContext.FieldKey(kind: 1, a: root.name, b: section.name, c: child.name, d: attribute.name)
                         guard let name = fieldName(key, base: path) else { continue }
                         event.add(name, value)
-                        if child.name == timeCreated && attribute.name == systemTime && rootName == "Event" { time = timeValue(values) }
+                        if child.name == known.timeCreated && attribute.name == known.systemTime && rootName == "Event" { time = timeValue(values) }
                     }
                     let key = ChunkContext.FieldKey(kind: 2, a: root.name, b: section.name, c: child.name, d: -1)
                     if let value = fieldValue(tree.children(of: child)), let name = fieldName(key, base: path) {

@@ -65,11 +65,9 @@ public struct Finding: Sendable {
         ruleID = correlation.id
         ruleTitle = correlation.title
         level = correlation.level
-        let tags = SigmaRule(title: correlation.title, tags: correlation.tags, logSource: SigmaLogSource(),
-            detection: SigmaDetection(searches: [], conditions: [], location: correlation.location), location: correlation.location)
-        techniques = tags.techniques
-        tactics = tags.tactics
-        software = tags.software
+        techniques = correlation.techniques
+        tactics = correlation.tactics
+        software = correlation.software
         fields = alert.group.map { (name: $0.field, value: $0.value) } + (alert.value.map { [(name: correlation.fields.joined(separator: ","), value: $0)] } ?? [])
         self.evidence = evidence
         self.evidenceSHA256 = evidenceSHA256

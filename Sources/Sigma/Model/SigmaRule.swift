@@ -47,7 +47,17 @@ public struct SigmaRule: Sendable {
         self.detection = detection
         self.location = location
     }
+}
 
+/// Anything with Sigma `tags` (rules and correlation rules), read as ATT&CK ids.
+public protocol ATTACKTagged {
+    var tags: [String] { get }
+}
+
+extension SigmaRule: ATTACKTagged {}
+extension SigmaCorrelation: ATTACKTagged {}
+
+extension ATTACKTagged {
     /// ATT&CK technique ids from `attack.tNNNN[.NNN]` tags, upper-cased (`T1059.001`).
     public var techniques: [String] { attackIDs(prefix: "attack.t") }
 
