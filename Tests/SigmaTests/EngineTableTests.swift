@@ -83,6 +83,24 @@ struct EngineTableTests {
         Case("sel:\n  C|re|i: '^a.c$'\ncondition: sel", [("C", .string("ABC"))], true),
         Case("sel:\n  C|re: '^a.c$'\ncondition: sel", [("C", .string("a\nc"))], false),
         Case("sel:\n  C|re|s: '^a.c$'\ncondition: sel", [("C", .string("a\nc"))], true),
+        // A regular expression anchors on its longest required literal (case-sensitive ones
+        // only: ICU folds beyond ASCII), alone or or-ed with another field.
+        Case("sel:\n  C|re: 'net\\s+user'\ncondition: sel", [("C", .string("cmd /c net   user bob"))], true),
+        Case("sel:\n  C|re: 'net\\s+user'\ncondition: sel", [("C", .string("cmd /c NET USER bob"))], false),
+        Case("sel:\n  C|re|i: 'net\\s+user'\ncondition: sel", [("C", .string("cmd /c NET USER bob"))], true),
+        Case("sel:\n  C|re|i: 'net\\s+user'\ncondition: sel", [("C", .string("cmd /c NET USR bob"))], false),
+        // Case-insensitive: the literal rules out ASCII text only; ICU folds the Kelvin sign to k.
+        Case("sel:\n  C|re|i: 'kelvin\\d'\ncondition: sel", [("C", .string("\u{212A}ELVIN1"))], true),
+        // ICU's full case folding: ß matches SS, which no ASCII-folded literal would find.
+        Case("sel:\n  C|re|i: 'straße'\ncondition: sel", [("C", .string("STRASSE"))], true),
+        Case("a:\n  C|re: 'net\\s+user'\nb:\n  D: x\ncondition: a or b", [("C", .string("net user")), ("D", .string("y"))], true),
+        Case("a:\n  C|re: 'net\\s+user'\nb:\n  D: x\ncondition: a or b", [("C", .string("netuser")), ("D", .string("X"))], true),
+        Case("a:\n  C|re: 'net\\s+user'\nb:\n  D: x\ncondition: a or b", [("C", .string("netuser")), ("D", .string("y"))], false),
+        // Case folding is ASCII-only, in long texts as in short ones (eight bytes at a time).
+        Case("sel:\n  Image|contains: '\\documents\\x.exe'\ncondition: sel", [("Image", .string("C:\\Users\\ÄBÇ\\DOCUMENTS\\X.EXE"))], true),
+        Case("sel:\n  Image|contains: 'äbç'\ncondition: sel", [("Image", .string("C:\\Users\\ÄBÇ\\DOCUMENTS\\X.EXE"))], false),
+        Case("sel:\n  Image|contains: '[\\]^_`@{'\ncondition: sel", [("Image", .string("xxxxxxxx[\\]^_`@{xxxxxxx"))], true),
+        Case("sel:\n  Image|contains: '{\\]^_`@['\ncondition: sel", [("Image", .string("xxxxxxxx[\\]^_`@{xxxxxxx"))], false),
         Case("sel:\n  C|re|m: '^b$'\ncondition: sel", [("C", .string("a\nb\nc"))], true),
         Case("sel:\n  C|re: '\\+.*\\+.*\\+'\ncondition: sel", [("C", .string("a+b+c+"))], true),
         Case("sel:\n  C|re: '\\+.*\\+.*\\+'\ncondition: sel", [("C", .string("a+b\n+c+"))], false),
@@ -137,6 +155,14 @@ struct EngineTableTests {
         Case("sel1:\n  A: 1\nsel2:\n  B: 1\ncondition: all of them", [("A", .integer(1))], false),
         Case("sel:\n  EventID: 4624\nfilter:\n  EventID: 4625\ncondition: sel or filter", [("EventID", .integer(4625))], true),
         Case("sel:\n  EventID: 4624\ncondition: not sel", [("EventID", .integer(4625))], true),
+        // An `or` over two fields anchors on the needles of both: either field wakes the rule;
+        // a list in one of them (not scanned) cannot rule it out.
+        Case("a:\n  Image|endswith: '\\finger.exe'\nb:\n  OriginalFileName: finger.exe\ncondition: a or b", [("OriginalFileName", .string("FINGER.EXE"))], true),
+        Case("a:\n  Image|endswith: '\\finger.exe'\nb:\n  OriginalFileName: finger.exe\ncondition: a or b", [("Image", .string("C:\\finger.exe"))], true),
+        Case("a:\n  Image|endswith: '\\finger.exe'\nb:\n  OriginalFileName: finger.exe\ncondition: a or b", [("Image", .string("C:\\f.exe")), ("OriginalFileName", .string("f.exe"))], false),
+        Case("a:\n  Image|endswith: '\\finger.exe'\nb:\n  OriginalFileName: finger.exe\ncondition: a or b", [("OriginalFileName", .list([.string("x"), .string("finger.exe")]))], true),
+        Case("a:\n  Image|endswith: '\\finger.exe'\nb:\n  OriginalFileName: finger.exe\nc:\n  CommandLine|contains: ' -h '\ncondition: (a or b) and c", [("OriginalFileName", .string("finger.exe")), ("CommandLine", .string("finger -h host"))], true),
+        Case("a:\n  Image|endswith: '\\finger.exe'\nb:\n  OriginalFileName: finger.exe\nc:\n  CommandLine|contains: ' -h '\ncondition: (a or b) and c", [("OriginalFileName", .string("finger.exe")), ("CommandLine", .string("finger host"))], false),
     ]
 
     @Test("detections", arguments: cases)

@@ -20,21 +20,32 @@ struct MatchingInternalsTests {
         }
     }
 
-    @Test("scanner finds exactly what per-needle tests find")
-    func scannerAgreesWithNaive() {
+    /// A small alphabet makes needles overlap and nest (and sets nearly every start filter
+    /// bit); a large one with few needles makes the start filters rule most positions out.
+    @Test(
+        "scanner finds exactly what per-needle tests find",
+        arguments: [("ab\\c", 400, 5, 12), ("abcdefghijklmnopqrstuvwxyz0123456789 -", 60, 7, 40)])
+    func scannerAgreesWithNaive(_ letters: String, _ needleCount: Int, _ maxNeedle: Int, _ maxText: Int) {
         var random = Generator(state: 42)
-        let alphabet = Array("ab\\c".utf8)
+        let alphabet = Array(letters.utf8)
         var needles: [NeedleScanner.Needle] = []
         let kinds: [NeedleScanner.Kind] = [.contains, .prefix, .equals, .suffix]
-        for id in 0..<400 {
-            needles.append(NeedleScanner.Needle(bytes: random.text(alphabet, maxLength: 5), kind: kinds[id % 4], id: Int32(id)))
+        for id in 0..<needleCount {
+            needles.append(NeedleScanner.Needle(bytes: random.text(alphabet, maxLength: maxNeedle), kind: kinds[id % 4], id: Int32(id)))
         }
         let scanner = NeedleScanner(needles)
         let context = EventContext()
         context.prepare(predicates: 0, needles: needles.count, scanners: 1, variants: 0)
         var checked = 0
-        for _ in 0..<2_000 {
-            let text = random.text(alphabet, maxLength: 12)
+        var foundContains = 0
+        for round in 0..<2_000 {
+            // Some texts are built around a needle, so that long needles are found too.
+            var text = random.text(alphabet, maxLength: maxText)
+            if round % 2 == 1 {
+                let planted = needles[random.next(needles.count)].bytes
+                let at = random.next(text.count + 1)
+                text.insert(contentsOf: planted, at: at)
+            }
             context.load(Event())
             text.withUnsafeBytes { scanner.scan($0, context) }
             for needle in needles {
@@ -50,12 +61,14 @@ struct MatchingInternalsTests {
                 }
                 #expect(found == expected, "\(String(decoding: needle.bytes, as: UTF8.self)) \(needle.kind) in \(String(decoding: text, as: UTF8.self))")
                 checked += 1
+                if found && needle.kind == .contains && needle.bytes.count >= 4 { foundContains += 1 }
             }
             // Each found needle is listed once.
             let listed = (0..<context.foundCount).map { context.foundNeedles[$0] }
             #expect(Set(listed).count == listed.count)
         }
-        #expect(checked == 800_000)
+        #expect(checked == needleCount * 2_000)
+        #expect(foundContains > 100)
     }
 
     @Test(
@@ -90,5 +103,29 @@ struct MatchingInternalsTests {
         }
         #expect(RegexLiteral.wildcardPattern(of: "a(b)", caseInsensitive: false) == nil)
         #expect(RegexLiteral.wildcardPattern(of: "ab", caseInsensitive: false) == nil)  // letters, case-sensitive
+    }
+}
+
+/// Address text as `cidr` reads event fields.
+@Suite("IP address parsing")
+struct IPAddressParsingTests {
+    @Test(
+        "IPv4 text",
+        arguments: [
+            ("10.1.2.3", "0a010203"), (" 192.168.0.1\t", "c0a80001"), ("255.255.255.255", "ffffffff"), ("0.0.0.0", "00000000"),
+            ("1.2.3", nil), ("1.2.3.4.5", nil), ("256.1.1.1", nil), ("1..2.3", nil), ("1.2.3.", nil), (".1.2.3", nil), ("1.2.3.4x", nil),
+            ("1234.1.1.1", nil), ("", nil), ("a.b.c.d", nil), ("001.002.003.004", "01020304"),
+        ] as [(String, String?)])
+    func ipv4(_ text: String, _ expected: String?) {
+        let parsed = IPAddress(text).flatMap { $0.isV4 ? UInt32(truncatingIfNeeded: $0.low) : nil }
+        #expect(parsed.map { String(format: "%08x", $0) } == expected)
+    }
+
+    @Test("IPv6 and IPv4-mapped text")
+    func ipv6() {
+        #expect(IPAddress("::1")?.isV4 == false)
+        #expect(IPAddress("::ffff:10.0.0.1")?.isV4 == true)
+        #expect(IPAddress("fe80::1%eth0") != nil)
+        #expect(IPAddress("1:2:3") == nil)
     }
 }

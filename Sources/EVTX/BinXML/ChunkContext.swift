@@ -194,6 +194,11 @@ final class TemplateRegistry {
     /// JSON plans by record shape; shapes name templates by identity, so plans hold across chunks.
     private var plans: [PlanKey: JSONPlan] = [:]
 
+    /// Event plans by record shape (nil: the shape has none), for the `FieldNameCache` whose
+    /// identity is `eventPlanOwner`. Not shared between threads: each has its own cache.
+    private var eventPlans: [PlanKey: EventPlan?] = [:]
+    private var eventPlanOwner: ObjectIdentifier?
+
     /// Plans are dropped when there are more than this many (bounded memory on odd files).
     static let maximumPlans = 4096
 
@@ -216,6 +221,27 @@ final class TemplateRegistry {
     func store(_ plan: JSONPlan, for key: PlanKey) {
         keep(plan, for: key)
         shared?.store(plan, for: key)
+    }
+
+    /// The event plan of a shape for a names cache: nil when none was recorded yet, `.some(nil)`
+    /// when the shape has none.
+    func eventPlan(_ key: PlanKey, owner: ObjectIdentifier) -> EventPlan?? {
+        guard eventPlanOwner == owner else { return nil }
+        return eventPlans[key]
+    }
+
+    /// Whether records of this shape can be turned into events without their tree.
+    func hasEventPlan(_ key: PlanKey) -> Bool {
+        if case .some(.some) = eventPlans[key] { return true }
+        return false
+    }
+
+    func storeEventPlan(_ plan: EventPlan?, for key: PlanKey, owner: ObjectIdentifier) {
+        if eventPlanOwner != owner || eventPlans.count >= TemplateRegistry.maximumPlans {
+            eventPlans.removeAll(keepingCapacity: true)
+            eventPlanOwner = owner
+        }
+        eventPlans[key] = .some(plan)
     }
 
     private func keep(_ plan: JSONPlan, for key: PlanKey) {

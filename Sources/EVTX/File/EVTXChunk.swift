@@ -35,10 +35,8 @@ public struct EVTXRecordView {
     /// The record as an `Event`, fields named as Sigma rules name them. `names` caches the
     /// names `mapping` gives paths: pass the same cache for many records of one thread.
     public func event(mapping: EVTXFieldMapping = .standard, names: FieldNameCache = FieldNameCache()) -> Event {
-        guard let tree = scratch.tree() else {
-            return Event(time: writtenTime, origin: EventOrigin(format: "evtx", position: recordID, recovered: recovered))
-        }
-        return EventBuilder(context: context, tree: tree, mapping: mapping, names: names).event(recordID: recordID, writtenTime: writtenTime, recovered: recovered)
+        scratch.event(self, mapping: mapping, names: names)
+            ?? Event(time: writtenTime, origin: EventOrigin(format: "evtx", position: recordID, recovered: recovered))
     }
 }
 
@@ -218,10 +216,16 @@ public final class EVTXChunkScratch: @unchecked Sendable {
     private var treeBuilt = false
     private(set) var treeError: EVTXError?
     let registry: TemplateRegistry
+    /// Whether events are built through plans (off: always from the tree, for tests that
+    /// compare the two).
+    private let eventPlans: Bool
+    /// Text of the value being decoded through an event plan.
+    private var valueText = ByteBuffer(capacity: 4096)
 
     /// Buffers for one thread; threads of one run pass the same `shared` templates.
-    public init(shared: SharedTemplates? = nil) {
+    public init(shared: SharedTemplates? = nil, eventPlans: Bool = true) {
         registry = TemplateRegistry(shared: shared)
+        self.eventPlans = eventPlans
         builder = TreeBuilder(context: ChunkContext(bytes: UnsafeRawBufferPointer(start: nil, count: 0), index: -1))
     }
 
@@ -233,7 +237,7 @@ public final class EVTXChunkScratch: @unchecked Sendable {
         treeError = nil
         scan.scan(context, range: range)
         planKey = scan.eligible ? PlanKey(scan.key) : nil
-        if let planKey, registry.plan(planKey) != nil {
+        if let planKey, registry.plan(planKey) != nil || (eventPlans && registry.hasEventPlan(planKey)) {
             treeBuilt = false
             return
         }
@@ -252,6 +256,31 @@ public final class EVTXChunkScratch: @unchecked Sendable {
             }
         }
         return treeBuilt ? builder.tree : nil
+    }
+
+    /// The record's event: through its shape's plan, recording the plan from the tree the
+    /// first time; from the tree alone when the shape has none. Nil when the tree fails.
+    func event(_ record: EVTXRecordView, mapping: EVTXFieldMapping, names: FieldNameCache) -> Event? {
+        let owner = ObjectIdentifier(names)
+        if eventPlans, let planKey {
+            switch registry.eventPlan(planKey, owner: owner) {
+            case .some(.some(let plan)):
+                return plan.event(
+                    scan, record.context.bytes, recordID: record.recordID, writtenTime: record.writtenTime, recovered: record.recovered,
+                    text: &valueText)
+            case .none:
+                guard let tree = tree() else { return nil }
+                let (event, plan) = EventBuilder(context: record.context, tree: tree, mapping: mapping, names: names)
+                    .eventAndPlan(recordID: record.recordID, writtenTime: record.writtenTime, recovered: record.recovered)
+                registry.storeEventPlan(plan, for: planKey, owner: owner)
+                return event
+            case .some(.none):
+                break
+            }
+        }
+        guard let tree = tree() else { return nil }
+        return EventBuilder(context: record.context, tree: tree, mapping: mapping, names: names)
+            .event(recordID: record.recordID, writtenTime: record.writtenTime, recovered: record.recovered)
     }
 
     func appendJSON(context: ChunkContext, to output: inout ByteBuffer) {

@@ -46,9 +46,9 @@ public struct Finding: Sendable {
         ruleID = rule.rule.id
         ruleTitle = rule.rule.title
         level = rule.rule.level
-        techniques = rule.rule.techniques
-        tactics = rule.rule.tactics
-        software = rule.rule.software
+        techniques = rule.techniques
+        tactics = rule.tactics
+        software = rule.software
         fields = rule.fields.compactMap { name in event.value(name).map { (name.name, $0.text) } }
         evidence = ""
         evidenceSHA256 = ""

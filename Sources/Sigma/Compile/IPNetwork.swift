@@ -5,12 +5,12 @@ struct IPAddress: Sendable, Hashable {
     var isV4: Bool
 
     init?(_ text: String) {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
-        if let v4 = IPAddress.parseV4(Substring(trimmed)) {
+        let trimmed = text.trimmingSpaces
+        if let v4 = IPAddress.parseV4(trimmed) {
             high = 0
             low = 0xFFFF_0000_0000 | UInt64(v4)
             isV4 = true
-        } else if let (high, low) = IPAddress.parseV6(trimmed) {
+        } else if let (high, low) = IPAddress.parseV6(String(trimmed)) {
             self.high = high
             self.low = low
             // An IPv4-mapped IPv6 address (::ffff:a.b.c.d) is the IPv4 address.
@@ -20,15 +20,29 @@ struct IPAddress: Sendable, Hashable {
         }
     }
 
+    /// Dotted-quad IPv4 text: four decimal octets of one to three digits, each at most 255.
     static func parseV4(_ text: Substring) -> UInt32? {
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 4 else { return nil }
         var value: UInt32 = 0
-        for part in parts {
-            guard !part.isEmpty, part.count <= 3, part.allSatisfy(\.isASCIIDigit), let octet = UInt32(part), octet <= 255 else { return nil }
-            value = value << 8 | octet
+        var octet: UInt32 = 0
+        var digits = 0
+        var dots = 0
+        for byte in text.utf8 {
+            if byte == UInt8(ascii: ".") {
+                guard digits > 0, dots < 3 else { return nil }
+                value = value << 8 | octet
+                octet = 0
+                digits = 0
+                dots += 1
+            } else if byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") {
+                digits += 1
+                octet = octet * 10 + UInt32(byte - UInt8(ascii: "0"))
+                guard digits <= 3, octet <= 255 else { return nil }
+            } else {
+                return nil
+            }
         }
-        return value
+        guard dots == 3, digits > 0 else { return nil }
+        return value << 8 | octet
     }
 
     static func parseV6(_ text: String) -> (UInt64, UInt64)? {
@@ -100,3 +114,16 @@ struct IPNetwork: Sendable, Hashable {
 }
 
 import Foundation
+
+extension String {
+    /// The text without leading and trailing spaces and tabs (what Foundation's
+    /// `.whitespaces` set holds: tab and the Unicode space separators), without Foundation:
+    /// this runs for every number and address a rule compares.
+    var trimmingSpaces: Substring {
+        func isSpace(_ scalar: Unicode.Scalar) -> Bool { scalar == "\t" || scalar.properties.generalCategory == .spaceSeparator }
+        let scalars = unicodeScalars
+        guard let first = scalars.firstIndex(where: { !isSpace($0) }) else { return Substring() }
+        let last = scalars.lastIndex(where: { !isSpace($0) })!
+        return self[first...last]
+    }
+}

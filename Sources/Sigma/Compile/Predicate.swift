@@ -95,7 +95,7 @@ enum Predicate: Sendable, Hashable {
         case .unsigned(let number): return Double(number)
         case .double(let number): return number
         case .string(let text):
-            let trimmed = text.trimmingCharacters(in: .whitespaces)
+            let trimmed = text.trimmingSpaces
             if trimmed.hasPrefix("0x") || trimmed.hasPrefix("0X") { return UInt64(trimmed.dropFirst(2), radix: 16).map { Double($0) } }
             return Double(trimmed)
         default: return nil

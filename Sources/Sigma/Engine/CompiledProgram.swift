@@ -286,7 +286,9 @@ final class CompiledProgram: @unchecked Sendable {
 
     /// Runs a scanner for the context's event ahead of evaluation (for anchors): reads the
     /// field (or the joined text) the scanner is for; a list-valued field is marked instead.
-    func runScanner(_ scanner: Int32, _ context: EventContext) {
+    /// Runs a scanner over its text once per event. With `asciiOnly`, a text that is not
+    /// all ASCII is marked like a list: anchors on this scanner cannot rule it out.
+    func runScanner(_ scanner: Int32, _ context: EventContext, asciiOnly: Bool = false) {
         guard !context.scanned(Int(scanner)) else { return }
         switch scannerKeys[Int(scanner)] {
         case .joined:
@@ -295,19 +297,47 @@ final class CompiledProgram: @unchecked Sendable {
             switch context.text(fieldID: Int(field), folded: folded) {
             case .absent: break
             case .list: context.markList(Int(scanner))
-            case .text(let text): scanners[Int(scanner)].scan(text, context)
+            case .text(let text):
+                scanners[Int(scanner)].scan(text, context)
+                if asciiOnly && !CompiledProgram.isASCII(text) { context.markList(Int(scanner)) }
             }
         }
     }
 
-    /// A necessary condition of a node as needles of one scanner: when none of them is found,
-    /// the node is false. Nil when there is none (negations, numbers, regular expressions,
-    /// wildcards in the middle of a value, ...).
-    func anchor(of node: Int32) -> (scanner: Int32, needles: [Int32])? {
+    /// Whether every byte is below 0x80, eight at a time.
+    static func isASCII(_ text: UnsafeRawBufferPointer) -> Bool {
+        var position = 0
+        var high: UInt64 = 0
+        while position + 8 <= text.count {
+            high |= text.loadUnaligned(fromByteOffset: position, as: UInt64.self)
+            position += 8
+        }
+        while position < text.count {
+            high |= UInt64(text[position])
+            position += 1
+        }
+        return high & 0x8080_8080_8080_8080 == 0
+    }
+
+    /// Needles of one scanner, part of an anchor.
+    struct AnchorPart: Equatable {
+        var scanner: Int32
+        var needles: [Int32]
+        /// The needles rule the node out only on ASCII text (a case-insensitive regular
+        /// expression: ICU folds more than ASCII), so non-ASCII text must not be ruled out.
+        var asciiOnly = false
+    }
+
+    /// A necessary condition of a node as needles, by scanner: when none of them is found
+    /// (and no scanned field held a list), the node is false. Nil when there is none
+    /// (negations, numbers, regular expressions, wildcards in the middle of a value, ...).
+    /// An `or` over different fields anchors on the needles of all of them.
+    func anchor(of node: Int32) -> [AnchorPart]? {
         let entry = nodes[Int(node)]
         switch entry.kind {
         case .predicate:
             let record = records[Int(entry.first)]
+            if record.kind == .regex { return regexAnchor(record) }
             guard record.kind == .strings || (record.kind == .keywords && record.joinable), record.scanner >= 0, record.patternCount > 0
             else { return nil }
             let first = Int(record.firstPattern)
@@ -316,34 +346,61 @@ final class CompiledProgram: @unchecked Sendable {
             if record.all {
                 // Every pattern must match: the longest one alone is necessary.
                 let longest = list.max { needleLengths[Int($0.needle)] < needleLengths[Int($1.needle)] }!
-                return (record.scanner, [longest.needle])
+                return [AnchorPart(scanner: record.scanner, needles: [longest.needle])]
             }
-            return (record.scanner, list.map(\.needle))
+            return [AnchorPart(scanner: record.scanner, needles: list.map(\.needle))]
         case .and:
-            var best: (scanner: Int32, needles: [Int32], shortest: Int32)?
+            // The child whose rarest-looking needle is longest: the strongest filter.
+            var best: (parts: [AnchorPart], shortest: Int32, count: Int)?
             for offset in 0..<Int(entry.count) {
                 guard let candidate = anchor(of: children[Int(entry.first) + offset]) else { continue }
-                let shortest = candidate.needles.map { needleLengths[Int($0)] }.min() ?? 0
-                if best == nil || shortest > best!.shortest || (shortest == best!.shortest && candidate.needles.count < best!.needles.count) {
-                    best = (candidate.scanner, candidate.needles, shortest)
+                let shortest = candidate.flatMap { $0.needles.map { needleLengths[Int($0)] } }.min() ?? 0
+                let count = candidate.reduce(0) { $0 + $1.needles.count }
+                if best == nil || shortest > best!.shortest || (shortest == best!.shortest && count < best!.count) {
+                    best = (candidate, shortest, count)
                 }
             }
-            return best.map { ($0.scanner, $0.needles) }
+            return best?.parts
         case .or:
-            var scanner: Int32 = -1
-            var needles: [Int32] = []
+            var byScanner: [Int32: Set<Int32>] = [:]
+            var asciiOnly = Set<Int32>()
             for offset in 0..<Int(entry.count) {
                 guard let candidate = anchor(of: children[Int(entry.first) + offset]) else { return nil }
-                if scanner >= 0 && candidate.scanner != scanner { return nil }
-                scanner = candidate.scanner
-                needles += candidate.needles
+                for part in candidate {
+                    byScanner[part.scanner, default: []].formUnion(part.needles)
+                    if part.asciiOnly { asciiOnly.insert(part.scanner) }
+                }
             }
-            return scanner >= 0 ? (scanner, Array(Set(needles)).sorted()) : nil
+            guard !byScanner.isEmpty else { return nil }
+            return byScanner.keys.sorted().map { AnchorPart(scanner: $0, needles: byScanner[$0]!.sorted(), asciiOnly: asciiOnly.contains($0)) }
         case .not, .constantTrue:
             return nil
         case .constantFalse:
             return nil
         }
+    }
+
+    /// A regular expression predicate's anchor: each expression's longest required literal
+    /// (one for `all`, since every expression must match). None when an expression has no
+    /// required literal. An expression that folds case beyond ASCII makes the anchor hold on
+    /// ASCII text only (non-ASCII text may match without the ASCII-folded literal, which is
+    /// why `regexMatches` then runs it whatever the needles say).
+    private func regexAnchor(_ record: PredicateRecord) -> [AnchorPart]? {
+        guard record.scanner >= 0, record.patternCount > 0 else { return nil }
+        var longest: [Int32] = []
+        var asciiOnly = false
+        let first = Int(record.firstPattern)
+        for index in first..<(first + Int(record.patternCount)) {
+            let pattern = patterns[index]
+            guard pattern.length > 0 else { return nil }
+            if regexes[Int(pattern.general)].foldsBeyondASCII { asciiOnly = true }
+            let needles = (Int(pattern.start)..<Int(pattern.start + pattern.length)).map { regexNeedles[$0] }
+            longest.append(needles.max { needleLengths[Int($0)] < needleLengths[Int($1)] }!)
+        }
+        if record.all {
+            return [AnchorPart(scanner: record.scanner, needles: [longest.max { needleLengths[Int($0)] < needleLengths[Int($1)] }!], asciiOnly: asciiOnly)]
+        }
+        return [AnchorPart(scanner: record.scanner, needles: Array(Set(longest)).sorted(), asciiOnly: asciiOnly)]
     }
 
     @inline(__always)
@@ -414,3 +471,4 @@ final class CompiledProgram: @unchecked Sendable {
         }
     }
 }
+

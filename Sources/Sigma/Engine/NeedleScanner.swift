@@ -146,17 +146,72 @@ final class NeedleScanner: @unchecked Sendable {
     /// Whether any needle is a `contains` (otherwise the forward walk starts only at 0).
     private let anywhere: Bool
     private let hasSuffixes: Bool
+    /// Which positions a `contains` needle can start at, tested before walking the trie so
+    /// that most positions of a text cost a lookup or two:
+    /// - `startQuads`: a hashed bit set of the first four bytes of every needle of four bytes
+    ///   or more (a set bit may be a collision; a clear one rules the position out);
+    /// - `startPairs`: the first two bytes of the shorter needles, as bits `first << 8 |
+    ///   second` (a one-byte needle sets all 256 bits of its byte).
+    private let startQuads: UnsafeMutablePointer<UInt64>
+    private let quadShift: UInt32
+    private let startPairs: UnsafeMutablePointer<UInt64>
+    private let hasShortNeedles: Bool
 
     init(_ needles: [Needle]) {
         forward = Trie(needles.filter { $0.kind != .suffix }, reversed: false)
         backward = Trie(needles.filter { $0.kind == .suffix }, reversed: true)
         anywhere = needles.contains { $0.kind == .contains }
         hasSuffixes = needles.contains { $0.kind == .suffix }
+        let contained = needles.filter { $0.kind == .contains && !$0.bytes.isEmpty }
+        // About 64 bits per long needle (few false positives), between 2^12 and 2^20 bits.
+        var bits = 4096
+        while bits < contained.count * 64 && bits < 1 << 20 { bits <<= 1 }
+        quadShift = UInt32(32 - bits.trailingZeroBitCount)
+        startQuads = .allocate(capacity: bits / 64)
+        startQuads.initialize(repeating: 0, count: bits / 64)
+        startPairs = .allocate(capacity: 1024)
+        startPairs.initialize(repeating: 0, count: 1024)
+        hasShortNeedles = contained.contains { $0.bytes.count < 4 }
+        for needle in contained {
+            let bytes = needle.bytes
+            if bytes.count >= 4 {
+                let quad = UInt32(bytes[0]) | UInt32(bytes[1]) << 8 | UInt32(bytes[2]) << 16 | UInt32(bytes[3]) << 24
+                let bit = Int(NeedleScanner.quadHash(quad, quadShift))
+                startQuads[bit >> 6] |= 1 << UInt64(bit & 63)
+            } else if bytes.count == 1 {
+                let first = Int(bytes[0])
+                for word in (first * 4)..<(first * 4 + 4) { startPairs[word] = ~0 }
+            } else {
+                let pair = Int(bytes[0]) << 8 | Int(bytes[1])
+                startPairs[pair >> 6] |= 1 << UInt64(pair & 63)
+            }
+        }
     }
 
     deinit {
         forward.free()
         backward.free()
+        startQuads.deallocate()
+        startPairs.deallocate()
+    }
+
+    @inline(__always)
+    private static func quadHash(_ quad: UInt32, _ shift: UInt32) -> UInt32 {
+        (quad &* 0x9E37_79B1) >> shift
+    }
+
+    /// Whether a `contains` needle can start at `start`.
+    @inline(__always)
+    private func canStart(_ bytes: UnsafePointer<UInt8>, _ start: Int, _ count: Int) -> Bool {
+        if start + 4 <= count {
+            let quad = UnsafeRawPointer(bytes + start).loadUnaligned(as: UInt32.self).littleEndian
+            let bit = Int(NeedleScanner.quadHash(quad, quadShift))
+            if startQuads[bit >> 6] & (1 << UInt64(bit & 63)) != 0 { return true }
+        }
+        guard hasShortNeedles else { return false }
+        // At the last byte only one-byte needles fit; their bits are all set for any second byte.
+        let pair = Int(bytes[start]) << 8 | (start + 1 < count ? Int(bytes[start + 1]) : 0)
+        return startPairs[pair >> 6] & (1 << UInt64(pair & 63)) != 0
     }
 
     static func copy<T>(_ list: [T]) -> UnsafeMutablePointer<T> {
@@ -177,6 +232,8 @@ final class NeedleScanner: @unchecked Sendable {
         if let bytes {
             let starts = anywhere ? count : min(count, 1)
             for start in 0..<starts {
+                // Only `contains` needles can match after the start of the text.
+                if start > 0 && !canStart(bytes, start, count) { continue }
                 var node = forward.root[Int(bytes[start])]
                 var position = start + 1
                 while node >= 0 {

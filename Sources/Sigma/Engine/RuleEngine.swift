@@ -18,15 +18,30 @@ public final class RuleEngine: Sendable {
         /// The event fields the rule's detection looks at (log source renames included), to
         /// show with its matches.
         public let fields: [FieldName]
+        /// The rule's ATT&CK ids, read from its tags once rather than for every match.
+        public let techniques: [String]
+        public let tactics: [String]
+        public let software: [String]
+
+        init(rule: SigmaRule, mapped: Bool, fields: [FieldName]) {
+            self.rule = rule
+            self.mapped = mapped
+            self.fields = fields
+            techniques = rule.techniques
+            tactics = rule.tactics
+            software = rule.software
+        }
     }
 
     struct Variant: Sendable {
         let rule: Int32
         /// The variant's expression in `program`.
         let root: Int32
-        /// The scanner of the variant's anchor (needles one of which must be found for the
-        /// variant to match), or -1.
-        var anchorScanner: Int32 = -1
+        /// The scanners of the variant's anchor (needles one of which must be found for the
+        /// variant to match): `anchorScanners[anchorStart..<anchorStart + anchorCount]`; none
+        /// when the variant has no anchor.
+        var anchorStart: Int32 = 0
+        var anchorCount: Int32 = 0
     }
 
     /// Variants tried together, and the scanners their anchors need run first.
@@ -49,9 +64,14 @@ public final class RuleEngine: Sendable {
         }
 
         /// Lists each list's anchor scanners.
-        mutating func collectScanners(_ variants: [Variant]) {
+        mutating func collectScanners(_ variants: [Variant], _ anchorScanners: [Int32]) {
             func scanners(_ list: inout VariantList) {
-                list.scanners = Array(Set(list.variants.map { variants[Int($0)].anchorScanner }.filter { $0 >= 0 })).sorted()
+                var set = Set<Int32>()
+                for index in list.variants {
+                    let variant = variants[Int(index)]
+                    set.formUnion(anchorScanners[Int(variant.anchorStart)..<Int(variant.anchorStart + variant.anchorCount)])
+                }
+                list.scanners = set.sorted()
             }
             for key in byEventID.keys { scanners(&byEventID[key]!) }
             scanners(&anyEventID)
@@ -61,6 +81,9 @@ public final class RuleEngine: Sendable {
     public let rules: [Rule]
     let program: CompiledProgram
     let variants: [Variant]
+    let anchorScanners: [Int32]
+    /// Per scanner: whether an anchor on it holds on ASCII text only.
+    let asciiOnlyScanners: [Bool]
     /// Needle → the variants anchored on it (`needleVariants[needleStarts[n]..<needleStarts[n+1]]`).
     let needleStarts: [Int32]
     let needleVariants: [Int32]
@@ -135,18 +158,26 @@ public final class RuleEngine: Sendable {
         var variants = zip(variantRules, roots).map { Variant(rule: $0.0, root: $0.1) }
         // Anchors: an event meets a variant only when one of its anchor needles is found.
         var anchored = [[Int32]](repeating: [], count: program.needleCount)
+        var anchorScanners: [Int32] = []
+        var asciiOnlyScanners = [Bool](repeating: false, count: program.scanners.count)
         for index in variants.indices {
             guard let anchor = program.anchor(of: variants[index].root) else { continue }
-            variants[index].anchorScanner = anchor.scanner
-            for needle in anchor.needles { anchored[Int(needle)].append(Int32(index)) }
+            variants[index].anchorStart = Int32(anchorScanners.count)
+            variants[index].anchorCount = Int32(anchor.count)
+            for part in anchor {
+                anchorScanners.append(part.scanner)
+                if part.asciiOnly { asciiOnlyScanners[Int(part.scanner)] = true }
+                for needle in part.needles { anchored[Int(needle)].append(Int32(index)) }
+            }
         }
         var needleStarts: [Int32] = [0]
         for list in anchored { needleStarts.append(needleStarts.last! + Int32(list.count)) }
-        for key in byChannel.keys { byChannel[key]!.collectScanners(variants) }
-        anyChannel.collectScanners(variants)
+        for key in byChannel.keys { byChannel[key]!.collectScanners(variants, anchorScanners) }
+        anyChannel.collectScanners(variants, anchorScanners)
         let engine = RuleEngine(
-            rules: compiledRules, program: program, variants: variants, needleStarts: needleStarts, needleVariants: anchored.flatMap { $0 },
-            byChannel: byChannel, anyChannel: anyChannel)
+            rules: compiledRules, program: program, variants: variants, anchorScanners: anchorScanners, asciiOnlyScanners: asciiOnlyScanners,
+            needleStarts: needleStarts,
+            needleVariants: anchored.flatMap { $0 }, byChannel: byChannel, anyChannel: anyChannel)
         return (engine, problems)
     }
 
@@ -217,12 +248,14 @@ public final class RuleEngine: Sendable {
     }
 
     private init(
-        rules: [Rule], program: CompiledProgram, variants: [Variant], needleStarts: [Int32], needleVariants: [Int32], byChannel: [String: Bucket],
-        anyChannel: Bucket
+        rules: [Rule], program: CompiledProgram, variants: [Variant], anchorScanners: [Int32], asciiOnlyScanners: [Bool], needleStarts: [Int32],
+        needleVariants: [Int32], byChannel: [String: Bucket], anyChannel: Bucket
     ) {
+        self.asciiOnlyScanners = asciiOnlyScanners
         self.rules = rules
         self.program = program
         self.variants = variants
+        self.anchorScanners = anchorScanners
         self.needleStarts = needleStarts
         self.needleVariants = needleVariants
         self.byChannel = byChannel
@@ -255,7 +288,7 @@ public final class RuleEngine: Sendable {
         // Scan the texts the anchors need, then wake the variants whose anchor was found.
         func scan(_ list: VariantList?) {
             guard let list else { return }
-            for scanner in list.scanners { program.runScanner(scanner, context) }
+            for scanner in list.scanners { program.runScanner(scanner, context, asciiOnly: asciiOnlyScanners[Int(scanner)]) }
         }
         scan(lists.0)
         scan(lists.1)
@@ -273,7 +306,7 @@ public final class RuleEngine: Sendable {
             guard let list else { return }
             for index in list.variants {
                 let variant = variants[Int(index)]
-                if variant.anchorScanner >= 0 && !context.isActive(Int(index)) && !context.isList(Int(variant.anchorScanner)) { continue }
+                if variant.anchorCount > 0 && !context.isActive(Int(index)) && !anchorHeldList(variant, context) { continue }
                 if context.matchedRules.contains(variant.rule) { continue }
                 if program.evaluate(variant.root, context) {
                     context.matchedRules.append(variant.rule)
@@ -285,6 +318,15 @@ public final class RuleEngine: Sendable {
         run(lists.1)
         run(lists.2)
         run(lists.3)
+    }
+
+    /// Whether a field one of the variant's anchor scanners looks at held a list (which is
+    /// not scanned, so the anchor cannot rule the variant out).
+    @inline(__always)
+    private func anchorHeldList(_ variant: Variant, _ context: EventContext) -> Bool {
+        let start = Int(variant.anchorStart)
+        for offset in start..<(start + Int(variant.anchorCount)) where context.isList(Int(anchorScanners[offset])) { return true }
+        return false
     }
 
     /// The event ids an expression can only be true for (nil: any): an `EventID` test of
