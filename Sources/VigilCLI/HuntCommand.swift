@@ -97,7 +97,7 @@ enum HuntExecution {
         var kept: [Finding] = []
         let summary = try runner.run(sources.map { HuntRunner.Source(path: $0.path, format: $0.format) }) { finding in
             if keepFindings { kept.append(finding) }
-            if let format { try sink?.write(Array(format.line(finding).utf8)) }
+            if let format { try sink?.write(format.bytes(finding)) }
         } progress: { progress in
             guard showProgress else { return }
             let rate = progress.seconds > 0 ? Double(progress.events) / progress.seconds : 0
