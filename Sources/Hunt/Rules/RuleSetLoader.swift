@@ -46,19 +46,45 @@ public enum RuleSetLoader {
                 continue
             }
             var found: [String] = []
-            let walker = manager.enumerator(atPath: path)
-            while let relative = walker?.nextObject() as? String {
-                let name = (relative as NSString).lastPathComponent
-                if name.hasPrefix(".") {
-                    walker?.skipDescendants()
-                    continue
-                }
-                let ext = (name as NSString).pathExtension.lowercased()
-                if ext == "yml" || ext == "yaml" { found.append((path as NSString).appendingPathComponent(relative)) }
+            RuleSetLoader.walk(path) { file in
+                let name = file.split(separator: "/").last ?? ""
+                guard let dot = name.lastIndex(of: ".") else { return }
+                let ext = name[name.index(after: dot)...].lowercased()
+                if ext == "yml" || ext == "yaml" { found.append(file) }
             }
             files += found.sorted()
         }
         return (files, missing)
+    }
+
+    /// Calls `body` with the path of every file under `folder`, skipping names that start
+    /// with a dot (and what is under them). Directory entries are read with `readdir`, whose
+    /// entry types spare a `stat` per file: listing SigmaHQ's thousands of rules through
+    /// `FileManager` cost a twentieth of loading them.
+    static func walk(_ folder: String, _ body: (String) -> Void) {
+        guard let directory = opendir(folder) else { return }
+        defer { closedir(directory) }
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            guard !name.hasPrefix(".") else { continue }
+            let path = folder.hasSuffix("/") ? folder + name : folder + "/" + name
+            var isDirectory = entry.pointee.d_type == UInt8(DT_DIR)
+            if entry.pointee.d_type == UInt8(DT_UNKNOWN) || entry.pointee.d_type == UInt8(DT_LNK) {
+                var info = stat()
+                guard lstat(path, &info) == 0 else { continue }
+                if (info.st_mode & S_IFMT) == S_IFLNK {
+                    // A link to a folder is not followed (no cycles), as FileManager's walk does
+                    // not; a link to a file is that file.
+                    guard stat(path, &info) == 0, (info.st_mode & S_IFMT) != S_IFDIR else { continue }
+                    isDirectory = false
+                } else {
+                    isDirectory = (info.st_mode & S_IFMT) == S_IFDIR
+                }
+            }
+            if isDirectory { walk(path, body) } else { body(path) }
+        }
     }
 
     /// Loads and compiles the rules of these files.

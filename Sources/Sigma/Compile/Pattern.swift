@@ -25,6 +25,25 @@ struct Pattern: Sendable, Hashable {
 
     let shape: Shape
 
+    // `shape` follows from `parts`, so equality and hashing leave it out; literals are hashed
+    // as whole byte runs (hashing byte by byte was a tenth of rule compiling, where every
+    // predicate is interned by hash).
+    static func == (lhs: Pattern, rhs: Pattern) -> Bool { lhs.cased == rhs.cased && lhs.parts == rhs.parts }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(cased)
+        hasher.combine(parts.count)
+        for part in parts {
+            switch part {
+            case .literal(let bytes):
+                hasher.combine(bytes.count)
+                bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+            case .star: hasher.combine(-1)
+            case .one: hasher.combine(-2)
+            }
+        }
+    }
+
     init(parts: [Part], cased: Bool) {
         // Merge adjacent literals and collapse runs of stars.
         var merged: [Part] = []

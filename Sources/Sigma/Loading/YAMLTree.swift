@@ -146,7 +146,7 @@ struct YAMLScalar: Sendable {
         guard let first = text.utf8.first, first == UInt8(ascii: "-") || first == UInt8(ascii: "+") || first == UInt8(ascii: ".")
             || (first >= UInt8(ascii: "0") && first <= UInt8(ascii: "9"))
         else { return .string(text) }
-        var digits = Substring(text).replacingOccurrences(of: "_", with: "")
+        var digits = text.contains("_") ? String(text.filter { $0 != "_" }) : text
         var sign = 1.0
         if digits.hasPrefix("-") || digits.hasPrefix("+") {
             if digits.hasPrefix("-") { sign = -1 }

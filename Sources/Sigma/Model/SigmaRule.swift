@@ -78,7 +78,7 @@ extension ATTACKTagged {
         for tag in tags {
             let lowered = tag.lowercased()
             guard lowered.hasPrefix("attack.") else { continue }
-            let name = String(lowered.dropFirst(7)).replacingOccurrences(of: "-", with: "_")
+            let name = String(lowered.dropFirst(7).map { $0 == "-" ? "_" : $0 })
             if let id = ATTACKTactics.byName[name], !result.contains(id) { result.append(id) }
         }
         return result
