@@ -197,7 +197,7 @@ final class TemplateRegistry {
     /// Event plans by record shape (nil: the shape has none), for the `FieldNameCache` whose
     /// identity is `eventPlanOwner`. Not shared between threads: each has its own cache.
     private var eventPlans: [PlanKey: EventPlan?] = [:]
-    private var eventPlanOwner: ObjectIdentifier?
+    private(set) var eventPlanOwner: ObjectIdentifier?
 
     /// Plans are dropped when there are more than this many (bounded memory on odd files).
     static let maximumPlans = 4096
@@ -223,17 +223,10 @@ final class TemplateRegistry {
         shared?.store(plan, for: key)
     }
 
-    /// The event plan of a shape for a names cache: nil when none was recorded yet, `.some(nil)`
-    /// when the shape has none.
-    func eventPlan(_ key: PlanKey, owner: ObjectIdentifier) -> EventPlan?? {
-        guard eventPlanOwner == owner else { return nil }
-        return eventPlans[key]
-    }
-
-    /// Whether records of this shape can be turned into events without their tree.
-    func hasEventPlan(_ key: PlanKey) -> Bool {
-        if case .some(.some) = eventPlans[key] { return true }
-        return false
+    /// The event plan of a shape: nil when none was recorded yet, `.some(nil)` when the shape
+    /// has none. Plans name fields through one `FieldNameCache` (`EventPlan.owner`).
+    func eventPlan(_ key: PlanKey) -> EventPlan?? {
+        eventPlans[key]
     }
 
     func storeEventPlan(_ plan: EventPlan?, for key: PlanKey, owner: ObjectIdentifier) {

@@ -221,6 +221,9 @@ public final class EVTXChunkScratch: @unchecked Sendable {
     private let eventPlans: Bool
     /// Text of the value being decoded through an event plan.
     private var valueText = ByteBuffer(capacity: 4096)
+    /// What `prepare` found of the record's shape's event plan: nil when none was recorded
+    /// yet, `.some(nil)` when the shape has none.
+    private var shapeEventPlan: EventPlan??
 
     /// Buffers for one thread; threads of one run pass the same `shared` templates.
     public init(shared: SharedTemplates? = nil, eventPlans: Bool = true) {
@@ -237,9 +240,21 @@ public final class EVTXChunkScratch: @unchecked Sendable {
         treeError = nil
         scan.scan(context, range: range)
         planKey = scan.eligible ? PlanKey(scan.key) : nil
-        if let planKey, registry.plan(planKey) != nil || (eventPlans && registry.hasEventPlan(planKey)) {
-            treeBuilt = false
-            return
+        shapeEventPlan = nil
+        if let planKey {
+            // Event plans first: a hunt never makes JSON plans, and asking for one goes to the
+            // plans shared between threads, behind a lock, for every record.
+            if eventPlans {
+                shapeEventPlan = registry.eventPlan(planKey)
+                if case .some(.some) = shapeEventPlan {
+                    treeBuilt = false
+                    return
+                }
+            }
+            if registry.plan(planKey) != nil {
+                treeBuilt = false
+                return
+            }
         }
         try builder.build(range: range, scan: scan.eligible ? scan : nil)
         treeBuilt = true
@@ -262,8 +277,8 @@ public final class EVTXChunkScratch: @unchecked Sendable {
     /// first time; from the tree alone when the shape has none. Nil when the tree fails.
     func event(_ record: EVTXRecordView, mapping: EVTXFieldMapping, names: FieldNameCache) -> Event? {
         let owner = ObjectIdentifier(names)
-        if eventPlans, let planKey {
-            switch registry.eventPlan(planKey, owner: owner) {
+        if eventPlans, let planKey, registry.eventPlanOwner == nil || registry.eventPlanOwner == owner {
+            switch shapeEventPlan {
             case .some(.some(let plan)):
                 return plan.event(
                     scan, record.context.bytes, recordID: record.recordID, writtenTime: record.writtenTime, recovered: record.recovered,
@@ -273,6 +288,7 @@ public final class EVTXChunkScratch: @unchecked Sendable {
                 let (event, plan) = EventBuilder(context: record.context, tree: tree, mapping: mapping, names: names)
                     .eventAndPlan(recordID: record.recordID, writtenTime: record.writtenTime, recovered: record.recovered)
                 registry.storeEventPlan(plan, for: planKey, owner: owner)
+                shapeEventPlan = .some(plan)
                 return event
             case .some(.none):
                 break
