@@ -49,7 +49,7 @@ public struct Finding: Sendable {
         techniques = rule.techniques
         tactics = rule.tactics
         software = rule.software
-        fields = rule.fields.compactMap { name in event.value(name).map { (name.name, $0.text) } }
+        fields = zip(rule.fields, rule.fieldNames).compactMap { name, text in event.value(name).map { (text, $0.text) } }
         evidence = ""
         evidenceSHA256 = ""
     }

@@ -18,6 +18,9 @@ public final class RuleEngine: Sendable {
         /// The event fields the rule's detection looks at (log source renames included), to
         /// show with its matches.
         public let fields: [FieldName]
+        /// The same names as text, kept so that a match does not ask the process-wide name
+        /// table (behind a lock) for them.
+        public let fieldNames: [String]
         /// The rule's ATT&CK ids, read from its tags once rather than for every match.
         public let techniques: [String]
         public let tactics: [String]
@@ -27,6 +30,7 @@ public final class RuleEngine: Sendable {
             self.rule = rule
             self.mapped = mapped
             self.fields = fields
+            fieldNames = fields.map(\.name)
             techniques = rule.techniques
             tactics = rule.tactics
             software = rule.software
