@@ -73,13 +73,23 @@ public struct FieldMappings: Sendable {
         for alias in aliases {
             let applies = alias.when.allSatisfy { condition in
                 guard let value = event.value(condition.field) else { return false }
-                return value.text.lowercased() == condition.value.lowercased()
+                return FieldMappings.equalIgnoringCase(value.text, condition.value)
             }
             guard applies else { continue }
             for (from, to) in alias.fields {
                 if let value = event.value(from) { event.add(to, value) }
             }
         }
+    }
+
+    /// Whether two texts are equal ignoring case. This runs for every event read: ASCII text
+    /// (nearly always) is compared byte by byte, anything else through Unicode lower case.
+    static func equalIgnoringCase(_ left: String, _ right: String) -> Bool {
+        let a = left.utf8
+        let b = right.utf8
+        guard a.allSatisfy({ $0 < 0x80 }) && b.allSatisfy({ $0 < 0x80 }) else { return left.lowercased() == right.lowercased() }
+        func lower(_ byte: UInt8) -> UInt8 { byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte }
+        return a.count == b.count && zip(a, b).allSatisfy { lower($0) == lower($1) }
     }
 
     /// Why a mapping document cannot be used.

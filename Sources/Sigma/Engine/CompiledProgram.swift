@@ -286,8 +286,9 @@ final class CompiledProgram: @unchecked Sendable {
 
     /// Runs a scanner for the context's event ahead of evaluation (for anchors): reads the
     /// field (or the joined text) the scanner is for; a list-valued field is marked instead.
-    /// Runs a scanner over its text once per event. With `asciiOnly`, a text that is not
-    /// all ASCII is marked like a list: anchors on this scanner cannot rule it out.
+    /// Runs a scanner over its text once per event. A list is not scanned, and with
+    /// `asciiOnly` a text that is not all ASCII is scanned but cannot be judged: either way the
+    /// scanner is marked unjudged, and anchors on it rule nothing out.
     func runScanner(_ scanner: Int32, _ context: EventContext, asciiOnly: Bool = false) {
         guard !context.scanned(Int(scanner)) else { return }
         switch scannerKeys[Int(scanner)] {
@@ -296,10 +297,10 @@ final class CompiledProgram: @unchecked Sendable {
         case .field(let field, let folded):
             switch context.text(fieldID: Int(field), folded: folded) {
             case .absent: break
-            case .list: context.markList(Int(scanner))
+            case .list: context.markUnjudged(Int(scanner))
             case .text(let text):
                 scanners[Int(scanner)].scan(text, context)
-                if asciiOnly && !CompiledProgram.isASCII(text) { context.markList(Int(scanner)) }
+                if asciiOnly && !CompiledProgram.isASCII(text) { context.markUnjudged(Int(scanner)) }
             }
         }
     }

@@ -36,8 +36,8 @@ public final class EventContext {
     /// Variants whose anchor needle was found (stamped with the generation).
     @exclusivity(unchecked) private(set) var activeVariants: UnsafeMutablePointer<UInt32>
     @exclusivity(unchecked) private var variantCapacity = 0
-    /// Scanners whose field held a list (not scanned, so their anchors cannot rule out).
-    @exclusivity(unchecked) private(set) var listScanners: UnsafeMutablePointer<UInt32>
+    /// Scanners whose text their anchors cannot judge in this event (see `markUnjudged`).
+    @exclusivity(unchecked) private(set) var unjudgedScanners: UnsafeMutablePointer<UInt32>
     @exclusivity(unchecked) private var scannerStamps: UnsafeMutablePointer<UInt32>
     @exclusivity(unchecked) private var scannerCapacity = 0
 
@@ -67,7 +67,7 @@ public final class EventContext {
         scannerStamps = .allocate(capacity: 1)
         foundNeedles = .allocate(capacity: 1)
         activeVariants = .allocate(capacity: 1)
-        listScanners = .allocate(capacity: 1)
+        unjudgedScanners = .allocate(capacity: 1)
     }
 
     deinit {
@@ -78,7 +78,7 @@ public final class EventContext {
         scannerStamps.deallocate()
         foundNeedles.deallocate()
         activeVariants.deallocate()
-        listScanners.deallocate()
+        unjudgedScanners.deallocate()
     }
 
     /// What a field holds as text.
@@ -99,7 +99,7 @@ public final class EventContext {
             answerStamps.update(repeating: 0, count: answerCapacity)
             needleStamps.update(repeating: 0, count: needleCapacity)
             scannerStamps.update(repeating: 0, count: scannerCapacity)
-            listScanners.update(repeating: 0, count: scannerCapacity)
+            unjudgedScanners.update(repeating: 0, count: scannerCapacity)
             activeVariants.update(repeating: 0, count: variantCapacity)
             generation = 1
         }
@@ -143,7 +143,7 @@ public final class EventContext {
         grow(&foundNeedles, needleCapacity, needles)
         needleCapacity = max(needleCapacity, needles)
         grow(&scannerStamps, scannerCapacity, scanners)
-        grow(&listScanners, scannerCapacity, scanners)
+        grow(&unjudgedScanners, scannerCapacity, scanners)
         scannerCapacity = max(scannerCapacity, scanners)
         grow(&activeVariants, variantCapacity, variants)
         variantCapacity = max(variantCapacity, variants)
@@ -165,11 +165,13 @@ public final class EventContext {
         return false
     }
 
+    /// Marks a scanner whose text its anchors cannot judge in this event: the field held a
+    /// list (not scanned), or non-ASCII text for an ASCII-only anchor.
     @inline(__always)
-    func markList(_ scanner: Int) { listScanners[scanner] = generation }
+    func markUnjudged(_ scanner: Int) { unjudgedScanners[scanner] = generation }
 
     @inline(__always)
-    func isList(_ scanner: Int) -> Bool { listScanners[scanner] == generation }
+    func isUnjudged(_ scanner: Int) -> Bool { unjudgedScanners[scanner] == generation }
 
     @inline(__always)
     func activate(_ variant: Int) { activeVariants[variant] = generation }

@@ -180,8 +180,7 @@ public final class RuleEngine: Sendable {
         anyChannel.collectScanners(variants, anchorScanners)
         let engine = RuleEngine(
             rules: compiledRules, program: program, variants: variants, anchorScanners: anchorScanners, asciiOnlyScanners: asciiOnlyScanners,
-            needleStarts: needleStarts,
-            needleVariants: anchored.flatMap { $0 }, byChannel: byChannel, anyChannel: anyChannel)
+            needleStarts: needleStarts, needleVariants: anchored.flatMap { $0 }, byChannel: byChannel, anyChannel: anyChannel)
         return (engine, problems)
     }
 
@@ -255,11 +254,11 @@ public final class RuleEngine: Sendable {
         rules: [Rule], program: CompiledProgram, variants: [Variant], anchorScanners: [Int32], asciiOnlyScanners: [Bool], needleStarts: [Int32],
         needleVariants: [Int32], byChannel: [String: Bucket], anyChannel: Bucket
     ) {
-        self.asciiOnlyScanners = asciiOnlyScanners
         self.rules = rules
         self.program = program
         self.variants = variants
         self.anchorScanners = anchorScanners
+        self.asciiOnlyScanners = asciiOnlyScanners
         self.needleStarts = needleStarts
         self.needleVariants = needleVariants
         self.byChannel = byChannel
@@ -310,7 +309,7 @@ public final class RuleEngine: Sendable {
             guard let list else { return }
             for index in list.variants {
                 let variant = variants[Int(index)]
-                if variant.anchorCount > 0 && !context.isActive(Int(index)) && !anchorHeldList(variant, context) { continue }
+                if variant.anchorCount > 0 && !context.isActive(Int(index)) && !anchorUnjudged(variant, context) { continue }
                 if context.matchedRules.contains(variant.rule) { continue }
                 if program.evaluate(variant.root, context) {
                     context.matchedRules.append(variant.rule)
@@ -324,12 +323,12 @@ public final class RuleEngine: Sendable {
         run(lists.3)
     }
 
-    /// Whether a field one of the variant's anchor scanners looks at held a list (which is
-    /// not scanned, so the anchor cannot rule the variant out).
+    /// Whether one of the variant's anchor scanners could not judge its text in this event (a
+    /// list, or non-ASCII text for an ASCII-only anchor), so the anchor cannot rule it out.
     @inline(__always)
-    private func anchorHeldList(_ variant: Variant, _ context: EventContext) -> Bool {
+    private func anchorUnjudged(_ variant: Variant, _ context: EventContext) -> Bool {
         let start = Int(variant.anchorStart)
-        for offset in start..<(start + Int(variant.anchorCount)) where context.isList(Int(anchorScanners[offset])) { return true }
+        for offset in start..<(start + Int(variant.anchorCount)) where context.isUnjudged(Int(anchorScanners[offset])) { return true }
         return false
     }
 
