@@ -76,8 +76,15 @@ indirect enum YAMLNode: Sendable {
         }
     }
 
-    /// Every document of a YAML text.
+    /// Every document of a YAML text: read directly when it is in the block-style subset rule
+    /// files use, through Yams otherwise.
     static func documents(_ text: String, file: String) throws(SigmaProblem) -> [YAMLNode] {
+        if let documents = BlockYAMLReader.documents(text, file: file) { return documents }
+        return try yamsDocuments(text, file: file)
+    }
+
+    /// Every document of a YAML text, read by Yams.
+    static func yamsDocuments(_ text: String, file: String) throws(SigmaProblem) -> [YAMLNode] {
         do {
             var documents: [YAMLNode] = []
             // Scalars are typed by `YAMLScalar` (YAML 1.1 as SigmaHQ writes it), so Yams needs no
