@@ -56,8 +56,9 @@ public struct HuntProgress: Sendable {
 
 /// Runs compiled rules over evidence: EVTX chunks and text batches are read into events on
 /// worker threads, each worker matching its events with its own `EventContext`; findings are
-/// handed out in file and record order, each file's after its last record (when its SHA-256,
-/// computed while it is read, is known); correlation alerts come last.
+/// handed out in file and record order as soon as their file's SHA-256 is known (computed on
+/// a thread of its own, ahead of the hunt: see `EvidenceDigests`), so they do not pile up in
+/// memory; correlation alerts come last.
 public final class HuntRunner {
     public let rules: LoadedRuleSet
     public let options: HuntOptions
@@ -78,17 +79,22 @@ public final class HuntRunner {
         }
     }
 
-    /// A file opened when its reader reaches it, hashed as it is read.
+    /// A file opened when its reader reaches it; hashed as it is read when `hashing` (a file
+    /// that `EvidenceDigests` cannot read a second time).
     final class Handle: @unchecked Sendable {
         let path: String
+        let hashing: Bool
         var file: EvidenceFile?
         lazy var stream: any ByteStream = DeferredByteStream(path: path) { [unowned self] () throws(EvidenceError) -> any ByteStream in
-            let file = try EvidenceFile(path: self.path, hashing: true)
+            let file = try EvidenceFile(path: self.path, hashing: self.hashing)
             self.file = file
             return file.stream
         }
 
-        init(path: String) { self.path = path }
+        init(path: String, hashing: Bool) {
+            self.path = path
+            self.hashing = hashing
+        }
 
         /// The file's SHA-256, or "" when it could not be opened or read.
         func sha256() -> String {
@@ -119,7 +125,8 @@ public final class HuntRunner {
             if case .text(let format) = item.element.format { return (item.offset, item.element.path, format) }
             return nil
         }
-        let handles = sources.map { Handle(path: $0.path) }
+        let digests = EvidenceDigests(paths: sources.map(\.path), order: evtx.map(\.offset) + text.map(\.0))
+        let handles = zip(sources, digests.separate).map { Handle(path: $0.path, hashing: !$1) }
         summary.files = sources.map { HuntSummary.FileResult(path: $0.path, format: $0.format.name) }
         let workers = (0..<options.threads).map { _ in WorkerState() }
         let engine = rules.engine
@@ -128,7 +135,10 @@ public final class HuntRunner {
         let from = options.from
         let to = options.to
         let evtxMapping = EVTXFieldMapping(options.fieldMappings)
-        var pending: [Int: [Finding]] = [:]
+        // Findings waiting for their file's digest, in output order (from `pendingStart` on).
+        var pending: [(file: Int, finding: Finding)] = []
+        var pendingStart = 0
+        var hashes: [Int: String] = [:]
         var samples: [CorrelationSample] = []
         var filesDone = 0
         var lastProgress = Date.distantPast
@@ -157,7 +167,8 @@ public final class HuntRunner {
             summary.events += found.events
             summary.outsideTimeRange += found.outside
             summary.files[file].events += found.events
-            pending[file, default: []] += found.findings
+            for finding in found.findings { pending.append((file, finding)) }
+            try flush()
             samples += found.samples
             if let progress, Date().timeIntervalSince(lastProgress) > 0.25 {
                 lastProgress = Date()
@@ -167,13 +178,32 @@ public final class HuntRunner {
 
         func finish(_ file: Int) throws {
             filesDone += 1
-            let hash = handles[file].sha256()
+            let hash = digests.wait(file) ?? handles[file].sha256()
+            hashes[file] = hash
             summary.files[file].sha256 = hash
-            for var finding in pending.removeValue(forKey: file) ?? [] {
+            try flush()
+        }
+
+        /// Writes the waiting findings, in order, up to the first whose file's digest is not
+        /// known yet.
+        func flush() throws {
+            while pendingStart < pending.count {
+                let file = pending[pendingStart].file
+                guard let hash = hashes[file] ?? digests.digest(file) else { break }
+                hashes[file] = hash
+                var finding = pending[pendingStart].finding
+                pendingStart += 1
                 finding.evidence = sources[file].path
                 finding.evidenceSHA256 = hash
                 count(finding, into: &summary)
                 try output(finding)
+            }
+            if pendingStart == pending.count {
+                pending.removeAll(keepingCapacity: true)
+                pendingStart = 0
+            } else if pendingStart >= 4096 && pendingStart * 2 >= pending.count {
+                pending.removeFirst(pendingStart)
+                pendingStart = 0
             }
         }
 
