@@ -83,26 +83,53 @@ struct MatchingInternalsTests {
         #expect(found == expected)
     }
 
+    /// Checks a shortcut of each expression against ICU on random texts over `alphabet`
+    /// (folded, as the shortcuts read them); fails when an expression has no shortcut.
+    static func shortcutsAgreeWithICU(
+        _ sources: [(String, Bool)], alphabet: String, seed: UInt64, maxLength: Int,
+        _ shortcut: (RegexMatcher) -> ((UnsafeRawBufferPointer) -> Bool)?
+    ) throws {
+        var random = Generator(state: seed)
+        for (source, insensitive) in sources {
+            let regex = try RegexMatcher(source, options: insensitive ? [.caseInsensitive] : [])
+            let matches = try #require(shortcut(regex), "\(source)")
+            for _ in 0..<3_000 {
+                let text = random.text(Array(alphabet.utf8), maxLength: maxLength)
+                let viaShortcut = text.map(Pattern.fold).withUnsafeBytes { matches($0) }
+                #expect(viaShortcut == regex.matches(String(decoding: text, as: UTF8.self)), "\(source) on \(String(decoding: text, as: UTF8.self))")
+            }
+        }
+    }
+
     @Test("wildcard forms of regular expressions agree with ICU")
     func wildcardsAgreeWithICU() throws {
-        var random = Generator(state: 7)
         // Letters only with `i`: case-sensitive letters are not turned into wildcards.
         let sources = [
             ("\\+.*\\+.*\\+", false), ("^a.c$", true), ("a.+b", true), ("^\\{.*\\}", false), ("`.*`.*`", false), ("\\^.*\\^", false),
             ("x.y.*z$", true),
         ]
-        let alphabet = Array("+aB{}`^xYz.".utf8)
-        for (source, insensitive) in sources {
-            let regex = try RegexMatcher(source, options: insensitive ? [.caseInsensitive] : [])
-            let wildcard = try #require(regex.wildcard, "\(source)")
-            for _ in 0..<3_000 {
-                let text = random.text(alphabet, maxLength: 14)
-                let viaWildcard = text.map(Pattern.fold).withUnsafeBytes { wildcard.matches($0) }
-                #expect(viaWildcard == regex.matches(String(decoding: text, as: UTF8.self)), "\(source) on \(String(decoding: text, as: UTF8.self))")
-            }
-        }
+        try Self.shortcutsAgreeWithICU(sources, alphabet: "+aB{}`^xYz.", seed: 7, maxLength: 14) { regex in regex.wildcard.map { $0.matches } }
         #expect(RegexLiteral.wildcardPattern(of: "a(b)", caseInsensitive: false) == nil)
         #expect(RegexLiteral.wildcardPattern(of: "ab", caseInsensitive: false) == nil)  // letters, case-sensitive
+    }
+
+    /// Short texts over a small alphabet make the classes' runs, repetitions and anchors meet
+    /// every case (too short, exactly long enough, too long, at the start, at the end).
+    @Test("class sequences of regular expressions agree with ICU")
+    func classSequencesAgreeWithICU() throws {
+        let sources = [
+            ("^[A-Za-z0-9]{4}$", false), ("://\\d{1,3}\\.\\d{1,3}", false), (" [0-7]{2,3}", false), (":[^ \\\\]", false),
+            ("\\s+-\\s*\\d", false), ("a.?b+c*", true), ("(?i)x\\w{2}z", false), ("^\\W*.{2,}$", false), ("[-a-c_]+\\.", true),
+            ("^$", false), ("b{2,}?", true), ("[\\d\\s]{3}", false), ("^a", true), ("z$", true), ("\\S\\D", false),
+        ]
+        try Self.shortcutsAgreeWithICU(sources, alphabet: "aAbBcCxXzZ01789 -_.:/\\", seed: 11, maxLength: 12) { regex in
+            regex.classes.map { $0.matches }
+        }
+        // Left to ICU: case-sensitive letters, groups, alternation, word boundaries, negated
+        // classes under case folding, possessive repetition, nested sets.
+        for source in ["[FTd]", "ab", "(ab)+", "a|b", "\\bx", "(?i)[^a]", "x++", "[[a]]", "a{2", "\\1", "[a-c-e]"] {
+            #expect(ClassSequence.parse(source, caseInsensitive: false) == nil, "\(source)")
+        }
     }
 }
 

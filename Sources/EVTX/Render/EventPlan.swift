@@ -6,8 +6,10 @@ import EventLog
 /// with no tree and no name lookups.
 ///
 /// A plan is recorded by `EventBuilder` from the tree of the first record of the shape (built
-/// with its slots); records whose field names come from substitution values have none.
-struct EventPlan {
+/// with its slots); records whose field names come from substitution values have none. A
+/// class: every record of the shape takes the plan from the registry, and a reference costs
+/// one retain where a struct of arrays costs one per array.
+final class EventPlan {
     /// Where a field's value comes from.
     indirect enum Source {
         /// Template text only: the same value in every record.
@@ -42,6 +44,14 @@ struct EventPlan {
     let mapping: EVTXFieldMapping
     /// The `FieldNameCache` the names were resolved with: a plan serves only that cache's owner.
     let owner: ObjectIdentifier
+
+    init(fields: [FieldName], sources: [Source], time: TimeSource, mapping: EVTXFieldMapping, owner: ObjectIdentifier) {
+        self.fields = fields
+        self.sources = sources
+        self.time = time
+        self.mapping = mapping
+        self.owner = owner
+    }
 
     /// The event of a record of this shape, whose values `scan` found.
     func event(

@@ -88,9 +88,14 @@ struct PlanKey: Hashable {
 
     init(_ words: [UInt32]) {
         self.words = words
-        var hasher = Hasher()
-        hasher.combine(words)
-        hash = hasher.finalize()
+        // A multiply-xorshift over the words: every record is looked up by its key, and
+        // the standard hasher's per-word rounds were a visible part of reading a record.
+        var mixed: UInt64 = 0x243F_6A88_85A3_08D3
+        for word in words {
+            mixed = (mixed ^ UInt64(word)) &* 0x9E37_79B9_7F4A_7C15
+            mixed ^= mixed >> 29
+        }
+        hash = Int(truncatingIfNeeded: mixed)
     }
 
     func hash(into hasher: inout Hasher) { hasher.combine(hash) }

@@ -85,11 +85,20 @@ public struct FieldMappings: Sendable {
     /// Whether two texts are equal ignoring case. This runs for every event read: ASCII text
     /// (nearly always) is compared byte by byte, anything else through Unicode lower case.
     static func equalIgnoringCase(_ left: String, _ right: String) -> Bool {
-        let a = left.utf8
-        let b = right.utf8
-        guard a.allSatisfy({ $0 < 0x80 }) && b.allSatisfy({ $0 < 0x80 }) else { return left.lowercased() == right.lowercased() }
+        let ascii = left.utf8.withContiguousStorageIfAvailable { a in
+            right.utf8.withContiguousStorageIfAvailable { b in FieldMappings.equalIgnoringASCIICase(a, b) } ?? nil
+        } ?? nil
+        return ascii ?? (left.lowercased() == right.lowercased())
+    }
+
+    /// Whether two ASCII texts are equal ignoring case; nil when either is not ASCII (Unicode
+    /// lower case may then make texts of different lengths equal).
+    private static func equalIgnoringASCIICase(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool? {
+        guard UnsafeRawBufferPointer(a).isASCII && UnsafeRawBufferPointer(b).isASCII else { return nil }
+        guard a.count == b.count else { return false }
         func lower(_ byte: UInt8) -> UInt8 { byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte }
-        return a.count == b.count && zip(a, b).allSatisfy { lower($0) == lower($1) }
+        for index in a.indices where lower(a[index]) != lower(b[index]) { return false }
+        return true
     }
 
     /// Why a mapping document cannot be used.

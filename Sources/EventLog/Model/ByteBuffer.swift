@@ -115,3 +115,20 @@ public struct ByteBuffer: ~Copyable {
         return Array(UnsafeBufferPointer(start: base + range.lowerBound, count: range.count))
     }
 }
+
+extension UnsafeRawBufferPointer {
+    /// Whether every byte is below 0x80, tested eight at a time.
+    public var isASCII: Bool {
+        var position = 0
+        var high: UInt64 = 0
+        while position + 8 <= count {
+            high |= loadUnaligned(fromByteOffset: position, as: UInt64.self)
+            position += 8
+        }
+        while position < count {
+            high |= UInt64(self[position])
+            position += 1
+        }
+        return high & 0x8080_8080_8080_8080 == 0
+    }
+}

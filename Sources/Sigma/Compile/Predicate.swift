@@ -141,6 +141,8 @@ final class RegexMatcher: @unchecked Sendable, Hashable {
     let requiredLiterals: [[UInt8]]
     /// The expression as a wildcard pattern, for ASCII text without line breaks.
     let wildcard: Pattern?
+    /// The expression as a sequence of byte classes, for ASCII text without line breaks.
+    let classes: ClassSequence?
     /// Whether ICU may match letters beyond ASCII case folding (case-insensitive), so the
     /// literal test holds only on ASCII text.
     let foldsBeyondASCII: Bool
@@ -153,6 +155,7 @@ final class RegexMatcher: @unchecked Sendable, Hashable {
         foldsBeyondASCII = insensitive || source.contains("(?")
         requiredLiterals = options.contains(.allowCommentsAndWhitespace) ? [] : RegexLiteral.required(in: source, caseInsensitive: insensitive)
         wildcard = options.contains(.allowCommentsAndWhitespace) ? nil : RegexLiteral.wildcardPattern(of: source, caseInsensitive: insensitive)
+        classes = options.contains(.allowCommentsAndWhitespace) ? nil : ClassSequence.parse(source, caseInsensitive: insensitive)
     }
 
     func matches(_ text: String) -> Bool {

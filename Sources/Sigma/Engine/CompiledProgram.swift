@@ -300,24 +300,9 @@ final class CompiledProgram: @unchecked Sendable {
             case .list: context.markUnjudged(Int(scanner))
             case .text(let text):
                 scanners[Int(scanner)].scan(text, context)
-                if asciiOnly && !CompiledProgram.isASCII(text) { context.markUnjudged(Int(scanner)) }
+                if asciiOnly && !text.isASCII { context.markUnjudged(Int(scanner)) }
             }
         }
-    }
-
-    /// Whether every byte is below 0x80, eight at a time.
-    static func isASCII(_ text: UnsafeRawBufferPointer) -> Bool {
-        var position = 0
-        var high: UInt64 = 0
-        while position + 8 <= text.count {
-            high |= text.loadUnaligned(fromByteOffset: position, as: UInt64.self)
-            position += 8
-        }
-        while position < text.count {
-            high |= UInt64(text[position])
-            position += 1
-        }
-        return high & 0x8080_8080_8080_8080 == 0
     }
 
     /// Needles of one scanner, part of an anchor.
@@ -418,7 +403,8 @@ final class CompiledProgram: @unchecked Sendable {
 
     /// A regular expression predicate: an expression with a required literal missing from the
     /// (folded) text fails without running; one that is only literals and `.*` runs as a
-    /// wildcard pattern on ASCII text without line breaks; the rest run in ICU. ICU folds more
+    /// wildcard pattern, and one that is a sequence of classes as a `ClassSequence`, on ASCII
+    /// text without line breaks; the rest run in ICU. ICU folds more
     /// than ASCII, so a case-insensitive expression over non-ASCII text always runs there.
     private func regexMatches(_ record: PredicateRecord, _ text: UnsafeRawBufferPointer, _ context: EventContext) -> Bool {
         var plain: (ascii: Bool, lineBreaks: Bool)?
@@ -450,6 +436,8 @@ final class CompiledProgram: @unchecked Sendable {
                 result = false
             } else if let wildcard = regex.wildcard, textKind() == (true, false) {
                 result = wildcard.matches(text)
+            } else if let classes = regex.classes, textKind() == (true, false) {
+                result = classes.matches(text)
             } else {
                 if string == nil { string = context.string(fieldID: Int(record.field)) }
                 result = regex.matches(string ?? "")
