@@ -193,6 +193,40 @@ struct EngineTableTests {
         #expect(text.hasPrefix("bad.yml:"), "\(text)")
     }
 
+    /// Each kind of event scans the joined text only for the keywords of the rules it meets
+    /// (long ones by skipping through the text): every rule still finds its keywords, in its
+    /// own channels only.
+    @Test("keyword rules of different log sources each find their keywords")
+    func keywordsByLogSource() throws {
+        func rule(_ title: String, _ service: String?, _ keywords: [String]) -> String {
+            "title: \(title)\nlogsource:\n  product: windows\n" + (service.map { "  service: \($0)\n" } ?? "")
+                + "detection:\n  keywords:\n" + keywords.map { "    - '\($0)'\n" }.joined() + "  condition: keywords\nlevel: low\n"
+        }
+        let rules = [
+            rule("Any", nil, ["sekurlsa::logonpasswords", "privilege::debug"]), rule("System", "system", ["kali", "mimikatz.exe"]),
+            rule("Application", "application", ["powersploit", "hktl"]),
+        ].flatMap { RuleLoader.load($0, path: "k.yml").rules }
+        #expect(rules.count == 3)
+        let (engine, problems) = RuleEngine.compile(rules)
+        #expect(problems.isEmpty)
+        let cases: [(channel: String, text: String, expected: Set<String>)] = [
+            ("Microsoft-Windows-Sysmon/Operational", "x PRIVILEGE::DEBUG y", ["Any"]),
+            ("Microsoft-Windows-Sysmon/Operational", "kali hktl", []),
+            ("System", "found Kali tools", ["System"]),
+            ("System", "kali then sekurlsa::logonpasswords", ["Any", "System"]),
+            ("System", "hktl", []),
+            ("Application", "HKTL detected", ["Application"]),
+            ("Application", "nothing here", []),
+        ]
+        let context = EventContext()
+        for (channel, text, expected) in cases {
+            context.load(Event(fields: [Field(name: "Channel", value: .string(channel)), Field(name: "Message", value: .string(text))], origin: EventOrigin(format: "evtx")))
+            var matched = Set<String>()
+            engine.match(context) { matched.insert(engine.rules[$0].rule.title) }
+            #expect(matched == expected, "\(channel): \(text)")
+        }
+    }
+
     @Test("a file that is not YAML is one problem with its place")
     func notYAML() {
         let file = RuleLoader.load("title: [unclosed\n  - : :", path: "broken.yml")

@@ -21,19 +21,29 @@ struct MatchingInternalsTests {
     }
 
     /// A small alphabet makes needles overlap and nest (and sets nearly every start filter
-    /// bit); a large one with few needles makes the start filters rule most positions out.
+    /// bit); a large one with few needles makes the start filters rule most positions out;
+    /// long `contains` needles only make the scanner skip through windows (Wu-Manber), over
+    /// a small alphabet (many candidate windows) and a large one (long shifts).
     @Test(
         "scanner finds exactly what per-needle tests find",
-        arguments: [("ab\\c", 400, 5, 12), ("abcdefghijklmnopqrstuvwxyz0123456789 -", 60, 7, 40)])
-    func scannerAgreesWithNaive(_ letters: String, _ needleCount: Int, _ maxNeedle: Int, _ maxText: Int) {
+        arguments: [
+            ("ab\\c", 400, 0, 5, 12, false), ("abcdefghijklmnopqrstuvwxyz0123456789 -", 60, 0, 7, 40, false),
+            ("ab:c", 50, 6, 9, 40, true), ("abcdefghijklmnopqrstuvwxyz0123456789 -:", 30, 6, 12, 80, true),
+        ])
+    func scannerAgreesWithNaive(
+        _ letters: String, _ needleCount: Int, _ minNeedle: Int, _ maxNeedle: Int, _ maxText: Int, _ containsOnly: Bool
+    ) {
         var random = Generator(state: 42)
         let alphabet = Array(letters.utf8)
         var needles: [NeedleScanner.Needle] = []
-        let kinds: [NeedleScanner.Kind] = [.contains, .prefix, .equals, .suffix]
+        let kinds: [NeedleScanner.Kind] = containsOnly ? [.contains] : [.contains, .prefix, .equals, .suffix]
         for id in 0..<needleCount {
-            needles.append(NeedleScanner.Needle(bytes: random.text(alphabet, maxLength: maxNeedle), kind: kinds[id % 4], id: Int32(id)))
+            var bytes = random.text(alphabet, maxLength: maxNeedle - minNeedle)
+            bytes += (0..<minNeedle).map { _ in alphabet[random.next(alphabet.count)] }
+            needles.append(NeedleScanner.Needle(bytes: bytes, kind: kinds[id % kinds.count], id: Int32(id)))
         }
         let scanner = NeedleScanner(needles)
+        #expect(scanner.skipsWindows == containsOnly)
         let context = EventContext()
         context.prepare(predicates: 0, needles: needles.count, scanners: 1, variants: 0)
         var checked = 0

@@ -66,8 +66,13 @@ final class CompiledProgram: @unchecked Sendable {
     private let regexes: [RegexMatcher]
     private let regexNeedles: [Int32]
     private let slow: [Predicate]
-    let scanners: [NeedleScanner]
-    private let scannerKeys: [ScannerKey]
+    /// Built with the program; `restrictedJoinedScanner` adds to them while the engine is
+    /// compiled, before any matching.
+    @exclusivity(unchecked) private(set) var scanners: [NeedleScanner]
+    @exclusivity(unchecked) private var scannerKeys: [ScannerKey]
+    /// The scanner of the joined text (keywords) and its needles, if any rule has keywords.
+    let joinedScanner: Int32?
+    private let joinedNeedles: [NeedleScanner.Needle]
     /// Each needle's length in bytes (anchors prefer long needles: they are rarer).
     private let needleLengths: [Int32]
     let needleCount: Int
@@ -202,6 +207,8 @@ final class CompiledProgram: @unchecked Sendable {
         regexNeedles = regexNeedleList
         slow = predicates
         scanners = scannerNeedles.map(NeedleScanner.init)
+        joinedScanner = scannerIndexes[.joined]
+        joinedNeedles = joinedScanner.map { scannerNeedles[Int($0)] } ?? []
         var keys = [ScannerKey](repeating: .joined, count: scannerNeedles.count)
         for (key, index) in scannerIndexes { keys[Int(index)] = key }
         self.scannerKeys = keys
@@ -219,6 +226,16 @@ final class CompiledProgram: @unchecked Sendable {
     }
 
     var predicateCount: Int { counts.records }
+
+    /// A scanner of the joined text for some of its needles only: the anchors of the rules one
+    /// kind of event meets (a Sysmon event meets *Mimikatz Use*'s keywords, not those of
+    /// Exchange or antivirus rules). Fewer and longer needles let the scanner skip through the
+    /// text (`NeedleScanner`'s shift table). Needle ids are those of the full scanner.
+    func restrictedJoinedScanner(_ needles: Set<Int32>) -> Int32 {
+        scanners.append(NeedleScanner(joinedNeedles.filter { needles.contains($0.id) }))
+        scannerKeys.append(.joined)
+        return Int32(scanners.count - 1)
+    }
 
     /// Evaluates a node for the context's event.
     func evaluate(_ node: Int32, _ context: EventContext) -> Bool {

@@ -156,6 +156,46 @@ final class NeedleScanner: @unchecked Sendable {
     private let quadShift: UInt32
     private let startPairs: UnsafeMutablePointer<UInt64>
     private let hasShortNeedles: Bool
+    /// For a scanner of `contains` needles only, all of at least `SkipTable.minimumLength`
+    /// bytes: how far a window of the text may move on (see `SkipTable`).
+    private let skips: SkipTable?
+
+    /// Whether scanning skips through windows (for tests).
+    var skipsWindows: Bool { skips != nil }
+
+    /// A Wu-Manber shift table. Every needle is at least `length` bytes long, so each
+    /// occurrence fills a window of `length` bytes that ends with some pair of bytes of the
+    /// needle's first `length`. The pair ending the current window says how far the window can
+    /// move without passing the end of any needle's first `length` bytes: the distance from
+    /// where that pair last ends in such a prefix to the prefix's end (`length - 1` when it
+    /// occurs in none). Only windows whose shift is 0 are checked with the trie, from their
+    /// start; on text with few candidates most bytes are never looked at. Pairs are hashed
+    /// into 4,096 entries; a collision only shortens a shift.
+    private struct SkipTable {
+        static let minimumLength = 6
+        let length: Int
+        let shifts: UnsafeMutablePointer<UInt8>
+
+        init?(_ needles: [Needle]) {
+            guard !needles.isEmpty, needles.allSatisfy({ $0.kind == .contains }) else { return nil }
+            let shortest = needles.map(\.bytes.count).min()!
+            guard shortest >= SkipTable.minimumLength else { return nil }
+            length = min(shortest, 255)
+            shifts = .allocate(capacity: 4096)
+            shifts.initialize(repeating: UInt8(length - 1), count: 4096)
+            for needle in needles {
+                for end in 1..<length {
+                    let slot = SkipTable.slot(needle.bytes[end - 1], needle.bytes[end])
+                    shifts[slot] = min(shifts[slot], UInt8(length - 1 - end))
+                }
+            }
+        }
+
+        @inline(__always)
+        static func slot(_ first: UInt8, _ second: UInt8) -> Int {
+            Int(first & 0x3F) << 6 | Int(second & 0x3F)
+        }
+    }
 
     init(_ needles: [Needle]) {
         forward = Trie(needles.filter { $0.kind != .suffix }, reversed: false)
@@ -172,6 +212,7 @@ final class NeedleScanner: @unchecked Sendable {
         startPairs = .allocate(capacity: 1024)
         startPairs.initialize(repeating: 0, count: 1024)
         hasShortNeedles = contained.contains { $0.bytes.count < 4 }
+        skips = SkipTable(needles)
         for needle in contained {
             let bytes = needle.bytes
             if bytes.count >= 4 {
@@ -193,6 +234,7 @@ final class NeedleScanner: @unchecked Sendable {
         backward.free()
         startQuads.deallocate()
         startPairs.deallocate()
+        skips?.shifts.deallocate()
     }
 
     @inline(__always)
@@ -229,21 +271,26 @@ final class NeedleScanner: @unchecked Sendable {
         let bytes = text.baseAddress?.assumingMemoryBound(to: UInt8.self)
         // Empty needles sit on the root.
         mark(forward, 0, start: 0, end: 0, count: count, &hits)
+        if let skips, let bytes {
+            // Windows of `length` bytes, ending at `end`.
+            var end = skips.length - 1
+            while end < count {
+                let shift = Int(skips.shifts[SkipTable.slot(bytes[end - 1], bytes[end])])
+                if shift == 0 {
+                    walk(bytes, from: end - skips.length + 1, count: count, &hits)
+                    end += 1
+                } else {
+                    end += shift
+                }
+            }
+            return
+        }
         if let bytes {
             let starts = anywhere ? count : min(count, 1)
             for start in 0..<starts {
                 // Only `contains` needles can match after the start of the text.
                 if start > 0 && !canStart(bytes, start, count) { continue }
-                var node = forward.root[Int(bytes[start])]
-                var position = start + 1
-                while node >= 0 {
-                    if forward.nodes[Int(node)].hitCount > 0 {
-                        mark(forward, node, start: start, end: position, count: count, &hits)
-                    }
-                    guard position < count else { break }
-                    node = forward.child(node, bytes[position])
-                    position += 1
-                }
+                walk(bytes, from: start, count: count, &hits)
             }
         }
         guard hasSuffixes else { return }
@@ -256,6 +303,21 @@ final class NeedleScanner: @unchecked Sendable {
             guard node >= 0 else { break }
             if backward.nodes[Int(node)].hitCount > 0 { mark(backward, node, start: 0, end: 0, count: count, &hits) }
             position -= 1
+        }
+    }
+
+    /// Walks the forward trie from `start`, marking the needles it passes.
+    @inline(__always)
+    private func walk(_ bytes: UnsafePointer<UInt8>, from start: Int, count: Int, _ hits: inout Hits) {
+        var node = forward.root[Int(bytes[start])]
+        var position = start + 1
+        while node >= 0 {
+            if forward.nodes[Int(node)].hitCount > 0 {
+                mark(forward, node, start: start, end: position, count: count, &hits)
+            }
+            guard position < count else { break }
+            node = forward.child(node, bytes[position])
+            position += 1
         }
     }
 

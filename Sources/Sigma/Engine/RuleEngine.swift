@@ -67,17 +67,35 @@ public final class RuleEngine: Sendable {
             }
         }
 
-        /// Lists each list's anchor scanners.
-        mutating func collectScanners(_ variants: [Variant], _ anchorScanners: [Int32]) {
+        /// Lists each list's anchor scanners. The joined text's scanner is replaced by one
+        /// for the keywords the list's variants are anchored on (`joined`: the variants'
+        /// needles there; `restricted`: such scanners by needle set, made by `make`).
+        mutating func collectScanners(
+            _ variants: [Variant], _ anchorScanners: [Int32], joined: (scanner: Int32, needles: [[Int32]])?,
+            restricted: inout [[Int32]: Int32], make: ([Int32]) -> Int32
+        ) {
             func scanners(_ list: inout VariantList) {
                 var set = Set<Int32>()
+                var keywords = Set<Int32>()
                 for index in list.variants {
                     let variant = variants[Int(index)]
                     set.formUnion(anchorScanners[Int(variant.anchorStart)..<Int(variant.anchorStart + variant.anchorCount)])
+                    if let joined { keywords.formUnion(joined.needles[Int(index)]) }
+                }
+                if let joined, set.contains(joined.scanner) {
+                    let needles = keywords.sorted()
+                    set.remove(joined.scanner)
+                    if let known = restricted[needles] {
+                        set.insert(known)
+                    } else {
+                        let made = make(needles)
+                        restricted[needles] = made
+                        set.insert(made)
+                    }
                 }
                 list.scanners = set.sorted()
             }
-            for key in byEventID.keys { scanners(&byEventID[key]!) }
+            for key in byEventID.keys.sorted() { scanners(&byEventID[key]!) }
             scanners(&anyEventID)
         }
     }
@@ -163,6 +181,8 @@ public final class RuleEngine: Sendable {
         // Anchors: an event meets a variant only when one of its anchor needles is found.
         var anchored = [[Int32]](repeating: [], count: program.needleCount)
         var anchorScanners: [Int32] = []
+        // Per variant: the joined-text needles of its anchor.
+        var keywordNeedles = [[Int32]](repeating: [], count: variants.count)
         var asciiOnlyScanners = [Bool](repeating: false, count: program.scanners.count)
         for index in variants.indices {
             guard let anchor = program.anchor(of: variants[index].root) else { continue }
@@ -170,14 +190,26 @@ public final class RuleEngine: Sendable {
             variants[index].anchorCount = Int32(anchor.count)
             for part in anchor {
                 anchorScanners.append(part.scanner)
+                if part.scanner == program.joinedScanner { keywordNeedles[index] += part.needles }
                 if part.asciiOnly { asciiOnlyScanners[Int(part.scanner)] = true }
                 for needle in part.needles { anchored[Int(needle)].append(Int32(index)) }
             }
         }
         var needleStarts: [Int32] = [0]
         for list in anchored { needleStarts.append(needleStarts.last! + Int32(list.count)) }
-        for key in byChannel.keys { byChannel[key]!.collectScanners(variants, anchorScanners) }
-        anyChannel.collectScanners(variants, anchorScanners)
+        let joined = program.joinedScanner.map { (scanner: $0, needles: keywordNeedles) }
+        var restricted: [[Int32]: Int32] = [:]
+        if let scanner = program.joinedScanner {
+            // A list anchored on every keyword needle scans with the full scanner.
+            restricted[Set(keywordNeedles.joined()).sorted()] = scanner
+        }
+        let make = { (needles: [Int32]) in program.restrictedJoinedScanner(Set(needles)) }
+        for key in byChannel.keys.sorted() {
+            byChannel[key]!.collectScanners(variants, anchorScanners, joined: joined, restricted: &restricted, make: make)
+        }
+        anyChannel.collectScanners(variants, anchorScanners, joined: joined, restricted: &restricted, make: make)
+        // Keyword anchors hold on any text.
+        asciiOnlyScanners += Array(repeating: false, count: program.scanners.count - asciiOnlyScanners.count)
         let engine = RuleEngine(
             rules: compiledRules, program: program, variants: variants, anchorScanners: anchorScanners, asciiOnlyScanners: asciiOnlyScanners,
             needleStarts: needleStarts, needleVariants: anchored.flatMap { $0 }, byChannel: byChannel, anyChannel: anyChannel)
