@@ -150,12 +150,15 @@ final class NeedleScanner: @unchecked Sendable {
     /// that most positions of a text cost a lookup or two:
     /// - `startQuads`: a hashed bit set of the first four bytes of every needle of four bytes
     ///   or more (a set bit may be a collision; a clear one rules the position out);
-    /// - `startPairs`: the first two bytes of the shorter needles, as bits `first << 8 |
-    ///   second` (a one-byte needle sets all 256 bits of its byte).
+    /// - `startPairs`: the first two bytes of the two- and three-byte needles, as bits
+    ///   `first << 8 | second`.
     private let startQuads: UnsafeMutablePointer<UInt64>
     private let quadShift: UInt32
     private let startPairs: UnsafeMutablePointer<UInt64>
     private let hasShortNeedles: Bool
+    /// One-byte `contains` needles: found by which bytes the text holds, not by walking the
+    /// trie from every place their byte occurs (a space or a quote is nearly everywhere).
+    private let singleBytes: [(byte: UInt8, needle: Int32)]
     /// For a scanner of `contains` needles only, all of at least `SkipTable.minimumLength`
     /// bytes: how far a window of the text may move on (see `SkipTable`).
     private let skips: SkipTable?
@@ -211,17 +214,15 @@ final class NeedleScanner: @unchecked Sendable {
         startQuads.initialize(repeating: 0, count: bits / 64)
         startPairs = .allocate(capacity: 1024)
         startPairs.initialize(repeating: 0, count: 1024)
-        hasShortNeedles = contained.contains { $0.bytes.count < 4 }
+        hasShortNeedles = contained.contains { $0.bytes.count == 2 || $0.bytes.count == 3 }
+        singleBytes = contained.filter { $0.bytes.count == 1 }.map { ($0.bytes[0], $0.id) }
         skips = SkipTable(needles)
-        for needle in contained {
+        for needle in contained where needle.bytes.count > 1 {
             let bytes = needle.bytes
             if bytes.count >= 4 {
                 let quad = UInt32(bytes[0]) | UInt32(bytes[1]) << 8 | UInt32(bytes[2]) << 16 | UInt32(bytes[3]) << 24
                 let bit = Int(NeedleScanner.quadHash(quad, quadShift))
                 startQuads[bit >> 6] |= 1 << UInt64(bit & 63)
-            } else if bytes.count == 1 {
-                let first = Int(bytes[0])
-                for word in (first * 4)..<(first * 4 + 4) { startPairs[word] = ~0 }
             } else {
                 let pair = Int(bytes[0]) << 8 | Int(bytes[1])
                 startPairs[pair >> 6] |= 1 << UInt64(pair & 63)
@@ -250,9 +251,8 @@ final class NeedleScanner: @unchecked Sendable {
             let bit = Int(NeedleScanner.quadHash(quad, quadShift))
             if startQuads[bit >> 6] & (1 << UInt64(bit & 63)) != 0 { return true }
         }
-        guard hasShortNeedles else { return false }
-        // At the last byte only one-byte needles fit; their bits are all set for any second byte.
-        let pair = Int(bytes[start]) << 8 | (start + 1 < count ? Int(bytes[start + 1]) : 0)
+        guard hasShortNeedles, start + 1 < count else { return false }
+        let pair = Int(bytes[start]) << 8 | Int(bytes[start + 1])
         return startPairs[pair >> 6] & (1 << UInt64(pair & 63)) != 0
     }
 
@@ -284,6 +284,29 @@ final class NeedleScanner: @unchecked Sendable {
                 }
             }
             return
+        }
+        if let bytes, !singleBytes.isEmpty {
+            var present = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+            for position in 0..<count {
+                let byte = bytes[position]
+                let bit: UInt64 = 1 << UInt64(byte & 63)
+                switch byte >> 6 {
+                case 0: present.0 |= bit
+                case 1: present.1 |= bit
+                case 2: present.2 |= bit
+                default: present.3 |= bit
+                }
+            }
+            for (byte, needle) in singleBytes {
+                let word: UInt64
+                switch byte >> 6 {
+                case 0: word = present.0
+                case 1: word = present.1
+                case 2: word = present.2
+                default: word = present.3
+                }
+                if word >> UInt64(byte & 63) & 1 != 0 { hits.add(needle) }
+            }
         }
         if let bytes {
             let starts = anywhere ? count : min(count, 1)
