@@ -9,7 +9,7 @@
 /// case-sensitive `[FTd]` is left to ICU). Groups, alternation, word boundaries, back
 /// references, negated classes under case folding and anything unusual are left to ICU too.
 struct ClassSequence: Sendable, Equatable {
-    /// A set of bytes, as four 64-bit words.
+    /// A set of bytes, as four 64-bit words (also what `NeedleScanner` notes of a text).
     struct ByteSet: Sendable, Equatable {
         var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
 
@@ -27,6 +27,7 @@ struct ClassSequence: Sendable, Equatable {
             return word >> UInt64(byte & 63) & 1 != 0
         }
 
+        @inline(__always)
         mutating func insert(_ byte: UInt8) {
             let bit: UInt64 = 1 << UInt64(byte & 63)
             switch byte >> 6 {

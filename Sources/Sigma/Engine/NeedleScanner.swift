@@ -286,27 +286,9 @@ final class NeedleScanner: @unchecked Sendable {
             return
         }
         if let bytes, !singleBytes.isEmpty {
-            var present = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
-            for position in 0..<count {
-                let byte = bytes[position]
-                let bit: UInt64 = 1 << UInt64(byte & 63)
-                switch byte >> 6 {
-                case 0: present.0 |= bit
-                case 1: present.1 |= bit
-                case 2: present.2 |= bit
-                default: present.3 |= bit
-                }
-            }
-            for (byte, needle) in singleBytes {
-                let word: UInt64
-                switch byte >> 6 {
-                case 0: word = present.0
-                case 1: word = present.1
-                case 2: word = present.2
-                default: word = present.3
-                }
-                if word >> UInt64(byte & 63) & 1 != 0 { hits.add(needle) }
-            }
+            var present = ClassSequence.ByteSet()
+            for position in 0..<count { present.insert(bytes[position]) }
+            for (byte, needle) in singleBytes where present.contains(byte) { hits.add(needle) }
         }
         if let bytes {
             let starts = anywhere ? count : min(count, 1)
