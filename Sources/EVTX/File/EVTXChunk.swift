@@ -238,6 +238,9 @@ public final class EVTXChunkScratch: @unchecked Sendable {
     func prepare(range: Range<Int>, context: ChunkContext) throws(EVTXError) {
         self.range = range
         treeError = nil
+        // The previous record's key shares the scan's key buffer: let it go first, or clearing
+        // the buffer for this record would copy it.
+        planKey = nil
         scan.scan(context, range: range)
         planKey = scan.eligible ? PlanKey(scan.key) : nil
         shapeEventPlan = nil

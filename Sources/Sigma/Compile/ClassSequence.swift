@@ -9,7 +9,7 @@
 /// case-sensitive `[FTd]` is left to ICU). Groups, alternation, word boundaries, back
 /// references, negated classes under case folding and anything unusual are left to ICU too.
 struct ClassSequence: Sendable, Equatable {
-    /// A set of bytes, as four 64-bit words (also what `NeedleScanner` notes of a text).
+    /// A set of bytes, as four 64-bit words.
     struct ByteSet: Sendable, Equatable {
         var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
 

@@ -156,8 +156,8 @@ final class NeedleScanner: @unchecked Sendable {
     private let quadShift: UInt32
     private let startPairs: UnsafeMutablePointer<UInt64>
     private let hasShortNeedles: Bool
-    /// One-byte `contains` needles: found by which bytes the text holds, not by walking the
-    /// trie from every place their byte occurs (a space or a quote is nearly everywhere).
+    /// One-byte `contains` needles: found by looking for their byte (`memchr`), not by
+    /// walking the trie from every place it occurs (a space or a quote is nearly everywhere).
     private let singleBytes: [(byte: UInt8, needle: Int32)]
     /// For a scanner of `contains` needles only, all of at least `SkipTable.minimumLength`
     /// bytes: how far a window of the text may move on (see `SkipTable`).
@@ -285,10 +285,9 @@ final class NeedleScanner: @unchecked Sendable {
             }
             return
         }
-        if let bytes, !singleBytes.isEmpty {
-            var present = ClassSequence.ByteSet()
-            for position in 0..<count { present.insert(bytes[position]) }
-            for (byte, needle) in singleBytes where present.contains(byte) { hits.add(needle) }
+        if let bytes {
+            // memchr looks at many bytes per step; there are few one-byte needles.
+            for (byte, needle) in singleBytes where memchr(bytes, Int32(byte), count) != nil { hits.add(needle) }
         }
         if let bytes {
             let starts = anywhere ? count : min(count, 1)
@@ -355,3 +354,9 @@ final class NeedleScanner: @unchecked Sendable {
         }
     }
 }
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
