@@ -421,8 +421,8 @@ final class CompiledProgram: @unchecked Sendable {
     /// A regular expression predicate: an expression with a required literal missing from the
     /// (folded) text fails without running; one that is only literals and `.*` runs as a
     /// wildcard pattern, and one that is a sequence of classes as a `ClassSequence`, on ASCII
-    /// text without line breaks; the rest run in ICU. ICU folds more
-    /// than ASCII, so a case-insensitive expression over non-ASCII text always runs there.
+    /// text without line breaks; the rest run in ICU. ICU folds more than ASCII, so a
+    /// case-insensitive expression over non-ASCII text always runs there.
     private func regexMatches(_ record: PredicateRecord, _ text: UnsafeRawBufferPointer, _ context: EventContext) -> Bool {
         var plain: (ascii: Bool, lineBreaks: Bool)?
         func textKind() -> (ascii: Bool, lineBreaks: Bool) {

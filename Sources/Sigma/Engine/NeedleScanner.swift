@@ -1,8 +1,9 @@
 /// Every literal that the rules test against one text (a field's text, folded or not, or the
 /// joined text keywords search), found in one pass over that text: a trie of the literals is
-/// walked from every position for `contains` (only from the start for prefixes and whole
-/// values), and a trie of the reversed literals from the end for suffixes. What it finds is
-/// stamped in a per-event table of needles, so each rule's test is a lookup.
+/// walked from every position a `contains` needle can start at (only from the start for
+/// prefixes and whole values), and a trie of the reversed literals from the end for suffixes;
+/// long `contains` needles alone are found by skipping through the text (`SkipTable`). What
+/// it finds is stamped in a per-event table of needles, so each rule's test is a lookup.
 ///
 /// Laid out in flat memory like `CompiledProgram`, immutable once built.
 final class NeedleScanner: @unchecked Sendable {
@@ -288,8 +289,6 @@ final class NeedleScanner: @unchecked Sendable {
         if let bytes {
             // memchr looks at many bytes per step; there are few one-byte needles.
             for (byte, needle) in singleBytes where memchr(bytes, Int32(byte), count) != nil { hits.add(needle) }
-        }
-        if let bytes {
             let starts = anywhere ? count : min(count, 1)
             for start in 0..<starts {
                 // Only `contains` needles can match after the start of the text.
