@@ -7,7 +7,7 @@ import Testing
 /// Events built through per-shape plans equal events built from each record's tree, for
 /// every record of every shared EVTX file; the plans are reused across chunks and files as a
 /// hunt reuses them.
-@Suite("Event plans", .enabled(if: SharedData.isUsable, "needs ../shared/data"))
+@Suite("Event plans", .enabled(if: SharedData.isUsable, SharedData.skipReason))
 struct EventPlanTests {
     /// The events of a file's chunks, read with `scratch` and `names`.
     static func events(_ data: Data, scratch: EVTXChunkScratch, names: FieldNameCache) -> [Event] {

@@ -7,7 +7,7 @@ import Testing
 /// Findings name their evidence file's SHA-256 whether the file is hashed on a thread of its
 /// own (a regular file, so findings are written as found) or as the hunt reads it (a pipe,
 /// which cannot be read twice).
-@Suite("Evidence digests", .enabled(if: SharedData.isUsable, "needs ../shared/data"))
+@Suite("Evidence digests", .enabled(if: SharedData.isUsable, SharedData.skipReason))
 struct EvidenceDigestTests {
     /// The SHA-256 that coreutils computes, as an independent reference.
     static func referenceDigest(_ path: String) throws -> String {

@@ -8,7 +8,7 @@ import Testing
 
 /// The JSON-lines writer of findings writes exactly what the JSON tree of a finding gives
 /// (same keys, same order, same values), for rule findings and correlation alerts.
-@Suite("Finding JSON lines", .enabled(if: SharedData.isUsable, "needs ../shared/data"))
+@Suite("Finding JSON lines", .enabled(if: SharedData.isUsable, SharedData.skipReason))
 struct FindingJSONTests {
     @Test("direct writer equals the JSON tree, rule findings and correlation alerts")
     func writerEqualsTree() throws {

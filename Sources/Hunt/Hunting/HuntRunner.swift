@@ -189,8 +189,15 @@ public final class HuntRunner {
         func flush() throws {
             while pendingStart < pending.count {
                 let file = pending[pendingStart].file
-                guard let hash = hashes[file] ?? digests.digest(file) else { break }
-                hashes[file] = hash
+                let hash: String
+                if let known = hashes[file] {
+                    hash = known
+                } else if let ready = digests.digest(file) {
+                    hashes[file] = ready
+                    hash = ready
+                } else {
+                    break
+                }
                 var finding = pending[pendingStart].finding
                 pendingStart += 1
                 finding.evidence = sources[file].path

@@ -117,7 +117,7 @@ struct ClassSequence: Sendable, Equatable {
             case "\\":
                 guard let escape = scalars.first, let escaped = ClassSequence.escape(escape) else { return nil }
                 scalars = scalars.dropFirst()
-                (set, negated) = escaped
+                (set, negated) = escaped.asSet
             case "[":
                 guard let parsed = ClassSequence.bracket(&scalars) else { return nil }
                 (set, negated) = parsed
@@ -145,27 +145,42 @@ struct ClassSequence: Sendable, Equatable {
         return ClassSequence(steps: steps, anchoredStart: anchoredStart, anchoredEnd: anchoredEnd)
     }
 
-    /// The set of an escape outside or inside brackets, and whether it is negated.
-    private static func escape(_ scalar: Unicode.Scalar) -> (ByteSet, Bool)? {
+    /// What an escape outside or inside brackets stands for: a class (`\d`, `\W`, ...) with
+    /// whether it is negated, or a single byte (`\t`, `\.`).
+    private enum Escape {
+        case set(ByteSet, negated: Bool)
+        case byte(UInt8)
+
+        var asSet: (ByteSet, Bool) {
+            switch self {
+            case .set(let set, let negated): return (set, negated)
+            case .byte(let byte):
+                var set = ByteSet()
+                set.insert(byte)
+                return (set, false)
+            }
+        }
+    }
+
+    private static func escape(_ scalar: Unicode.Scalar) -> Escape? {
         switch scalar {
-        case "d": return (ByteSet.digits, false)
-        case "D": return (ByteSet.digits, true)
-        case "w": return (ByteSet.word, false)
-        case "W": return (ByteSet.word, true)
-        case "s": return (ByteSet.space, false)
-        case "S": return (ByteSet.space, true)
-        case "t", "n", "r", "f", "v":
-            var set = ByteSet()
-            set.insert(["t": 0x09, "n": 0x0A, "r": 0x0D, "f": 0x0C, "v": 0x0B][Character(scalar)]!)
-            return (set, false)
+        case "d": return .set(ByteSet.digits, negated: false)
+        case "D": return .set(ByteSet.digits, negated: true)
+        case "w": return .set(ByteSet.word, negated: false)
+        case "W": return .set(ByteSet.word, negated: true)
+        case "s": return .set(ByteSet.space, negated: false)
+        case "S": return .set(ByteSet.space, negated: true)
+        case "t": return .byte(0x09)
+        case "n": return .byte(0x0A)
+        case "r": return .byte(0x0D)
+        case "f": return .byte(0x0C)
+        case "v": return .byte(0x0B)
         default:
             // Punctuation stands for itself; letters and digits have meanings left to ICU.
             guard scalar.value >= 0x20 && scalar.value < 0x7F, !scalar.properties.isAlphabetic, !("0"..."9").contains(scalar) else {
                 return nil
             }
-            var set = ByteSet()
-            set.insert(UInt8(scalar.value))
-            return (set, false)
+            return .byte(UInt8(scalar.value))
         }
     }
 
@@ -195,12 +210,19 @@ struct ClassSequence: Sendable, Equatable {
                 set.insert(start...UInt8(end.value))
                 previous = nil
             case "\\":
-                guard let escape = scalars.first, let (escaped, isNegated) = ClassSequence.escape(escape), !isNegated else { return nil }
+                guard let escape = scalars.first, let escaped = ClassSequence.escape(escape) else { return nil }
                 scalars = scalars.dropFirst()
-                set = set.union(escaped)
-                // A single escaped byte may start a range; a class escape may not.
-                let single = escaped.words.0.nonzeroBitCount + escaped.words.1.nonzeroBitCount == 1 && !"dws".unicodeScalars.contains(escape)
-                previous = single ? UInt8((0..<128).first { escaped.contains(UInt8($0)) }!) : nil
+                switch escaped {
+                case .set(let members, negated: false):
+                    set = set.union(members)
+                    // A class escape may not start a range.
+                    previous = nil
+                case .set(_, negated: true):
+                    return nil
+                case .byte(let byte):
+                    set.insert(byte)
+                    previous = byte
+                }
             default:
                 guard scalar.value >= 0x20 && scalar.value < 0x7F else { return nil }
                 set.insert(UInt8(scalar.value))
