@@ -227,6 +227,85 @@ struct EngineTableTests {
         }
     }
 
+    @Test("long keywords are looked for field by field, as in the joined text")
+    func longKeywordsFieldByField() throws {
+        // Every keyword has six bytes or more, so the anchor's scanner skips through windows
+        // and scans each field's text apart; a field too short for any keyword is not read.
+        let rule = "title: Long\nlogsource:\n  product: windows\ndetection:\n  keywords:\n"
+            + "    - 'sekurlsa::'\n    - 'gentilkiwi'\n    - '4294967296'\n  condition: keywords\nlevel: low\n"
+        let rules = RuleLoader.load(rule, path: "k.yml").rules
+        let (engine, problems) = RuleEngine.compile(rules)
+        #expect(problems.isEmpty)
+        let needles = ["sekurlsa::", "gentilkiwi", "4294967296"].enumerated().map {
+            NeedleScanner.Needle(bytes: Array($0.element.utf8), kind: .contains, id: Int32($0.offset))
+        }
+        #expect(NeedleScanner(needles).partwise?.minimumLength == 10)
+        #expect(NeedleScanner(needles).partwise?.integers == true)
+        #expect(NeedleScanner(Array(needles.prefix(2))).partwise?.integers == false)
+        let cases: [(fields: [FieldValue], expected: Bool)] = [
+            ([.string("run SEKURLSA::logonpasswords")], true),
+            ([.string("sekurlsa::")], true),
+            ([.string("sekurlsa:")], false),
+            ([.string("x sekur"), .string("lsa:: y")], false),
+            ([.integer(7), .list([.string("a"), .string("www.GentilKiwi.com")])], true),
+            ([.list([.string("gentil"), .string("kiwi")])], false),
+            ([.unsigned(4_294_967_296)], true),
+            ([.integer(-4_294_967_296)], true),
+            ([.integer(429_496_729)], false),
+            ([.null, .bool(true), .double(4294967296.5)], true),
+        ]
+        let context = EventContext()
+        for (values, expected) in cases {
+            let fields = [Field(name: "Channel", value: .string("Security"))] + values.enumerated().map { Field(name: FieldName("F\($0.offset)"), value: $0.element) }
+            context.load(Event(fields: fields, origin: EventOrigin(format: "evtx")))
+            var matched = false
+            engine.match(context) { _ in matched = true }
+            #expect(matched == expected, "\(values)")
+        }
+    }
+
+    /// Anchored rules are evaluated only when woken, unanchored ones always; the rules an
+    /// event matches are still reported in rule order, also when a list-valued field keeps
+    /// anchors from ruling anything out.
+    @Test("matches come in rule order, anchored or not")
+    func matchOrder() throws {
+        func rule(_ title: String, _ selection: String) -> String {
+            "title: \(title)\nlogsource:\n  product: windows\n  category: process_creation\ndetection:\n  sel:\n\(selection)  condition: sel\nlevel: low\n"
+        }
+        let rules = [
+            rule("A unanchored", "    CommandLine|exists: true\n"), rule("B anchored", "    Image|endswith: '\\tool.exe'\n"),
+            rule("C unanchored", "    User|fieldref: ParentUser\n"), rule("D anchored", "    CommandLine|contains: 'secret'\n"),
+            rule("E anchored, not met", "    CommandLine|contains: 'absent'\n"),
+        ].flatMap { RuleLoader.load($0, path: "o.yml").rules }
+        let (engine, problems) = RuleEngine.compile(rules)
+        #expect(problems.isEmpty)
+        let context = EventContext()
+        for image: FieldValue in [.string("C:\\x\\tool.exe"), .list([.string("C:\\x\\tool.exe"), .string("other")])] {
+            context.load(Event(fields: [
+                Field(name: "Channel", value: .string("Microsoft-Windows-Sysmon/Operational")), Field(name: "EventID", value: .integer(1)),
+                Field(name: "Image", value: image), Field(name: "CommandLine", value: .string("tool --secret")),
+                Field(name: "User", value: .string("u")), Field(name: "ParentUser", value: .string("u")),
+            ], origin: EventOrigin(format: "evtx")))
+            var titles: [String] = []
+            engine.match(context) { titles.append(engine.rules[$0].rule.title) }
+            #expect(titles == ["A unanchored", "B anchored", "C unanchored", "D anchored"], "\(image)")
+        }
+    }
+
+    @Test("numbers are matched as their decimal text")
+    func numbersAsText() {
+        let values: [FieldValue] = [.integer(0), .integer(7), .integer(-1), .integer(.min), .integer(.max), .unsigned(0), .unsigned(.max), .double(-2.5), .bool(false)]
+        let context = EventContext()
+        context.load(Event(fields: values.enumerated().map { Field(name: FieldName("N\($0.offset)"), value: $0.element) }))
+        for (offset, value) in values.enumerated() {
+            guard case .text(let text) = context.text(fieldID: Int(FieldName("N\(offset)").id), folded: false) else {
+                Issue.record("no text for \(value)")
+                continue
+            }
+            #expect(String(decoding: text, as: UTF8.self) == value.text)
+        }
+    }
+
     @Test("a file that is not YAML is one problem with its place")
     func notYAML() {
         let file = RuleLoader.load("title: [unclosed\n  - : :", path: "broken.yml")

@@ -16,6 +16,21 @@ enum UTF16Text {
     ) {
         var index = 0
         let end = min(count, max(0, (bytes.count - offset) / 2))
+        if case .none = escaping {
+            // Four units at a time while they are ASCII and not NUL (a unit below 0x80 that
+            // borrows when one is taken from it is 0).
+            output.reserve(end)
+            let ones: UInt64 = 0x0001_0001_0001_0001
+            while index + 4 <= end {
+                let word = bytes.loadUnaligned(fromByteOffset: offset + index * 2, as: UInt64.self).littleEndian
+                guard word & 0xFF80_FF80_FF80_FF80 == 0, (word &- ones) & 0x8000_8000_8000_8000 == 0 else { break }
+                output.appendUnchecked(UInt8(truncatingIfNeeded: word))
+                output.appendUnchecked(UInt8(truncatingIfNeeded: word >> 16))
+                output.appendUnchecked(UInt8(truncatingIfNeeded: word >> 32))
+                output.appendUnchecked(UInt8(truncatingIfNeeded: word >> 48))
+                index += 4
+            }
+        }
         while index < end {
             let unit = bytes.u16(at: offset + index * 2)
             index += 1

@@ -310,7 +310,12 @@ final class CompiledProgram: @unchecked Sendable {
         guard !context.scanned(Int(scanner)) else { return }
         switch scannerKeys[Int(scanner)] {
         case .joined:
-            scanners[Int(scanner)].scan(context.joinedFoldedText(), context)
+            let scanning = scanners[Int(scanner)]
+            if let parts = scanning.partwise {
+                context.forEachFoldedPart(minimumLength: parts.minimumLength, integers: parts.integers) { scanning.scan($0, context) }
+            } else {
+                scanning.scan(context.joinedFoldedText(), context)
+            }
         case .field(let field, let folded):
             switch context.text(fieldID: Int(field), folded: folded) {
             case .absent: break

@@ -36,6 +36,11 @@ public final class EventContext {
     /// Variants whose anchor needle was found (stamped with the generation).
     @exclusivity(unchecked) private(set) var activeVariants: UnsafeMutablePointer<UInt32>
     @exclusivity(unchecked) private var variantCapacity = 0
+    /// The variants woken in this event (`wokenCount` of them), in the order woken, and room
+    /// for the engine to put a list's candidates in.
+    @exclusivity(unchecked) private(set) var wokenVariants: UnsafeMutablePointer<Int32>
+    @exclusivity(unchecked) private(set) var wokenCount = 0
+    @exclusivity(unchecked) private(set) var candidates: UnsafeMutablePointer<Int32>
     /// Scanners whose text their anchors cannot judge in this event (see `markUnjudged`).
     @exclusivity(unchecked) private(set) var unjudgedScanners: UnsafeMutablePointer<UInt32>
     @exclusivity(unchecked) private var scannerStamps: UnsafeMutablePointer<UInt32>
@@ -67,6 +72,8 @@ public final class EventContext {
         scannerStamps = .allocate(capacity: 1)
         foundNeedles = .allocate(capacity: 1)
         activeVariants = .allocate(capacity: 1)
+        wokenVariants = .allocate(capacity: 1)
+        candidates = .allocate(capacity: 1)
         unjudgedScanners = .allocate(capacity: 1)
     }
 
@@ -78,6 +85,8 @@ public final class EventContext {
         scannerStamps.deallocate()
         foundNeedles.deallocate()
         activeVariants.deallocate()
+        wokenVariants.deallocate()
+        candidates.deallocate()
         unjudgedScanners.deallocate()
     }
 
@@ -118,6 +127,7 @@ public final class EventContext {
         }
         used = 0
         foundCount = 0
+        wokenCount = 0
         joinedRange = nil
         let count = event.fields.count
         if rawRanges.count < count {
@@ -146,6 +156,8 @@ public final class EventContext {
         grow(&unjudgedScanners, scannerCapacity, scanners)
         scannerCapacity = max(scannerCapacity, scanners)
         grow(&activeVariants, variantCapacity, variants)
+        grow(&wokenVariants, variantCapacity, variants)
+        grow(&candidates, variantCapacity, variants)
         variantCapacity = max(variantCapacity, variants)
         guard answerCapacity < predicates else { return }
         answers.deallocate()
@@ -174,7 +186,12 @@ public final class EventContext {
     func isUnjudged(_ scanner: Int) -> Bool { unjudgedScanners[scanner] == generation }
 
     @inline(__always)
-    func activate(_ variant: Int) { activeVariants[variant] = generation }
+    func activate(_ variant: Int) {
+        guard activeVariants[variant] != generation else { return }
+        activeVariants[variant] = generation
+        wokenVariants[wokenCount] = Int32(variant)
+        wokenCount += 1
+    }
 
     @inline(__always)
     func isActive(_ variant: Int) -> Bool { activeVariants[variant] == generation }
@@ -253,6 +270,43 @@ public final class EventContext {
         return bytes(start..<used)
     }
 
+    /// Calls `body` with the folded text of every field, and of every element of a list, that
+    /// could hold a needle of `minimumLength` bytes: the parts of the joined text, for a
+    /// scanner whose needles cannot span the NUL between them. Shorter texts are passed over
+    /// without being folded, and integers too when `integers` is false (no needle is made of
+    /// digits and minus signs alone). Field texts are kept for later tests.
+    func forEachFoldedPart(minimumLength: Int, integers: Bool, _ body: (UnsafeRawBufferPointer) -> Void) {
+        func long(_ value: FieldValue) -> Bool {
+            switch value {
+            case .string(let text): return text.utf8.count >= minimumLength
+            case .integer, .unsigned: return integers
+            case .null: return false
+            default: return true
+            }
+        }
+        for (index, field) in event.fields.enumerated() {
+            if case .list(let items) = field.value {
+                for item in items where long(item) {
+                    let start = used
+                    append(item)
+                    fold(start..<used)
+                    body(bytes(start..<used))
+                }
+                continue
+            }
+            if let folded = foldedRanges[index] {
+                body(bytes(folded))
+                continue
+            }
+            guard long(field.value) else { continue }
+            let start = used
+            append(field.value)
+            fold(start..<used)
+            foldedRanges[index] = start..<used
+            body(bytes(start..<used))
+        }
+    }
+
     /// Calls `body` with the text of a field (each element, for a list) until it returns
     /// true; false when the field is absent.
     func withText(_ name: FieldName, folded: Bool, _ body: (UnsafeRawBufferPointer) -> Bool) -> Bool {
@@ -299,21 +353,44 @@ public final class EventContext {
 
     private func append(_ value: FieldValue) {
         switch value {
-        case .string(var text):
-            text.withUTF8 { utf8 in
-                reserve(utf8.count)
-                if let base = utf8.baseAddress { (buffer + used).update(from: base, count: utf8.count) }
-                used += utf8.count
+        case .string(let text):
+            if text.utf8.withContiguousStorageIfAvailable({ append($0) }) == nil {
+                var copy = text
+                copy.withUTF8 { append($0) }
             }
+        case .integer(let number):
+            // As `FieldValue.text` writes it, without making a string.
+            if number < 0 { appendByte(UInt8(ascii: "-")) }
+            appendDecimal(number.magnitude)
+        case .unsigned(let number):
+            appendDecimal(number)
         case .null: break
         default:
             var text = value.text
-            text.withUTF8 { utf8 in
-                reserve(utf8.count)
-                if let base = utf8.baseAddress { (buffer + used).update(from: base, count: utf8.count) }
-                used += utf8.count
-            }
+            text.withUTF8 { append($0) }
         }
+    }
+
+    private func append(_ utf8: UnsafeBufferPointer<UInt8>) {
+        reserve(utf8.count)
+        if let base = utf8.baseAddress { (buffer + used).update(from: base, count: utf8.count) }
+        used += utf8.count
+    }
+
+    private func appendDecimal(_ number: UInt64) {
+        var digits = 1
+        var rest = number / 10
+        while rest > 0 {
+            digits += 1
+            rest /= 10
+        }
+        reserve(digits)
+        rest = number
+        for offset in stride(from: digits - 1, through: 0, by: -1) {
+            buffer[used + offset] = UInt8(ascii: "0") + UInt8(rest % 10)
+            rest /= 10
+        }
+        used += digits
     }
 
     /// ASCII upper case to lower case in place, eight bytes at a time: a byte gets 0x20 when

@@ -28,23 +28,22 @@ final class NeedleScanner: @unchecked Sendable {
         var kind: Kind
     }
 
-    /// A flattened trie: the root's children in a 256-entry table, other nodes' edges sorted
-    /// by byte.
+    /// A flattened trie in one array of 32-bit cells, a record per node in breadth-first
+    /// order, so that a step reads one record (usually one cache line). A node's record: its edge count and hit count (16 bits
+    /// each), where its hits start, its edges' bytes in increasing order (four per cell), then
+    /// the children's record offsets in the same order. A node is its record's offset; the
+    /// root (offset 0) also has a 256-entry table of its children.
     private struct Trie {
-        var nodes: UnsafeMutablePointer<Node>
-        var nodeCount: Int
-        var edgeBytes: UnsafeMutablePointer<UInt8>
-        var edgeTargets: UnsafeMutablePointer<Int32>
-        var edgeCount: Int
+        var cells: UnsafeMutablePointer<UInt32>
         var hits: UnsafeMutablePointer<Hit>
-        var hitCount: Int
         var root: UnsafeMutablePointer<Int32>
 
         init(_ needles: [Needle], reversed: Bool) {
             // Built from the keys in sorted order (ties in needle order): each key shares a
             // path with the previous one up to their common prefix and adds nodes after it, so
-            // a node's children are created in increasing byte order and no per-node map is
-            // needed. Edges and hits are then grouped by node with a counting sort.
+            // nodes are numbered depth first, a node's children are created in increasing byte
+            // order and no per-node map is needed. Edges and hits are then grouped by node with
+            // a counting sort.
             let keys = needles.map { reversed ? Array($0.bytes.reversed()) : $0.bytes }
             let order = keys.indices.sorted { keys[$0].lexicographicallyPrecedes(keys[$1]) || (keys[$0] == keys[$1] && $0 < $1) }
             var path: [Int32] = [0]
@@ -96,46 +95,88 @@ final class NeedleScanner: @unchecked Sendable {
                 hitList[Int(hitFill[node])] = Hit(needle: needles[index].id, kind: needles[index].kind)
                 hitFill[node] += 1
             }
-            nodes = NeedleScanner.copy(nodeList)
-            nodeCount = nodeList.count
-            edgeBytes = NeedleScanner.copy(bytes)
-            edgeTargets = NeedleScanner.copy(targets)
-            edgeCount = bytes.count
+            // Records breadth first, so that the levels near the root, which every walk
+            // passes through, lie together in a few cache lines; children are known by node
+            // number until every record's offset is.
+            var levelOrder: [Int32] = [0]
+            levelOrder.reserveCapacity(nodeTotal)
+            var next = 0
+            while next < levelOrder.count {
+                let node = nodeList[Int(levelOrder[next])]
+                levelOrder += targets[Int(node.edgeStart)..<Int(node.edgeStart + node.edgeCount)]
+                next += 1
+            }
+            var offsets = [Int32](repeating: 0, count: nodeTotal)
+            var total = 0
+            for index in levelOrder {
+                offsets[Int(index)] = Int32(total)
+                total += Trie.recordSize(edges: Int(nodeList[Int(index)].edgeCount))
+            }
+            precondition(total < Int(Int32.max), "needle trie too large")
+            var layout = [UInt32](repeating: 0, count: max(total, 1))
+            layout.withUnsafeMutableBufferPointer { layout in
+                let layoutBytes = UnsafeMutableRawPointer(layout.baseAddress!)
+                for (index, node) in nodeList.enumerated() {
+                    let base = Int(offsets[index])
+                    let edges = Int(node.edgeCount)
+                    precondition(node.hitCount < 1 << 16, "too many needles end at one trie node")
+                    layout[base] = UInt32(edges) | UInt32(node.hitCount) << 16
+                    layout[base + 1] = UInt32(node.hitStart)
+                    for edge in 0..<edges {
+                        let slot = Int(node.edgeStart) + edge
+                        layoutBytes.storeBytes(of: bytes[slot], toByteOffset: 4 * (base + 2) + edge, as: UInt8.self)
+                        layout[base + 2 + (edges + 3) / 4 + edge] = UInt32(bitPattern: offsets[Int(targets[slot])])
+                    }
+                }
+            }
+            cells = NeedleScanner.copy(layout)
             hits = NeedleScanner.copy(hitList)
-            hitCount = hitList.count
             var rootTable = [Int32](repeating: -1, count: 256)
             for slot in Int(nodeList[0].edgeStart)..<Int(nodeList[0].edgeStart + nodeList[0].edgeCount) {
-                rootTable[Int(bytes[slot])] = targets[slot]
+                rootTable[Int(bytes[slot])] = offsets[Int(targets[slot])]
             }
             root = NeedleScanner.copy(rootTable)
         }
 
+        /// Cells of a record with `edges` edges: two header cells, the bytes, the children.
+        static func recordSize(edges: Int) -> Int { 2 + (edges + 3) / 4 + edges }
+
         func free() {
-            nodes.deallocate()
-            edgeBytes.deallocate()
-            edgeTargets.deallocate()
+            cells.deallocate()
             hits.deallocate()
             root.deallocate()
         }
 
+        /// How many needles end at a node.
+        @inline(__always)
+        func hitCount(_ node: Int32) -> Int { Int(cells[Int(node)] >> 16) }
+
+        /// Where a node's needles start in `hits`.
+        @inline(__always)
+        func hitStart(_ node: Int32) -> Int { Int(cells[Int(node) + 1]) }
+
         @inline(__always)
         func child(_ node: Int32, _ byte: UInt8) -> Int32 {
             if node == 0 { return root[Int(byte)] }
-            let entry = nodes[Int(node)]
-            var low = Int(entry.edgeStart)
-            var high = low + Int(entry.edgeCount)
+            let record = cells + Int(node)
+            let count = Int(record[0] & 0xFFFF)
+            let edgeBytes = UnsafeRawPointer(record + 2).assumingMemoryBound(to: UInt8.self)
+            let targets = record + 2 + (count + 3) / 4
             // Few edges: scan; many: bisect.
-            if high - low <= 8 {
-                while low < high {
-                    if edgeBytes[low] == byte { return edgeTargets[low] }
-                    low += 1
+            if count <= 8 {
+                var index = 0
+                while index < count {
+                    if edgeBytes[index] == byte { return Int32(bitPattern: targets[index]) }
+                    index += 1
                 }
                 return -1
             }
+            var low = 0
+            var high = count
             while low < high {
                 let middle = (low + high) / 2
                 let value = edgeBytes[middle]
-                if value == byte { return edgeTargets[middle] }
+                if value == byte { return Int32(bitPattern: targets[middle]) }
                 if value < byte { low = middle + 1 } else { high = middle }
             }
             return -1
@@ -147,16 +188,26 @@ final class NeedleScanner: @unchecked Sendable {
     /// Whether any needle is a `contains` (otherwise the forward walk starts only at 0).
     private let anywhere: Bool
     private let hasSuffixes: Bool
-    /// Which positions a `contains` needle can start at, tested before walking the trie so
-    /// that most positions of a text cost a lookup or two:
-    /// - `startQuads`: a hashed bit set of the first four bytes of every needle of four bytes
-    ///   or more (a set bit may be a collision; a clear one rules the position out);
+    /// Where a `contains` needle can start, asked before walking the trie so that most
+    /// positions of a text cost a lookup or two:
+    /// - `quads`: the first four bytes of every needle of four bytes or more → the trie node
+    ///   they lead to, an open-addressing table at most a quarter full. A position whose four
+    ///   bytes are not there starts no such needle; one whose bytes are is walked from that
+    ///   node, four levels down, so the walk does not visit the levels above it (which lie in
+    ///   memory apart from each other and cost a cache miss each).
     /// - `startPairs`: the first two bytes of the two- and three-byte needles, as bits
-    ///   `first << 8 | second`.
-    private let startQuads: UnsafeMutablePointer<UInt64>
+    ///   `first << 8 | second`; a position they allow is walked from the root.
+    private let quads: UnsafeMutablePointer<QuadEntry>
     private let quadShift: UInt32
+    private let quadMask: Int
     private let startPairs: UnsafeMutablePointer<UInt64>
     private let hasShortNeedles: Bool
+
+    private struct QuadEntry {
+        var bytes: UInt32
+        /// The node the bytes lead to; -1 for an empty slot.
+        var node: Int32
+    }
     /// One-byte `contains` needles: found by looking for their byte (`memchr`), not by
     /// walking the trie from every place it occurs (a space or a quote is nearly everywhere).
     private let singleBytes: [(byte: UInt8, needle: Int32)]
@@ -166,6 +217,12 @@ final class NeedleScanner: @unchecked Sendable {
 
     /// Whether scanning skips through windows (for tests).
     var skipsWindows: Bool { skips != nil }
+
+    /// For a scanner of long `contains` needles without NUL bytes (a skipping one): the
+    /// shortest needle's length, and whether some needle is only digits and minus signs (could
+    /// be in an integer's text). Such needles are in a joined text exactly when they are in one
+    /// of its NUL-separated parts, so the parts can be scanned apart and short ones left out.
+    let partwise: (minimumLength: Int, integers: Bool)?
 
     /// A Wu-Manber shift table. Every needle is at least `length` bytes long, so each
     /// occurrence fills a window of `length` bytes that ends with some pair of bytes of the
@@ -207,23 +264,34 @@ final class NeedleScanner: @unchecked Sendable {
         anywhere = needles.contains { $0.kind == .contains }
         hasSuffixes = needles.contains { $0.kind == .suffix }
         let contained = needles.filter { $0.kind == .contains && !$0.bytes.isEmpty }
-        // About 64 bits per long needle (few false positives), between 2^12 and 2^20 bits.
-        var bits = 4096
-        while bits < contained.count * 64 && bits < 1 << 20 { bits <<= 1 }
-        quadShift = UInt32(32 - bits.trailingZeroBitCount)
-        startQuads = .allocate(capacity: bits / 64)
-        startQuads.initialize(repeating: 0, count: bits / 64)
+        let quadKeys = Set(contained.filter { $0.bytes.count >= 4 }.map { NeedleScanner.quad($0.bytes) })
+        var slots = 16
+        while slots < quadKeys.count * 4 { slots <<= 1 }
+        quadShift = UInt32(32 - slots.trailingZeroBitCount)
+        quadMask = slots - 1
+        quads = .allocate(capacity: slots)
+        quads.initialize(repeating: QuadEntry(bytes: 0, node: -1), count: slots)
         startPairs = .allocate(capacity: 1024)
         startPairs.initialize(repeating: 0, count: 1024)
         hasShortNeedles = contained.contains { $0.bytes.count == 2 || $0.bytes.count == 3 }
         singleBytes = contained.filter { $0.bytes.count == 1 }.map { ($0.bytes[0], $0.id) }
         skips = SkipTable(needles)
+        if let skips, !needles.contains(where: { $0.bytes.contains(0) }) {
+            let digits = Set("-0123456789".utf8)
+            partwise = (skips.length, needles.contains { $0.bytes.allSatisfy(digits.contains) })
+        } else {
+            partwise = nil
+        }
         for needle in contained where needle.bytes.count > 1 {
             let bytes = needle.bytes
             if bytes.count >= 4 {
-                let quad = UInt32(bytes[0]) | UInt32(bytes[1]) << 8 | UInt32(bytes[2]) << 16 | UInt32(bytes[3]) << 24
-                let bit = Int(NeedleScanner.quadHash(quad, quadShift))
-                startQuads[bit >> 6] |= 1 << UInt64(bit & 63)
+                let quad = NeedleScanner.quad(bytes)
+                var slot = Int(NeedleScanner.quadHash(quad, quadShift))
+                while quads[slot].node >= 0 && quads[slot].bytes != quad { slot = (slot + 1) & quadMask }
+                guard quads[slot].node < 0 else { continue }
+                var node: Int32 = 0
+                for byte in bytes.prefix(4) { node = forward.child(node, byte) }
+                quads[slot] = QuadEntry(bytes: quad, node: node)
             } else {
                 let pair = Int(bytes[0]) << 8 | Int(bytes[1])
                 startPairs[pair >> 6] |= 1 << UInt64(pair & 63)
@@ -231,10 +299,15 @@ final class NeedleScanner: @unchecked Sendable {
         }
     }
 
+    /// The first four bytes of a needle as `loadUnaligned` reads them from a text.
+    private static func quad(_ bytes: [UInt8]) -> UInt32 {
+        (UInt32(bytes[0]) | UInt32(bytes[1]) << 8 | UInt32(bytes[2]) << 16 | UInt32(bytes[3]) << 24)
+    }
+
     deinit {
         forward.free()
         backward.free()
-        startQuads.deallocate()
+        quads.deallocate()
         startPairs.deallocate()
         skips?.shifts.deallocate()
     }
@@ -244,17 +317,25 @@ final class NeedleScanner: @unchecked Sendable {
         (quad &* 0x9E37_79B1) >> shift
     }
 
-    /// Whether a `contains` needle can start at `start`.
+    /// Whether a two- or three-byte `contains` needle can start at `start`.
     @inline(__always)
-    private func canStart(_ bytes: UnsafePointer<UInt8>, _ start: Int, _ count: Int) -> Bool {
-        if start + 4 <= count {
-            let quad = UnsafeRawPointer(bytes + start).loadUnaligned(as: UInt32.self).littleEndian
-            let bit = Int(NeedleScanner.quadHash(quad, quadShift))
-            if startQuads[bit >> 6] & (1 << UInt64(bit & 63)) != 0 { return true }
-        }
+    private func shortCanStart(_ bytes: UnsafePointer<UInt8>, _ start: Int, _ count: Int) -> Bool {
         guard hasShortNeedles, start + 1 < count else { return false }
         let pair = Int(bytes[start]) << 8 | Int(bytes[start + 1])
         return startPairs[pair >> 6] & (1 << UInt64(pair & 63)) != 0
+    }
+
+    /// The trie node the four bytes at `start` lead to if they begin a `contains` needle of
+    /// four bytes or more, else -1. The text must have four bytes there.
+    @inline(__always)
+    private func quadNode(_ bytes: UnsafePointer<UInt8>, _ start: Int) -> Int32 {
+        let quad = UnsafeRawPointer(bytes + start).loadUnaligned(as: UInt32.self).littleEndian
+        var slot = Int(NeedleScanner.quadHash(quad, quadShift))
+        while true {
+            let entry = quads[slot]
+            if entry.node < 0 || entry.bytes == quad { return entry.node }
+            slot = (slot + 1) & quadMask
+        }
     }
 
     static func copy<T>(_ list: [T]) -> UnsafeMutablePointer<T> {
@@ -278,7 +359,10 @@ final class NeedleScanner: @unchecked Sendable {
             while end < count {
                 let shift = Int(skips.shifts[SkipTable.slot(bytes[end - 1], bytes[end])])
                 if shift == 0 {
-                    walk(bytes, from: end - skips.length + 1, count: count, &hits)
+                    // Every needle is a `contains` of four bytes or more.
+                    let start = end - skips.length + 1
+                    let node = quadNode(bytes, start)
+                    if node >= 0 { walk(bytes, from: node, start: start, position: start + 4, count: count, &hits) }
                     end += 1
                 } else {
                     end += shift
@@ -292,8 +376,12 @@ final class NeedleScanner: @unchecked Sendable {
             let starts = anywhere ? count : min(count, 1)
             for start in 0..<starts {
                 // Only `contains` needles can match after the start of the text.
-                if start > 0 && !canStart(bytes, start, count) { continue }
-                walk(bytes, from: start, count: count, &hits)
+                if start == 0 || shortCanStart(bytes, start, count) {
+                    walk(bytes, from: forward.root[Int(bytes[start])], start: start, position: start + 1, count: count, &hits)
+                } else if start + 4 <= count {
+                    let node = quadNode(bytes, start)
+                    if node >= 0 { walk(bytes, from: node, start: start, position: start + 4, count: count, &hits) }
+                }
             }
         }
         guard hasSuffixes else { return }
@@ -304,18 +392,21 @@ final class NeedleScanner: @unchecked Sendable {
         while position >= 0 {
             node = backward.child(node, bytes[position])
             guard node >= 0 else { break }
-            if backward.nodes[Int(node)].hitCount > 0 { mark(backward, node, start: 0, end: 0, count: count, &hits) }
+            if backward.hitCount(node) > 0 { mark(backward, node, start: 0, end: 0, count: count, &hits) }
             position -= 1
         }
     }
 
-    /// Walks the forward trie from `start`, marking the needles it passes.
+    /// Walks the forward trie along the text from `node`, which the bytes from `start` up to
+    /// `position` lead to, marking the needles it passes.
     @inline(__always)
-    private func walk(_ bytes: UnsafePointer<UInt8>, from start: Int, count: Int, _ hits: inout Hits) {
-        var node = forward.root[Int(bytes[start])]
-        var position = start + 1
+    private func walk(
+        _ bytes: UnsafePointer<UInt8>, from node: Int32, start: Int, position: Int, count: Int, _ hits: inout Hits
+    ) {
+        var node = node
+        var position = position
         while node >= 0 {
-            if forward.nodes[Int(node)].hitCount > 0 {
+            if forward.hitCount(node) > 0 {
                 mark(forward, node, start: start, end: position, count: count, &hits)
             }
             guard position < count else { break }
@@ -341,9 +432,8 @@ final class NeedleScanner: @unchecked Sendable {
 
     @inline(__always)
     private func mark(_ trie: Trie, _ node: Int32, start: Int, end: Int, count: Int, _ hits: inout Hits) {
-        let entry = trie.nodes[Int(node)]
-        let first = Int(entry.hitStart)
-        for index in first..<(first + Int(entry.hitCount)) {
+        let first = trie.hitStart(node)
+        for index in first..<(first + trie.hitCount(node)) {
             let hit = trie.hits[index]
             switch hit.kind {
             case .contains, .suffix: hits.add(hit.needle)

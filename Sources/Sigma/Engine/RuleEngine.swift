@@ -9,8 +9,9 @@ import EventLog
 /// conditions and the detection form one expression over shared predicates, answered at most
 /// once per event. Compiling reports every rule it could not compile and goes on.
 public final class RuleEngine: Sendable {
-    /// A rule and what compiling it found.
-    public struct Rule: Sendable {
+    /// A rule and what compiling it found (a class: every match refers to it, and a copy of
+    /// the rule's many strings per match would cost a retain each).
+    public final class Rule: Sendable {
         public let rule: SigmaRule
         /// False when the rule's log source matched no mapping entry, so that it applies to
         /// every event that is not a Windows event log record.
@@ -48,20 +49,49 @@ public final class RuleEngine: Sendable {
         var anchorCount: Int32 = 0
     }
 
-    /// Variants tried together, and the scanners their anchors need run first.
-    struct VariantList: Sendable {
+    /// Variants tried together (in increasing order), and the scanners their anchors need
+    /// run first. A class so that an event's lookup retains one object, not its arrays;
+    /// changed only while the engine is compiled.
+    final class VariantList: @unchecked Sendable {
         var variants: [Int32] = []
         var scanners: [Int32] = []
+        /// `variants` split into those with an anchor (met only when woken) and those without
+        /// (met by every event of the list), by `split` once the list is complete.
+        private(set) var anchored: [Int32] = []
+        private(set) var unanchored: [Int32] = []
+
+        func split(_ all: [Variant]) {
+            anchored = variants.filter { all[Int($0)].anchorCount > 0 }
+            unanchored = variants.filter { all[Int($0)].anchorCount == 0 }
+        }
+
+        /// Whether an anchored variant is in the list.
+        @inline(__always)
+        func holds(_ variant: Int32) -> Bool {
+            var low = 0
+            var high = anchored.count
+            while low < high {
+                let middle = (low + high) / 2
+                let value = anchored[middle]
+                if value == variant { return true }
+                if value < variant { low = middle + 1 } else { high = middle }
+            }
+            return false
+        }
     }
 
-    /// Variants by event id, and those for any event id.
-    struct Bucket: Sendable {
-        var byEventID: [Int: VariantList] = [:]
-        var anyEventID = VariantList()
+    /// Variants by event id, and those for any event id (a class, as `VariantList` is).
+    final class Bucket: @unchecked Sendable {
+        private(set) var byEventID: [Int: VariantList] = [:]
+        let anyEventID = VariantList()
 
-        mutating func add(_ variant: Int32, eventIDs: [Int]?) {
+        func add(_ variant: Int32, eventIDs: [Int]?) {
             if let eventIDs {
-                for id in eventIDs { byEventID[id, default: VariantList()].variants.append(variant) }
+                for id in eventIDs {
+                    let list = byEventID[id] ?? VariantList()
+                    byEventID[id] = list
+                    list.variants.append(variant)
+                }
             } else {
                 anyEventID.variants.append(variant)
             }
@@ -70,11 +100,11 @@ public final class RuleEngine: Sendable {
         /// Lists each list's anchor scanners. The joined text's scanner is replaced by one
         /// for the keywords the list's variants are anchored on (`joined`: the variants'
         /// needles there; `restricted`: such scanners by needle set, made by `make`).
-        mutating func collectScanners(
+        func collectScanners(
             _ variants: [Variant], _ anchorScanners: [Int32], joined: (scanner: Int32, needles: [[Int32]])?,
             restricted: inout [[Int32]: Int32], make: ([Int32]) -> Int32
         ) {
-            func scanners(_ list: inout VariantList) {
+            func scanners(_ list: VariantList) {
                 var set = Set<Int32>()
                 var keywords = Set<Int32>()
                 for index in list.variants {
@@ -94,9 +124,10 @@ public final class RuleEngine: Sendable {
                     }
                 }
                 list.scanners = set.sorted()
+                list.split(variants)
             }
-            for key in byEventID.keys.sorted() { scanners(&byEventID[key]!) }
-            scanners(&anyEventID)
+            for key in byEventID.keys.sorted() { scanners(byEventID[key]!) }
+            scanners(anyEventID)
         }
     }
 
@@ -129,7 +160,7 @@ public final class RuleEngine: Sendable {
         var expressions: [Expression] = []
         var variantRules: [Int32] = []
         var byChannel: [String: Bucket] = [:]
-        var anyChannel = Bucket()
+        let anyChannel = Bucket()
 
         // Filters by the rule ids and names they name.
         var filtersByRule: [String: [SigmaFilter]] = [:]
@@ -169,7 +200,11 @@ public final class RuleEngine: Sendable {
                 expressions.append(expression)
                 variantRules.append(ruleIndex)
                 if let channels {
-                    for channel in Set(channels) { byChannel[channel, default: Bucket()].add(variant, eventIDs: eventIDs) }
+                    for channel in Set(channels) {
+                        let bucket = byChannel[channel] ?? Bucket()
+                        byChannel[channel] = bucket
+                        bucket.add(variant, eventIDs: eventIDs)
+                    }
                 } else {
                     anyChannel.add(variant, eventIDs: eventIDs)
                 }
@@ -337,16 +372,45 @@ public final class RuleEngine: Sendable {
         // The rules matched so far (few per event): a rule with several matching variants
         // counts once.
         context.matchedRules.removeAll(keepingCapacity: true)
+        func evaluate(_ index: Int32) {
+            let variant = variants[Int(index)]
+            if context.matchedRules.contains(variant.rule) { return }
+            if program.evaluate(variant.root, context) {
+                context.matchedRules.append(variant.rule)
+                matched(Int(variant.rule))
+            }
+        }
         func run(_ list: VariantList?) {
             guard let list else { return }
-            for index in list.variants {
-                let variant = variants[Int(index)]
-                if variant.anchorCount > 0 && !context.isActive(Int(index)) && !anchorUnjudged(variant, context) { continue }
-                if context.matchedRules.contains(variant.rule) { continue }
-                if program.evaluate(variant.root, context) {
-                    context.matchedRules.append(variant.rule)
-                    matched(Int(variant.rule))
+            if list.scanners.contains(where: { context.isUnjudged(Int($0)) }) {
+                // Some anchors cannot rule their variants out: go through the whole list.
+                for index in list.variants {
+                    let variant = variants[Int(index)]
+                    if variant.anchorCount > 0 && !context.isActive(Int(index)) && !anchorUnjudged(variant, context) { continue }
+                    evaluate(index)
                 }
+                return
+            }
+            // The list's woken variants and its unanchored ones, in list order.
+            let candidates = context.candidates
+            var count = 0
+            for offset in 0..<context.wokenCount where list.holds(context.wokenVariants[offset]) {
+                candidates[count] = context.wokenVariants[offset]
+                count += 1
+            }
+            var woken = UnsafeMutableBufferPointer(start: candidates, count: count)
+            woken.sort()
+            var next = 0
+            for index in list.unanchored {
+                while next < count && woken[next] < index {
+                    evaluate(woken[next])
+                    next += 1
+                }
+                evaluate(index)
+            }
+            while next < count {
+                evaluate(woken[next])
+                next += 1
             }
         }
         run(lists.0)
