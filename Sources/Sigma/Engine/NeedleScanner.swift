@@ -193,8 +193,8 @@ final class NeedleScanner: @unchecked Sendable {
     /// - `quads`: the first four bytes of every needle of four bytes or more → the trie node
     ///   they lead to, an open-addressing table at most a quarter full. A position whose four
     ///   bytes are not there starts no such needle; one whose bytes are is walked from that
-    ///   node, four levels down, so the walk does not visit the levels above it (which lie in
-    ///   memory apart from each other and cost a cache miss each).
+    ///   node, four levels down, without visiting the levels above it (in a trie of thousands
+    ///   of needles each level costs a cache miss).
     /// - `startPairs`: the first two bytes of the two- and three-byte needles, as bits
     ///   `first << 8 | second`; a position they allow is walked from the root.
     private let quads: UnsafeMutablePointer<QuadEntry>
@@ -208,6 +208,7 @@ final class NeedleScanner: @unchecked Sendable {
         /// The node the bytes lead to; -1 for an empty slot.
         var node: Int32
     }
+
     /// One-byte `contains` needles: found by looking for their byte (`memchr`), not by
     /// walking the trie from every place it occurs (a space or a quote is nearly everywhere).
     private let singleBytes: [(byte: UInt8, needle: Int32)]
