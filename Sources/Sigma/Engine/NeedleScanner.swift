@@ -112,6 +112,7 @@ final class NeedleScanner: @unchecked Sendable {
                 offsets[Int(index)] = Int32(total)
                 total += Trie.recordSize(edges: Int(nodeList[Int(index)].edgeCount))
             }
+            // Offsets are 32-bit: 2^31 cells would take 8 GB of rule literals to fill.
             precondition(total < Int(Int32.max), "needle trie too large")
             var layout = [UInt32](repeating: 0, count: max(total, 1))
             layout.withUnsafeMutableBufferPointer { layout in
@@ -119,6 +120,7 @@ final class NeedleScanner: @unchecked Sendable {
                 for (index, node) in nodeList.enumerated() {
                     let base = Int(offsets[index])
                     let edges = Int(node.edgeCount)
+                    // Needles are distinct by bytes and kind, so at most one per kind ends here.
                     precondition(node.hitCount < 1 << 16, "too many needles end at one trie node")
                     layout[base] = UInt32(edges) | UInt32(node.hitCount) << 16
                     layout[base + 1] = UInt32(node.hitStart)
