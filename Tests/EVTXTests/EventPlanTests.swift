@@ -12,18 +12,7 @@ struct EventPlanTests {
     /// The events of a file's chunks, read with `scratch` and `names`.
     static func events(_ data: Data, scratch: EVTXChunkScratch, names: FieldNameCache) -> [Event] {
         var events: [Event] = []
-        data.withUnsafeBytes { file in
-            var offset = 4096
-            var index = 0
-            while offset + 65536 <= file.count {
-                let chunk = UnsafeRawBufferPointer(rebasing: file[offset..<(offset + 65536)])
-                _ = EVTXChunk.read(chunk, index: index, fileOffset: offset, scratch: scratch) { record in
-                    events.append(record.event(names: names))
-                }
-                offset += 65536
-                index += 1
-            }
-        }
+        EVTXRecords.forEach(in: data, scratch: scratch) { events.append($0.event(names: names)) }
         return events
     }
 
@@ -50,5 +39,65 @@ struct EventPlanTests {
         }
         #expect(records >= 30_000)
         #expect(differences.isEmpty, "\(differences.count) events differ: \(differences.prefix(3))")
+    }
+}
+
+/// A record read through its field reader answers as the event the record builds: the same
+/// names (aliases included), texts, values, time and position, for every shared record whose
+/// shape has a plan.
+@Suite("Field readers", .enabled(if: SharedData.isUsable, SharedData.skipReason))
+struct FieldReaderTests {
+    @Test("field readers answer as the events of every shared record")
+    func readersAnswerAsEvents() throws {
+        let scratch = EVTXChunkScratch()
+        let names = FieldNameCache()
+        var read = 0
+        var built = 0
+        var aliased = 0
+        var differences: [String] = []
+        for path in try CrateConformanceTests.sharedEVTXFiles() {
+            let data = try Data(contentsOf: URL(fileURLWithPath: path))
+            EVTXRecords.forEach(in: data, scratch: scratch) { record in
+                let event = record.event(names: names)
+                record.withFieldReader(names: names) { reader in
+                    guard let reader else {
+                        built += 1
+                        return
+                    }
+                    read += 1
+                    if let difference = Self.difference(reader, event) { differences.append("\(path) record \(record.recordID): \(difference)") }
+                    if event.value("NewProcessName") != nil && event.value("Image") != nil { aliased += 1 }
+                }
+            }
+        }
+        // Every shape's first record is built from its tree, and so are shapes without a plan.
+        #expect(read > 10_000 && read > 2 * built, "\(read) read, \(built) built")
+        // Security 4688 events get Image from NewProcessName through the alias.
+        #expect(aliased > 0)
+        #expect(differences.isEmpty, "\(differences.count) records differ: \(differences.prefix(3))")
+    }
+
+    /// How the reader differs from the event, or nil.
+    static func difference(_ reader: EventFieldReader, _ event: Event) -> String? {
+        if reader.event() != event { return "event() differs" }
+        if Array(reader.fieldNames) != event.fields.map(\.name) { return "names \(Array(reader.fieldNames)) vs \(event.fields.map(\.name))" }
+        if reader.time != event.time || reader.position != event.origin.position || reader.format != event.origin.format {
+            return "time, position or format"
+        }
+        var buffer = ByteBuffer()
+        for (index, field) in event.fields.enumerated() {
+            buffer.removeAll()
+            let found = reader.appendText(index, to: &buffer)
+            switch field.value {
+            case .string(let text):
+                if found != .appended || buffer.array() != Array(text.utf8) { return "\(field.name): text \(buffer.array()) vs \(text)" }
+            case .list:
+                if found != .list || buffer.count != 0 { return "\(field.name): not a list" }
+            default:
+                if found != .value || buffer.count != 0 { return "\(field.name): not a value" }
+            }
+            if reader.fieldValue(index) != field.value { return "\(field.name): value \(reader.fieldValue(index)) vs \(field.value)" }
+        }
+        return nil
     }
 }

@@ -38,6 +38,14 @@ public struct EVTXRecordView {
         scratch.event(self, mapping: mapping, names: names)
             ?? Event(time: writtenTime, origin: EventOrigin(format: "evtx", position: recordID, recovered: recovered))
     }
+
+    /// Calls `body` with a reader that decodes the record's fields as they are asked for, when
+    /// the record's shape allows (its event plan is known); with nil otherwise, when `event`
+    /// gives the fields. The reader answers as `event(mapping:names:)` would and is valid only
+    /// inside `body`.
+    public func withFieldReader<T>(mapping: EVTXFieldMapping = .standard, names: FieldNameCache, _ body: (EventFieldReader?) -> T) -> T {
+        scratch.withFieldReader(self, mapping: mapping, names: names, body)
+    }
 }
 
 /// What reading one chunk found.
@@ -207,23 +215,25 @@ public enum EVTXChunk {
 }
 
 /// Buffers a chunk reader reuses from chunk to chunk (one per thread), and the state of the
-/// record being read: its shape scan, whether its tree is built.
+/// record being read: its shape scan, whether its tree is built. One thread uses a scratch at a
+/// time, so its state is read and written without exclusivity checks.
 public final class EVTXChunkScratch: @unchecked Sendable {
-    private var builder: TreeBuilder
-    private var scan = ShapeScan()
-    private var range = 0..<0
-    private var planKey: PlanKey?
-    private var treeBuilt = false
+    @exclusivity(unchecked) private var builder: TreeBuilder
+    @exclusivity(unchecked) private var scan = ShapeScan()
+    @exclusivity(unchecked) private var range = 0..<0
+    @exclusivity(unchecked) private var planKey: PlanKey?
+    @exclusivity(unchecked) private var treeBuilt = false
     private(set) var treeError: EVTXError?
     let registry: TemplateRegistry
     /// Whether events are built through plans (off: always from the tree, for tests that
     /// compare the two).
     private let eventPlans: Bool
     /// Text of the value being decoded through an event plan.
-    private var valueText = ByteBuffer(capacity: 4096)
+    @exclusivity(unchecked) private var valueText = ByteBuffer(capacity: 4096)
+    private let fieldReader = PlanFieldReader()
     /// What `prepare` found of the record's shape's event plan: nil when none was recorded
     /// yet, `.some(nil)` when the shape has none.
-    private var shapeEventPlan: EventPlan??
+    @exclusivity(unchecked) private var shapeEventPlan: EventPlan??
 
     /// Buffers for one thread; threads of one run pass the same `shared` templates.
     public init(shared: SharedTemplates? = nil, eventPlans: Bool = true) {
@@ -276,6 +286,23 @@ public final class EVTXChunkScratch: @unchecked Sendable {
         return treeBuilt ? builder.tree : nil
     }
 
+    /// Calls `body` with a reader of the record's fields when its shape's event plan is known
+    /// (every record of a shape but the first), else with nil.
+    func withFieldReader<T>(
+        _ record: EVTXRecordView, mapping: EVTXFieldMapping, names: FieldNameCache, _ body: (EventFieldReader?) -> T
+    ) -> T {
+        guard eventPlans, planKey != nil, registry.eventPlanOwner == ObjectIdentifier(names),
+            case .some(.some(let plan)) = shapeEventPlan
+        else { return body(nil) }
+        return scan.values.withUnsafeBufferPointer { values in
+            fieldReader.start(
+                plan, values: values, bytes: record.context.bytes, recordID: record.recordID, writtenTime: record.writtenTime,
+                recovered: record.recovered)
+            defer { fieldReader.finish() }
+            return body(fieldReader)
+        }
+    }
+
     /// The record's event: through its shape's plan, recording the plan from the tree the
     /// first time; from the tree alone when the shape has none. Nil when the tree fails.
     func event(_ record: EVTXRecordView, mapping: EVTXFieldMapping, names: FieldNameCache) -> Event? {
@@ -283,9 +310,11 @@ public final class EVTXChunkScratch: @unchecked Sendable {
         if eventPlans, let planKey, registry.eventPlanOwner == nil || registry.eventPlanOwner == owner {
             switch shapeEventPlan {
             case .some(.some(let plan)):
-                return plan.event(
-                    scan, record.context.bytes, recordID: record.recordID, writtenTime: record.writtenTime, recovered: record.recovered,
-                    text: &valueText)
+                return scan.values.withUnsafeBufferPointer { values in
+                    plan.event(
+                        values, record.context.bytes, recordID: record.recordID, writtenTime: record.writtenTime, recovered: record.recovered,
+                        text: &valueText)
+                }
             case .none:
                 guard let tree = tree() else { return nil }
                 let (event, plan) = EventBuilder(context: record.context, tree: tree, mapping: mapping, names: names)

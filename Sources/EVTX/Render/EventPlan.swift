@@ -45,61 +45,154 @@ final class EventPlan {
     /// The `FieldNameCache` the names were resolved with: a plan serves only that cache's owner.
     let owner: ObjectIdentifier
 
+    /// The sources again as plain records in memory of the plan's own (`steps`, `parts`,
+    /// fixed bytes in `pool`), and the names: what `PlanFieldReader` reads for every record,
+    /// with no reference counting on the way (each enum payload and array would cost a
+    /// retain and a release per read).
+    let steps: UnsafeMutablePointer<Step>
+    let parts: UnsafeMutablePointer<PartStep>
+    let pool: UnsafeMutablePointer<UInt8>
+    let names: UnsafeMutablePointer<FieldName>
+
+    struct Step {
+        enum Kind: UInt8 {
+            /// Text from `parts[partStart..<partStart + partCount]`.
+            case text
+            /// A constant string: `pool[poolStart..<poolStart + poolCount]`.
+            case constantText
+            /// One integer or boolean substitution value, in slot `partStart`.
+            case typed
+            case list
+            /// Any other constant: read through `sources`.
+            case value
+        }
+
+        var kind: Kind
+        var partStart: Int32 = 0
+        var partCount: Int32 = 0
+        var poolStart: Int32 = 0
+        var poolCount: Int32 = 0
+    }
+
+    struct PartStep {
+        var part: UInt8
+        /// The slot (text, value) or the start in `pool` (fixed).
+        var a: Int32
+        /// The count of fixed bytes.
+        var b: Int32 = 0
+
+        static let fixed: UInt8 = 0, text: UInt8 = 1, value: UInt8 = 2
+    }
+
     init(fields: [FieldName], sources: [Source], time: TimeSource, mapping: EVTXFieldMapping, owner: ObjectIdentifier) {
         self.fields = fields
         self.sources = sources
         self.time = time
         self.mapping = mapping
         self.owner = owner
+        var steps: [Step] = []
+        var parts: [PartStep] = []
+        var pool: [UInt8] = []
+        for source in sources {
+            switch source {
+            case .text(let textParts):
+                steps.append(Step(kind: .text, partStart: Int32(parts.count), partCount: Int32(textParts.count)))
+                for part in textParts {
+                    switch part {
+                    case .fixed(let bytes):
+                        parts.append(PartStep(part: PartStep.fixed, a: Int32(pool.count), b: Int32(bytes.count)))
+                        pool += bytes
+                    case .text(let slot): parts.append(PartStep(part: PartStep.text, a: slot))
+                    case .value(let slot): parts.append(PartStep(part: PartStep.value, a: slot))
+                    }
+                }
+            case .constant(.string(let string)):
+                steps.append(Step(kind: .constantText, poolStart: Int32(pool.count), poolCount: Int32(string.utf8.count)))
+                pool += Array(string.utf8)
+            case .typed(let slot):
+                steps.append(Step(kind: .typed, partStart: slot))
+            case .list, .constant(.list):
+                steps.append(Step(kind: .list))
+            default:
+                steps.append(Step(kind: .value))
+            }
+        }
+        self.steps = .allocate(capacity: max(1, steps.count))
+        self.steps.initialize(from: steps, count: steps.count)
+        self.parts = .allocate(capacity: max(1, parts.count))
+        self.parts.initialize(from: parts, count: parts.count)
+        self.pool = .allocate(capacity: max(1, pool.count))
+        self.pool.initialize(from: pool, count: pool.count)
+        names = .allocate(capacity: max(1, fields.count))
+        names.initialize(from: fields, count: fields.count)
     }
 
-    /// The event of a record of this shape, whose values `scan` found.
+    deinit {
+        steps.deallocate()
+        parts.deallocate()
+        pool.deallocate()
+        names.deallocate()
+    }
+
+    /// The event of a record of this shape, whose substitution values are `values` (the shape
+    /// scan's).
     func event(
-        _ scan: ShapeScan, _ bytes: UnsafeRawBufferPointer, recordID: UInt64, writtenTime: EventTime, recovered: Bool,
-        text: inout ByteBuffer
+        _ values: UnsafeBufferPointer<TreeBuilder.Value>, _ bytes: UnsafeRawBufferPointer, recordID: UInt64, writtenTime: EventTime,
+        recovered: Bool, text: inout ByteBuffer
     ) -> Event {
         var fieldList: [Field] = []
         fieldList.reserveCapacity(fields.count)
         for (name, source) in zip(fields, sources) {
-            fieldList.append(Field(name: name, value: value(source, scan, bytes, text: &text)))
+            fieldList.append(Field(name: name, value: value(source, values, bytes, text: &text)))
         }
-        let eventTime: EventTime
-        switch time {
-        case .written: eventTime = writtenTime
-        case .constant(let constant): eventTime = constant
-        case .slot(let slot):
-            let value = scan.values[Int(slot)]
-            eventTime = Int(value.offset) <= bytes.count - 8 ? EventTime(fileTime: bytes.u64(at: Int(value.offset))) : writtenTime
-        }
-        var event = Event(time: eventTime, fields: fieldList, origin: EventOrigin(format: "evtx", position: recordID, recovered: recovered))
+        var event = Event(
+            time: time(values, bytes, writtenTime: writtenTime), fields: fieldList,
+            origin: EventOrigin(format: "evtx", position: recordID, recovered: recovered))
         mapping.mappings.applyAliases(to: &event)
         return event
     }
 
-    private func value(_ source: Source, _ scan: ShapeScan, _ bytes: UnsafeRawBufferPointer, text: inout ByteBuffer) -> FieldValue {
+    /// The time of a record of this shape.
+    func time(_ values: UnsafeBufferPointer<TreeBuilder.Value>, _ bytes: UnsafeRawBufferPointer, writtenTime: EventTime) -> EventTime {
+        switch time {
+        case .written: return writtenTime
+        case .constant(let constant): return constant
+        case .slot(let slot):
+            let value = values[Int(slot)]
+            return Int(value.offset) <= bytes.count - 8 ? EventTime(fileTime: bytes.u64(at: Int(value.offset))) : writtenTime
+        }
+    }
+
+    /// A field's value.
+    func value(_ source: Source, _ values: UnsafeBufferPointer<TreeBuilder.Value>, _ bytes: UnsafeRawBufferPointer, text: inout ByteBuffer) -> FieldValue {
         switch source {
         case .constant(let value):
             return value
         case .typed(let slot):
-            let value = scan.values[Int(slot)]
+            let value = values[Int(slot)]
             return EventBuilder.typedValue(value.type, at: Int(value.offset), count: Int(value.length), in: bytes) ?? .null
         case .text(let parts):
             text.removeAll()
-            for part in parts {
-                switch part {
-                case .fixed(let fixed):
-                    text.append(fixed)
-                case .text(let slot):
-                    let value = scan.values[Int(slot)]
-                    UTF16Text.append(bytes, offset: Int(value.offset), count: Int(value.length) / 2, escaping: .none, to: &text)
-                case .value(let slot):
-                    let value = scan.values[Int(slot)]
-                    ValueText.append(RecordTree.Node(kind: .value, type: value.type, a: value.offset, b: value.length), bytes, escaping: .none, to: &text)
-                }
-            }
+            appendText(parts, values, bytes, to: &text)
             return .string(text.withBytes { String(decoding: $0, as: UTF8.self) })
         case .list(let items):
-            return .list(items.map { value($0, scan, bytes, text: &text) })
+            return .list(items.map { value($0, values, bytes, text: &text) })
+        }
+    }
+
+    /// Appends the text a `.text` source's parts make.
+    func appendText(_ parts: [TextPart], _ values: UnsafeBufferPointer<TreeBuilder.Value>, _ bytes: UnsafeRawBufferPointer, to text: inout ByteBuffer) {
+        for part in parts {
+            switch part {
+            case .fixed(let fixed):
+                text.append(fixed)
+            case .text(let slot):
+                let value = values[Int(slot)]
+                UTF16Text.append(bytes, offset: Int(value.offset), count: Int(value.length) / 2, escaping: .none, to: &text)
+            case .value(let slot):
+                let value = values[Int(slot)]
+                ValueText.append(RecordTree.Node(kind: .value, type: value.type, a: value.offset, b: value.length), bytes, escaping: .none, to: &text)
+            }
         }
     }
 }

@@ -84,11 +84,18 @@ public struct FieldMappings: Sendable {
 
     /// Whether two texts are equal ignoring case. This runs for every event read: ASCII text
     /// (nearly always) is compared byte by byte, anything else through Unicode lower case.
-    static func equalIgnoringCase(_ left: String, _ right: String) -> Bool {
+    public static func equalIgnoringCase(_ left: String, _ right: String) -> Bool {
         let ascii = left.utf8.withContiguousStorageIfAvailable { a in
             right.utf8.withContiguousStorageIfAvailable { b in FieldMappings.equalIgnoringASCIICase(a, b) } ?? nil
         } ?? nil
         return ascii ?? (left.lowercased() == right.lowercased())
+    }
+
+    /// Whether UTF-8 text equals a string ignoring case, as `equalIgnoringCase` of two strings.
+    public static func equalIgnoringCase(_ text: UnsafeRawBufferPointer, _ other: String) -> Bool {
+        var other = other
+        let ascii = other.withUTF8 { FieldMappings.equalIgnoringASCIICase(text.assumingMemoryBound(to: UInt8.self), $0) }
+        return ascii ?? (String(decoding: text, as: UTF8.self).lowercased() == other.lowercased())
     }
 
     /// Whether two ASCII texts are equal ignoring case; nil when either is not ASCII (Unicode

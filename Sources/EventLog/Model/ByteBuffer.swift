@@ -101,6 +101,19 @@ public struct ByteBuffer: ~Copyable {
 
     public mutating func removeAll() { length = 0 }
 
+    /// Where the bytes start, valid until the buffer next grows: for readers that keep ranges
+    /// of it and work on them in place.
+    @inlinable
+    public var baseAddress: UnsafeMutablePointer<UInt8> { base }
+
+    /// Appends a copy of bytes already written.
+    public mutating func appendCopy(of range: Range<Int>) {
+        precondition(range.lowerBound >= 0 && range.upperBound <= length, "ByteBuffer range out of bounds")
+        reserve(range.count)
+        (base + length).update(from: base + range.lowerBound, count: range.count)
+        length += range.count
+    }
+
     /// Drops bytes after `count` (to undo a partial write).
     public mutating func truncate(to count: Int) { length = min(length, max(0, count)) }
 

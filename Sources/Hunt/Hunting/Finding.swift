@@ -37,19 +37,29 @@ public struct Finding: Sendable {
 
     /// A rule's match of an event.
     init(rule: RuleEngine.Rule, event: Event) {
+        self.init(rule: rule, time: event.time, position: event.origin.position, value: event.value)
+    }
+
+    /// A rule's match of the event a matching context holds: only the fields a finding shows
+    /// are read, so an event read through a field reader is not built whole.
+    init(rule: RuleEngine.Rule, context: EventContext) {
+        self.init(rule: rule, time: context.time, position: context.position, value: context.value)
+    }
+
+    private init(rule: RuleEngine.Rule, time: EventTime?, position: UInt64, value: (FieldName) -> FieldValue?) {
         kind = .rule
-        time = event.time
-        computer = event.value(Finding.computer)?.text
-        channel = event.value(Finding.channel)?.text
-        eventID = event.value(Finding.eventID)?.text
-        recordID = event.value(Finding.recordID).flatMap { UInt64($0.text) } ?? event.origin.position
+        self.time = time
+        computer = value(Finding.computer)?.text
+        channel = value(Finding.channel)?.text
+        eventID = value(Finding.eventID)?.text
+        recordID = value(Finding.recordID).flatMap { UInt64($0.text) } ?? position
         ruleID = rule.rule.id
         ruleTitle = rule.rule.title
         level = rule.rule.level
         techniques = rule.techniques
         tactics = rule.tactics
         software = rule.software
-        fields = zip(rule.fields, rule.fieldNames).compactMap { name, text in event.value(name).map { (text, $0.text) } }
+        fields = zip(rule.fields, rule.fieldNames).compactMap { name, text in value(name).map { (text, $0.text) } }
         evidence = ""
         evidenceSHA256 = ""
     }

@@ -143,24 +143,38 @@ public final class HuntRunner {
         var filesDone = 0
         var lastProgress = Date.distantPast
 
-        /// Matches one event on a worker.
-        @Sendable func hunt(_ event: Event, evidence: Int, worker: WorkerState, into found: Found) {
-            found.events += 1
-            if let time = event.time, (from.map { time < $0 } ?? false) || (to.map { time > $0 } ?? false) {
-                found.outside += 1
-                return
-            }
-            worker.context.load(event)
-            engine.match(worker.context) { index in
+        /// Whether an event falls outside `--from`/`--to`.
+        @Sendable func outside(_ time: EventTime?) -> Bool {
+            guard let time else { return false }
+            return (from.map { time < $0 } ?? false) || (to.map { time > $0 } ?? false)
+        }
+
+        /// Matches the event loaded in a worker's context.
+        @Sendable func match(evidence: Int, worker: WorkerState, into found: Found) {
+            let context = worker.context
+            engine.match(context) { index in
                 if correlations.needs(index) {
+                    // A reader's event is built whole only here, for correlation rules.
+                    let event = context.event
                     found.samples += correlations.samples(
                         rule: index, event: event, reference: EventReference(evidence: Int32(evidence), position: event.origin.position))
                 }
                 let rule = engine.rules[index]
                 guard !correlations.suppressed.contains(index) else { return }
                 if let minimum, (rule.rule.level ?? .informational) < minimum { return }
-                found.findings.append(Finding(rule: rule, event: event))
+                found.findings.append(Finding(rule: rule, context: context))
             }
+        }
+
+        /// Matches one event on a worker.
+        @Sendable func hunt(_ event: Event, evidence: Int, worker: WorkerState, into found: Found) {
+            found.events += 1
+            if outside(event.time) {
+                found.outside += 1
+                return
+            }
+            worker.context.load(event)
+            match(evidence: evidence, worker: worker, into: found)
         }
 
         func collect(_ file: Int, _ found: Found) throws {
@@ -221,7 +235,19 @@ public final class HuntRunner {
             let worker = workers[input.worker]
             let evidence = evtxFiles[input.file]
             let chunk = EVTXChunk.read(input.bytes, index: input.index, fileOffset: input.fileOffset, scratch: input.scratch) { record in
-                hunt(record.event(mapping: evtxMapping, names: worker.names), evidence: evidence, worker: worker, into: found)
+                record.withFieldReader(mapping: evtxMapping, names: worker.names) { reader in
+                    guard let reader else {
+                        hunt(record.event(mapping: evtxMapping, names: worker.names), evidence: evidence, worker: worker, into: found)
+                        return
+                    }
+                    found.events += 1
+                    if (from != nil || to != nil) && outside(reader.time) {
+                        found.outside += 1
+                        return
+                    }
+                    worker.context.load(reader)
+                    match(evidence: evidence, worker: worker, into: found)
+                }
             }
             return (found, chunk)
         } deliver: { file, found, _ in

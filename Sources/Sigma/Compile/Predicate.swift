@@ -42,7 +42,7 @@ enum Predicate: Sendable, Hashable {
             guard let value = context.value(field) else { return true }
             return value.isNull
         case .exists(let field, let present):
-            return (context.value(field) != nil) == present
+            return (context.index(of: field) != nil) == present
         case .compare(let field, let comparison, let values, let all):
             guard let value = context.value(field), let number = Predicate.number(value) else { return false }
             return all ? values.allSatisfy { comparison.holds(number, $0) } : values.contains { comparison.holds(number, $0) }
@@ -67,7 +67,7 @@ enum Predicate: Sendable, Hashable {
             }
             return all ? others.allSatisfy(check) : others.contains(where: check)
         case .format(let formats):
-            return formats.contains(context.event.origin.format)
+            return formats.contains(context.format)
         case .timePart(let field, let part, let comparison, let values, let all):
             guard let value = context.value(field), let time = EventTime(value) else { return false }
             let number = Double(Predicate.component(part, of: time))
@@ -79,7 +79,7 @@ enum Predicate: Sendable, Hashable {
     private static func keywords(_ patterns: [Pattern], all: Bool, _ context: EventContext) -> Bool {
         let folded = !(patterns.first?.cased ?? false)
         func anyField(_ pattern: Pattern) -> Bool {
-            for field in context.event.fields where context.withText(field.name, folded: folded, { pattern.matches($0) }) {
+            for index in 0..<context.fieldCount where context.withText(context.fieldName(at: index), folded: folded, { pattern.matches($0) }) {
                 return true
             }
             return false

@@ -6,21 +6,40 @@ import EventLog
 /// from event to event without clearing (entries carry the number of the event they belong
 /// to). Texts live in one growing byte buffer; a text handed out is valid until the next one
 /// is computed.
+///
+/// The event is either an `Event` or an `EventFieldReader`, whose values are decoded into the
+/// buffer only when a test reads them; `event` then builds the `Event` once, for findings.
 public final class EventContext {
-    @exclusivity(unchecked) private(set) var event = Event()
+    /// The loaded `Event`; empty while a reader is loaded.
+    @exclusivity(unchecked) private var loadedEvent = Event()
+    /// The loaded reader (kept alive by `readerOwner`), called without reference counting.
+    @exclusivity(unchecked) private var readerOwner: EventFieldReader?
+    @exclusivity(unchecked) private var unmanagedReader: Unmanaged<EventFieldReader>
+    /// The reader of no fields, held while an `Event` is loaded.
+    private let noFields = EventFieldReader()
+    @exclusivity(unchecked) private var lazy = false
+    /// The reader's field names.
+    @exclusivity(unchecked) private var lazyNames = UnsafeBufferPointer<FieldName>(start: nil, count: 0)
+    /// The reader's event, once built for this generation.
+    @exclusivity(unchecked) private var readerEvent: Event?
+    @exclusivity(unchecked) private(set) var fieldCount = 0
     @exclusivity(unchecked) private(set) var generation: UInt32 = 0
 
     // Field name id → index in `event.fields` + 1, valid when its stamp is the generation.
-    @exclusivity(unchecked) private var slots: [Int32] = []
-    @exclusivity(unchecked) private var slotStamps: [UInt32] = []
+    @exclusivity(unchecked) private var slots: UnsafeMutablePointer<Int32> = .allocate(capacity: 1)
+    @exclusivity(unchecked) private var slotStamps: UnsafeMutablePointer<UInt32> = .allocate(capacity: 1)
+    @exclusivity(unchecked) private var slotCapacity = 0
 
-    // Per field index: where its text and folded text are in `buffer`, filled on first use.
-    @exclusivity(unchecked) private var buffer: UnsafeMutablePointer<UInt8>
-    @exclusivity(unchecked) private var capacity = 1 << 16
-    @exclusivity(unchecked) private var used = 0
-    @exclusivity(unchecked) private var rawRanges: [Range<Int>?] = []
-    @exclusivity(unchecked) private var foldedRanges: [Range<Int>?] = []
+    // Per field index: where its text and folded text are in `storage`, filled on first use.
+    @exclusivity(unchecked) private var storage = ByteBuffer(capacity: 1 << 16)
+    // (Plain memory, not arrays: writing an array in a class checks that it is not shared.)
+    @exclusivity(unchecked) private var rawRanges: UnsafeMutablePointer<Range<Int>?> = .allocate(capacity: 1)
+    @exclusivity(unchecked) private var foldedRanges: UnsafeMutablePointer<Range<Int>?> = .allocate(capacity: 1)
+    @exclusivity(unchecked) private var fieldCapacity = 0
     @exclusivity(unchecked) private var joinedRange: Range<Int>?
+    /// Per field index of a reader's event, once its text is in `storage`: whether it was a
+    /// string (`stringText`, `string` need to know; an `Event` says so itself).
+    @exclusivity(unchecked) private var rawIsString: UnsafeMutablePointer<Bool> = .allocate(capacity: 1)
 
     // Predicate answers: 0 unknown, 1 false, 2 true.
     @exclusivity(unchecked) private(set) var answers: UnsafeMutablePointer<UInt8>
@@ -48,24 +67,46 @@ public final class EventContext {
 
     /// Rules matched for this event (reused storage).
     @exclusivity(unchecked) var matchedRules: [Int32] = []
-    /// Channel text as events spell it → the engine's bucket for it (no lower-casing per event).
-    private var channelBuckets: [String: RuleEngine.Bucket?] = [:]
+    /// Channel texts as events spell them → the engine's buckets for them (no lower-casing and
+    /// no string per event): the last one seen first, then a short list, then a dictionary.
+    private var channelTexts: [[UInt8]] = []
+    private var channelBuckets: [RuleEngine.Bucket?] = []
+    private var moreChannels: [[UInt8]: RuleEngine.Bucket?] = [:]
+    private var lastChannel = -1
     private var channelEngine: ObjectIdentifier?
 
     /// The bucket of a channel, computed by `lookup` the first time this spelling is seen.
-    func channelBucket(_ channel: String, engine: RuleEngine, _ lookup: (String) -> RuleEngine.Bucket?) -> RuleEngine.Bucket? {
+    func channelBucket(_ channel: UnsafeRawBufferPointer, engine: RuleEngine, _ lookup: (String) -> RuleEngine.Bucket?) -> RuleEngine.Bucket? {
         if channelEngine != ObjectIdentifier(engine) {
+            channelTexts.removeAll()
             channelBuckets.removeAll()
+            moreChannels.removeAll()
+            lastChannel = -1
             channelEngine = ObjectIdentifier(engine)
         }
-        if let known = channelBuckets[channel] { return known }
-        let bucket = lookup(channel)
-        if channelBuckets.count < 4096 { channelBuckets[channel] = bucket }
+        func same(_ known: [UInt8]) -> Bool {
+            known.count == channel.count && known.withUnsafeBytes { $0.elementsEqual(channel) }
+        }
+        if lastChannel >= 0 && same(channelTexts[lastChannel]) { return channelBuckets[lastChannel] }
+        if let index = channelTexts.firstIndex(where: same) {
+            lastChannel = index
+            return channelBuckets[index]
+        }
+        let text = Array(channel)
+        if let known = moreChannels[text] { return known }
+        let bucket = lookup(String(decoding: channel, as: UTF8.self))
+        if channelTexts.count < 32 {
+            channelTexts.append(text)
+            channelBuckets.append(bucket)
+            lastChannel = channelTexts.count - 1
+        } else if moreChannels.count < 4096 {
+            moreChannels[text] = bucket
+        }
         return bucket
     }
 
     public init() {
-        buffer = .allocate(capacity: capacity)
+        unmanagedReader = Unmanaged.passUnretained(noFields)
         answers = .allocate(capacity: 1)
         answerStamps = .allocate(capacity: 1)
         needleStamps = .allocate(capacity: 1)
@@ -78,7 +119,11 @@ public final class EventContext {
     }
 
     deinit {
-        buffer.deallocate()
+        slots.deallocate()
+        slotStamps.deallocate()
+        rawRanges.deallocate()
+        foldedRanges.deallocate()
+        rawIsString.deallocate()
         answers.deallocate()
         answerStamps.deallocate()
         needleStamps.deallocate()
@@ -100,11 +145,75 @@ public final class EventContext {
 
     /// Makes `event` the one being matched.
     public func load(_ event: Event) {
-        self.event = event
+        loadedEvent = event
+        if lazy {
+            lazy = false
+            readerOwner = nil
+            unmanagedReader = Unmanaged.passUnretained(noFields)
+            lazyNames = UnsafeBufferPointer(start: nil, count: 0)
+        }
+        readerEvent = nil
+        fieldCount = event.fields.count
+        start()
+    }
+
+    /// Makes the reader's record the one being matched. The reader must stay on it until the
+    /// next load (and `event` be asked for before then).
+    public func load(_ reader: EventFieldReader) {
+        if !loadedEvent.fields.isEmpty { loadedEvent = Event() }
+        if readerOwner !== reader {
+            readerOwner = reader
+            unmanagedReader = Unmanaged.passUnretained(reader)
+        }
+        lazy = true
+        readerEvent = nil
+        lazyNames = reader.fieldNames
+        fieldCount = lazyNames.count
+        start()
+    }
+
+    /// The event being matched, built from its reader the first time it is asked for.
+    public var event: Event {
+        guard lazy else { return loadedEvent }
+        if let readerEvent { return readerEvent }
+        let built = withReader { $0.event() }
+        readerEvent = built
+        return built
+    }
+
+    /// Calls the loaded reader without retaining it.
+    @inline(__always)
+    private func withReader<T>(_ body: (EventFieldReader) -> T) -> T {
+        unmanagedReader._withUnsafeGuaranteedRef(body)
+    }
+
+    /// The name of the field at `index`.
+    @inline(__always)
+    func fieldName(at index: Int) -> FieldName {
+        lazy ? lazyNames[index] : loadedEvent.fields[index].name
+    }
+
+    /// The value of the field at `index` (decoded now, from a reader).
+    @inline(__always)
+    func fieldValue(at index: Int) -> FieldValue {
+        lazy ? withReader { $0.fieldValue(index) } : loadedEvent.fields[index].value
+    }
+
+    /// When the event happened.
+    public var time: EventTime? { lazy ? withReader { $0.time } : loadedEvent.time }
+
+    /// The event's position in its source (`EventOrigin.position`).
+    public var position: UInt64 { lazy ? withReader { $0.position } : loadedEvent.origin.position }
+
+    /// The format of the event's reader (`EventOrigin.format`).
+    var format: String { lazy ? withReader { $0.format } : loadedEvent.origin.format }
+
+    /// New stamps and empty tables for the event just loaded.
+    private func start() {
         generation &+= 1
         if generation == 0 {
             // After 2^32 events the stamps wrap: start clean.
-            for index in slotStamps.indices { slotStamps[index] = 0 }
+            slotStamps.update(repeating: 0, count: slotCapacity)
             answerStamps.update(repeating: 0, count: answerCapacity)
             needleStamps.update(repeating: 0, count: needleCapacity)
             scannerStamps.update(repeating: 0, count: scannerCapacity)
@@ -112,33 +221,53 @@ public final class EventContext {
             activeVariants.update(repeating: 0, count: variantCapacity)
             generation = 1
         }
-        for (index, field) in event.fields.enumerated() {
-            let id = Int(field.name.id)
-            if id >= slots.count {
-                let grown = max(id + 1, slots.count * 2, 256)
-                slots += Array(repeating: 0, count: grown - slots.count)
-                slotStamps += Array(repeating: 0, count: grown - slotStamps.count)
-            }
+        for index in 0..<fieldCount {
+            let id = Int(fieldName(at: index).id)
+            if id >= slotCapacity { growSlots(id + 1) }
             // The first of a repeated name wins, as `Event.value` does.
             if slotStamps[id] != generation {
                 slots[id] = Int32(index + 1)
                 slotStamps[id] = generation
             }
         }
-        used = 0
+        storage.removeAll()
         foundCount = 0
         wokenCount = 0
         joinedRange = nil
-        let count = event.fields.count
-        if rawRanges.count < count {
-            rawRanges = Array(repeating: nil, count: count)
-            foldedRanges = Array(repeating: nil, count: count)
+        let count = fieldCount
+        if fieldCapacity < count {
+            let capacity = max(count, fieldCapacity * 2, 64)
+            rawRanges.deallocate()
+            foldedRanges.deallocate()
+            rawIsString.deallocate()
+            rawRanges = .allocate(capacity: capacity)
+            rawRanges.initialize(repeating: nil, count: capacity)
+            foldedRanges = .allocate(capacity: capacity)
+            foldedRanges.initialize(repeating: nil, count: capacity)
+            rawIsString = .allocate(capacity: capacity)
+            rawIsString.initialize(repeating: false, count: capacity)
+            fieldCapacity = capacity
         } else {
             for index in 0..<count {
                 rawRanges[index] = nil
                 foldedRanges[index] = nil
             }
         }
+    }
+
+    private func growSlots(_ count: Int) {
+        let grown = max(count, slotCapacity * 2, 256)
+        let freshSlots = UnsafeMutablePointer<Int32>.allocate(capacity: grown)
+        let freshStamps = UnsafeMutablePointer<UInt32>.allocate(capacity: grown)
+        freshSlots.initialize(repeating: 0, count: grown)
+        freshStamps.initialize(repeating: 0, count: grown)
+        freshSlots.update(from: slots, count: slotCapacity)
+        freshStamps.update(from: slotStamps, count: slotCapacity)
+        slots.deallocate()
+        slotStamps.deallocate()
+        slots = freshSlots
+        slotStamps = freshStamps
+        slotCapacity = grown
     }
 
     /// Sizes the per-event tables for a program.
@@ -198,7 +327,24 @@ public final class EventContext {
 
     /// A field's value as a string (for regular expressions).
     func string(fieldID id: Int) -> String? {
-        index(ofID: id).map { event.fields[$0].value.text }
+        guard let index = index(ofID: id) else { return nil }
+        if lazy, case .text(let text) = self.text(fieldID: id, folded: false), rawIsString[index] {
+            return String(decoding: text, as: UTF8.self)
+        }
+        return fieldValue(at: index).text
+    }
+
+    /// A field's text when it holds a string (not a number, a list or null); valid until the
+    /// next text is computed.
+    func stringText(fieldID id: Int) -> UnsafeRawBufferPointer? {
+        guard let index = index(ofID: id) else { return nil }
+        if lazy {
+            if let range = rawRanges[index] { return rawIsString[index] ? bytes(range) : nil }
+            guard case .text(let text) = self.text(fieldID: id, folded: false), rawIsString[index] else { return nil }
+            return text
+        }
+        guard case .string = loadedEvent.fields[index].value, case .text(let text) = text(fieldID: id, folded: false) else { return nil }
+        return text
     }
 
     @inline(__always)
@@ -220,12 +366,13 @@ public final class EventContext {
 
     @inline(__always)
     func index(ofID id: Int) -> Int? {
-        guard id < slots.count, slotStamps[id] == generation else { return nil }
+        guard id < slotCapacity, slotStamps[id] == generation else { return nil }
         return Int(slots[id]) - 1
     }
 
-    func value(_ name: FieldName) -> FieldValue? {
-        index(of: name).map { event.fields[$0].value }
+    /// The value of a field, if present (the first of its name, as `Event.value` gives).
+    public func value(_ name: FieldName) -> FieldValue? {
+        index(of: name).map { fieldValue(at: $0) }
     }
 
     /// A field's text (folded to ASCII lower case when `folded`), by name id.
@@ -234,40 +381,63 @@ public final class EventContext {
         guard let index = index(ofID: id) else { return .absent }
         if folded, let range = foldedRanges[index] { return .text(bytes(range)) }
         if !folded, let range = rawRanges[index] { return .text(bytes(range)) }
-        let value = event.fields[index].value
-        if case .list = value { return .list }
-        let start = used
-        append(value)
-        if folded { fold(start..<used) }
-        if folded { foldedRanges[index] = start..<used } else { rawRanges[index] = start..<used }
-        return .text(bytes(start..<used))
+        let start = storage.count
+        guard appendText(at: index) else { return .list }
+        let range = start..<storage.count
+        if folded { fold(range) }
+        if folded { foldedRanges[index] = range } else { rawRanges[index] = range }
+        return .text(bytes(range))
+    }
+
+    /// Appends the text of the field at `index` and returns true; false for a list (nothing
+    /// appended). Notes whether a reader's field was a string.
+    @inline(__always)
+    private func appendText(at index: Int) -> Bool {
+        guard lazy else {
+            let value = loadedEvent.fields[index].value
+            if case .list = value { return false }
+            append(value)
+            return true
+        }
+        switch withReader { $0.appendText(index, to: &storage) } {
+        case .appended:
+            rawIsString[index] = true
+        case .list:
+            return false
+        case .value:
+            rawIsString[index] = false
+            append(withReader { $0.fieldValue(index) })
+        }
+        return true
     }
 
     /// Every field's folded text, separated by NUL bytes (list elements too): what keyword
     /// searches look through.
     func joinedFoldedText() -> UnsafeRawBufferPointer {
         if let joinedRange { return bytes(joinedRange) }
-        let start = used
-        for (index, field) in event.fields.enumerated() {
-            if case .list(let items) = field.value {
+        let start = storage.count
+        for index in 0..<fieldCount {
+            if let folded = foldedRanges[index] {
+                storage.appendCopy(of: folded)
+                storage.append(0)
+                continue
+            }
+            let fieldStart = storage.count
+            if appendText(at: index) {
+                // Folded below with the rest: the field's folded text is this part of it.
+                foldedRanges[index] = fieldStart..<storage.count
+                storage.append(0)
+            } else if case .list(let items) = fieldValue(at: index) {
                 for item in items {
                     append(item)
-                    appendByte(0)
+                    storage.append(0)
                 }
-            } else if let folded = foldedRanges[index] {
-                appendCopy(folded)
-                appendByte(0)
-            } else {
-                let fieldStart = used
-                append(field.value)
-                // Folded below with the rest: the field's folded text is this part of it.
-                foldedRanges[index] = fieldStart..<used
-                appendByte(0)
             }
         }
-        fold(start..<used)
-        joinedRange = start..<used
-        return bytes(start..<used)
+        let range = start..<storage.count
+        fold(range)
+        joinedRange = range
+        return bytes(range)
     }
 
     /// Calls `body` with the folded text of every field, and of every element of a list, that
@@ -284,26 +454,50 @@ public final class EventContext {
             default: return true
             }
         }
-        for (index, field) in event.fields.enumerated() {
-            if case .list(let items) = field.value {
-                for item in items where long(item) {
-                    let start = used
-                    append(item)
-                    fold(start..<used)
-                    body(bytes(start..<used))
-                }
-                continue
+        func list(_ items: [FieldValue]) {
+            for item in items where long(item) {
+                let start = storage.count
+                append(item)
+                fold(start..<storage.count)
+                body(bytes(start..<storage.count))
             }
+        }
+        for index in 0..<fieldCount {
             if let folded = foldedRanges[index] {
                 body(bytes(folded))
                 continue
             }
-            guard long(field.value) else { continue }
-            let start = used
-            append(field.value)
-            fold(start..<used)
-            foldedRanges[index] = start..<used
-            body(bytes(start..<used))
+            let start = storage.count
+            if lazy {
+                switch withReader { $0.appendText(index, to: &storage) } {
+                case .appended:
+                    // Decoded to learn its length; a short text is kept, not scanned.
+                    rawIsString[index] = true
+                    fold(start..<storage.count)
+                    foldedRanges[index] = start..<storage.count
+                    if storage.count - start >= minimumLength { body(bytes(start..<storage.count)) }
+                    continue
+                case .list:
+                    if case .list(let items) = withReader { $0.fieldValue(index) } { list(items) }
+                    continue
+                case .value:
+                    let value = withReader { $0.fieldValue(index) }
+                    guard long(value) else { continue }
+                    rawIsString[index] = false
+                    append(value)
+                }
+            } else {
+                let value = loadedEvent.fields[index].value
+                if case .list(let items) = value {
+                    list(items)
+                    continue
+                }
+                guard long(value) else { continue }
+                append(value)
+            }
+            fold(start..<storage.count)
+            foldedRanges[index] = start..<storage.count
+            body(bytes(start..<storage.count))
         }
     }
 
@@ -324,57 +518,23 @@ public final class EventContext {
 
     @inline(__always)
     private func bytes(_ range: Range<Int>) -> UnsafeRawBufferPointer {
-        UnsafeRawBufferPointer(start: buffer + range.lowerBound, count: range.count)
-    }
-
-    private func reserve(_ count: Int) {
-        guard used + count > capacity else { return }
-        var grown = capacity * 2
-        while grown < used + count { grown *= 2 }
-        let fresh = UnsafeMutablePointer<UInt8>.allocate(capacity: grown)
-        fresh.update(from: buffer, count: used)
-        buffer.deallocate()
-        buffer = fresh
-        capacity = grown
-    }
-
-    /// Appends a copy of bytes already in the buffer.
-    private func appendCopy(_ range: Range<Int>) {
-        reserve(range.count)
-        (buffer + used).update(from: buffer + range.lowerBound, count: range.count)
-        used += range.count
-    }
-
-    private func appendByte(_ byte: UInt8) {
-        reserve(1)
-        buffer[used] = byte
-        used += 1
+        UnsafeRawBufferPointer(start: storage.baseAddress + range.lowerBound, count: range.count)
     }
 
     private func append(_ value: FieldValue) {
         switch value {
         case .string(let text):
-            if text.utf8.withContiguousStorageIfAvailable({ append($0) }) == nil {
-                var copy = text
-                copy.withUTF8 { append($0) }
-            }
+            storage.append(utf8: text)
         case .integer(let number):
             // As `FieldValue.text` writes it, without making a string.
-            if number < 0 { appendByte(UInt8(ascii: "-")) }
+            if number < 0 { storage.append(UInt8(ascii: "-")) }
             appendDecimal(number.magnitude)
         case .unsigned(let number):
             appendDecimal(number)
         case .null: break
         default:
-            var text = value.text
-            text.withUTF8 { append($0) }
+            storage.append(utf8: value.text)
         }
-    }
-
-    private func append(_ utf8: UnsafeBufferPointer<UInt8>) {
-        reserve(utf8.count)
-        if let base = utf8.baseAddress { (buffer + used).update(from: base, count: utf8.count) }
-        used += utf8.count
     }
 
     private func appendDecimal(_ number: UInt64) {
@@ -384,19 +544,20 @@ public final class EventContext {
             digits += 1
             rest /= 10
         }
-        reserve(digits)
+        storage.append(repeating: UInt8(ascii: "0"), count: digits)
+        let end = storage.baseAddress + storage.count
         rest = number
-        for offset in stride(from: digits - 1, through: 0, by: -1) {
-            buffer[used + offset] = UInt8(ascii: "0") + UInt8(rest % 10)
+        for offset in 1...digits {
+            end[-offset] = UInt8(ascii: "0") + UInt8(rest % 10)
             rest /= 10
         }
-        used += digits
     }
 
     /// ASCII upper case to lower case in place, eight bytes at a time: a byte gets 0x20 when
     /// it is below 0x80 and between `A` and `Z` (the additions cannot carry between bytes).
     private func fold(_ range: Range<Int>) {
         var position = range.lowerBound
+        let buffer = storage.baseAddress
         let raw = UnsafeMutableRawPointer(buffer)
         while position + 8 <= range.upperBound {
             let word = raw.loadUnaligned(fromByteOffset: position, as: UInt64.self)

@@ -336,10 +336,9 @@ public final class RuleEngine: Sendable {
     /// once per rule.
     public func match(_ context: EventContext, _ matched: (Int) -> Void) {
         context.prepare(predicates: program.predicateCount, needles: program.needleCount, scanners: program.scanners.count, variants: variants.count)
-        let event = context.event
         var eventID: Int?
         if let index = context.index(of: RuleEngine.eventID) {
-            let value = event.fields[index].value
+            let value = context.fieldValue(at: index)
             switch value {
             case .integer(let number): eventID = Int(number)
             case .unsigned(let number): eventID = Int(exactly: number)
@@ -347,7 +346,7 @@ public final class RuleEngine: Sendable {
             }
         }
         var channelBucket: Bucket?
-        if let index = context.index(of: RuleEngine.channel), case .string(let channel) = event.fields[index].value {
+        if let channel = context.stringText(fieldID: Int(RuleEngine.channel.id)) {
             channelBucket = context.channelBucket(channel, engine: self, { byChannel[$0.lowercased()] })
         }
         let lists = (

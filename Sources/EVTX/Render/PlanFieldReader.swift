@@ -1,0 +1,160 @@
+import EventLog
+
+/// Reads a record's fields through its shape's `EventPlan`, decoding a value only when it is
+/// asked for: the `EventFieldReader` that matching uses for EVTX records.
+///
+/// One per chunk scratch, pointed at each record in turn (`start`) and let go after it
+/// (`finish`). The field list is the plan's, then the aliases that apply to this record
+/// (worked out from its values when it starts), as `EventPlan.event` lists them. It reads the
+/// plan's plain records through pointers: nothing is retained per field.
+final class PlanFieldReader: EventFieldReader {
+    /// The plan of the record being read; kept alive by the scratch that started the reader.
+    @exclusivity(unchecked) private unowned(unsafe) var plan: EventPlan
+    @exclusivity(unchecked) private var values = UnsafeBufferPointer<TreeBuilder.Value>(start: nil, count: 0)
+    @exclusivity(unchecked) private var bytes = UnsafeRawBufferPointer(start: nil, count: 0)
+    @exclusivity(unchecked) private var recordID: UInt64 = 0
+    @exclusivity(unchecked) private var writtenTime = EventTime(fileTime: 0)
+    @exclusivity(unchecked) private var recovered = false
+    @exclusivity(unchecked) private var planFieldCount = 0
+    /// The plan's names, then those aliases give; and for each alias the plan field it reads.
+    @exclusivity(unchecked) private var names: UnsafeMutablePointer<FieldName>
+    @exclusivity(unchecked) private var nameCapacity = 64
+    @exclusivity(unchecked) private var nameCount = 0
+    @exclusivity(unchecked) private var aliasSources: [Int] = []
+    /// Room for decoding a value to compare or to make a string of.
+    @exclusivity(unchecked) private var text = ByteBuffer(capacity: 1024)
+
+    /// A plan of no fields: the reader's own, between records.
+    private let empty = EventPlan(fields: [], sources: [], time: .written, mapping: .standard, owner: ObjectIdentifier(EventPlan.self))
+
+    override init() {
+        names = .allocate(capacity: nameCapacity)
+        plan = empty
+        super.init()
+    }
+
+    deinit { names.deallocate() }
+
+    func start(
+        _ plan: EventPlan, values: UnsafeBufferPointer<TreeBuilder.Value>, bytes: UnsafeRawBufferPointer, recordID: UInt64,
+        writtenTime: EventTime, recovered: Bool
+    ) {
+        self.plan = plan
+        self.values = values
+        self.bytes = bytes
+        self.recordID = recordID
+        self.writtenTime = writtenTime
+        self.recovered = recovered
+        planFieldCount = plan.fields.count
+        if planFieldCount > nameCapacity {
+            names.deallocate()
+            nameCapacity = planFieldCount + 64
+            names = .allocate(capacity: nameCapacity)
+        }
+        names.update(from: plan.names, count: planFieldCount)
+        nameCount = planFieldCount
+        if !aliasSources.isEmpty { aliasSources.removeAll(keepingCapacity: true) }
+        let aliases = plan.mapping.mappings.aliases
+        if !aliases.isEmpty { addAliases(aliases) }
+    }
+
+    /// Lets go of the record (its bytes are about to be reused).
+    func finish() {
+        plan = empty
+        values = UnsafeBufferPointer(start: nil, count: 0)
+        bytes = UnsafeRawBufferPointer(start: nil, count: 0)
+        nameCount = 0
+    }
+
+    /// The aliases whose conditions this record meets, as `FieldMappings.applyAliases` adds
+    /// them: a name that is already there is not added again.
+    private func addAliases(_ aliases: [FieldMappings.Alias]) {
+        for alias in aliases {
+            let applies = alias.when.allSatisfy { condition in
+                guard let index = index(of: condition.field) else { return false }
+                text.removeAll()
+                if appendText(index, to: &text) == .appended {
+                    return text.withBytes { FieldMappings.equalIgnoringCase($0, condition.value) }
+                }
+                return FieldMappings.equalIgnoringCase(fieldValue(index).text, condition.value)
+            }
+            guard applies else { continue }
+            for (from, to) in alias.fields where index(of: to) == nil {
+                guard let source = index(of: from) else { continue }
+                if nameCount == nameCapacity {
+                    let grown = UnsafeMutablePointer<FieldName>.allocate(capacity: nameCapacity * 2)
+                    grown.update(from: names, count: nameCount)
+                    names.deallocate()
+                    names = grown
+                    nameCapacity *= 2
+                }
+                names[nameCount] = to
+                nameCount += 1
+                aliasSources.append(planIndex(source))
+            }
+        }
+    }
+
+    /// The first field of a name, as `Event.value` finds it.
+    private func index(of name: FieldName) -> Int? {
+        for index in 0..<nameCount where names[index] == name { return index }
+        return nil
+    }
+
+    /// The plan field an index reads: itself, or the one its alias names.
+    @inline(__always)
+    private func planIndex(_ index: Int) -> Int {
+        index < planFieldCount ? index : aliasSources[index - planFieldCount]
+    }
+
+    override var fieldNames: UnsafeBufferPointer<FieldName> { UnsafeBufferPointer(start: names, count: nameCount) }
+
+    override func appendText(_ index: Int, to buffer: inout ByteBuffer) -> EventFieldText {
+        let step = plan.steps[planIndex(index)]
+        switch step.kind {
+        case .text:
+            let parts = plan.parts + Int(step.partStart)
+            for offset in 0..<Int(step.partCount) {
+                let part = parts[offset]
+                switch part.part {
+                case EventPlan.PartStep.fixed:
+                    buffer.append(UnsafeRawBufferPointer(start: plan.pool + Int(part.a), count: Int(part.b)))
+                case EventPlan.PartStep.text:
+                    let value = values[Int(part.a)]
+                    UTF16Text.append(bytes, offset: Int(value.offset), count: Int(value.length) / 2, escaping: .none, to: &buffer)
+                default:
+                    let value = values[Int(part.a)]
+                    ValueText.append(
+                        RecordTree.Node(kind: .value, type: value.type, a: value.offset, b: value.length), bytes, escaping: .none, to: &buffer)
+                }
+            }
+            return .appended
+        case .constantText:
+            buffer.append(UnsafeRawBufferPointer(start: plan.pool + Int(step.poolStart), count: Int(step.poolCount)))
+            return .appended
+        case .list:
+            return .list
+        case .typed, .value:
+            return .value
+        }
+    }
+
+    override func fieldValue(_ index: Int) -> FieldValue {
+        let step = plan.steps[planIndex(index)]
+        if step.kind == .typed {
+            let value = values[Int(step.partStart)]
+            return EventBuilder.typedValue(value.type, at: Int(value.offset), count: Int(value.length), in: bytes) ?? .null
+        }
+        return plan.value(plan.sources[planIndex(index)], values, bytes, text: &text)
+    }
+
+    override var time: EventTime? { plan.time(values, bytes, writtenTime: writtenTime) }
+
+    override var position: UInt64 { recordID }
+
+    override var format: String { "evtx" }
+
+    override func event() -> Event {
+        plan.event(values, bytes, recordID: recordID, writtenTime: writtenTime, recovered: recovered, text: &text)
+    }
+}

@@ -1,0 +1,46 @@
+/// An event read field by field, on demand: the names are known at once, a value is decoded
+/// only when asked for, and the whole `Event` is built only if someone needs it.
+///
+/// Matching reads EVTX records this way. Most records raise no finding, and for them building
+/// an `Event` (a string per value, a field list, all freed again) cost more than the matching
+/// that reads their texts. A reader is valid only while its source is on the record (inside
+/// the chunk reader's visit); it answers exactly as the `Event` that `event()` returns would.
+///
+/// A class to subclass rather than a protocol: the matcher calls it for every field through an
+/// unretained reference, which a protocol existential does not allow. This base reads an
+/// event of no fields.
+open class EventFieldReader {
+    public init() {}
+
+    /// The field names, aliases included, in the order `event().fields` lists them; valid
+    /// while the reader is on the record.
+    open var fieldNames: UnsafeBufferPointer<FieldName> { UnsafeBufferPointer(start: nil, count: 0) }
+
+    /// Appends the field's text (as `FieldValue.text` reads it) as UTF-8 when the field is a
+    /// string; appends nothing for a list or any other value, which `fieldValue` then gives.
+    open func appendText(_ index: Int, to buffer: inout ByteBuffer) -> EventFieldText { .value }
+
+    open func fieldValue(_ index: Int) -> FieldValue { .null }
+
+    /// When the event happened (as `event().time`).
+    open var time: EventTime? { nil }
+
+    /// The record's position (as `event().origin.position`).
+    open var position: UInt64 { 0 }
+
+    /// The reader's format (as `event().origin.format`).
+    open var format: String { "" }
+
+    /// The record as an `Event`.
+    open func event() -> Event { Event() }
+}
+
+/// What `EventFieldReader.appendText` found in a field.
+public enum EventFieldText {
+    /// A string, whose text was appended.
+    case appended
+    /// A list: nothing appended.
+    case list
+    /// Another value (a number, a boolean, null): nothing appended.
+    case value
+}
