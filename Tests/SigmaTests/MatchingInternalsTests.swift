@@ -81,6 +81,48 @@ struct MatchingInternalsTests {
         #expect(foundContains > 100)
     }
 
+    /// Scanning stored UTF-16 finds the needles that scanning the decoded text, folded to
+    /// ASCII lower case, finds: texts of upper and lower case ASCII, non-ASCII characters (one
+    /// and two units), and NUL units, which end a text as decoding ends it.
+    @Test("UTF-16 scanning finds what scanning the decoded folded text finds")
+    func utf16ScanningAgrees() {
+        var random = Generator(state: 7)
+        let lower = Array("abcd:".utf8)
+        var needles: [NeedleScanner.Needle] = []
+        for id in 0..<40 {
+            needles.append(NeedleScanner.Needle(bytes: random.text(lower, maxLength: 4) + (0..<6).map { _ in lower[random.next(lower.count)] }, kind: .contains, id: Int32(id)))
+        }
+        let scanner = NeedleScanner(needles)
+        #expect(scanner.scansUTF16)
+        let characters: [Character] = ["a", "b", "c", "d", ":", "A", "B", "C", "D", "é", "€", "𝄞", "\u{0}"]
+        let context = EventContext()
+        context.prepare(predicates: 0, needles: needles.count, scanners: 1, variants: 0)
+        var found = 0
+        for round in 0..<3_000 {
+            var text = String((0..<random.next(60)).map { _ in characters[random.next(characters.count)] })
+            if round % 2 == 1 {
+                // A needle, some of its letters upper case, somewhere in the text.
+                let planted = String(decoding: needles[random.next(needles.count)].bytes, as: UTF8.self)
+                let cased = String(planted.map { random.next(2) == 0 ? Character($0.uppercased()) : $0 })
+                let at = text.index(text.startIndex, offsetBy: random.next(text.count + 1))
+                text.insert(contentsOf: cased, at: at)
+            }
+            let units = Array(text.utf16)
+            let decoded = String(decoding: units.prefix { $0 != 0 }, as: UTF16.self)
+            let folded = decoded.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
+            context.load(Event())
+            folded.withUnsafeBytes { scanner.scan($0, context) }
+            let expected = Set((0..<context.foundCount).map { context.foundNeedles[$0] })
+            context.load(Event())
+            let bytes = units.flatMap { [UInt8(truncatingIfNeeded: $0), UInt8(truncatingIfNeeded: $0 >> 8)] }
+            bytes.withUnsafeBytes { scanner.scanUTF16($0, context) }
+            let listed = (0..<context.foundCount).map { context.foundNeedles[$0] }
+            #expect(Set(listed) == expected && listed.count == expected.count, "\(text.debugDescription)")
+            found += expected.count
+        }
+        #expect(found > 500)
+    }
+
     @Test(
         "required literals",
         arguments: [

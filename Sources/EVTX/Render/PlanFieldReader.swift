@@ -139,6 +139,19 @@ final class PlanFieldReader: EventFieldReader {
         }
     }
 
+    override func utf16Text(_ index: Int) -> UnsafeRawBufferPointer? {
+        let step = plan.steps[planIndex(index)]
+        guard step.kind == .text, step.partCount == 1 else { return nil }
+        let part = plan.parts[Int(step.partStart)]
+        guard part.part == EventPlan.PartStep.text else { return nil }
+        let value = values[Int(part.a)]
+        // The units `UTF16Text.append` would decode.
+        let offset = Int(value.offset)
+        let units = min(Int(value.length) / 2, max(0, (bytes.count - offset) / 2))
+        guard offset >= 0, units > 0 else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        return UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + units * 2)])
+    }
+
     override func fieldValue(_ index: Int) -> FieldValue {
         let step = plan.steps[planIndex(index)]
         if step.kind == .typed {

@@ -22,6 +22,11 @@ open class EventFieldReader {
 
     open func fieldValue(_ index: Int) -> FieldValue { .null }
 
+    /// The field's text as the UTF-16LE code units it is stored in, when the field is exactly
+    /// one such string (its text is those units decoded, up to the first NUL unit); nil
+    /// otherwise. Lets a search for ASCII text skip decoding fields it does not find anything in.
+    open func utf16Text(_ index: Int) -> UnsafeRawBufferPointer? { nil }
+
     /// When the event happened (as `event().time`).
     open var time: EventTime? { nil }
 

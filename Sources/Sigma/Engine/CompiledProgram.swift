@@ -312,7 +312,9 @@ final class CompiledProgram: @unchecked Sendable {
         case .joined:
             let scanning = scanners[Int(scanner)]
             if let parts = scanning.partwise {
-                context.forEachFoldedPart(minimumLength: parts.minimumLength, integers: parts.integers) { scanning.scan($0, context) }
+                context.forEachFoldedPart(
+                    minimumLength: parts.minimumLength, integers: parts.integers, utf16: scanning.scansUTF16, { scanning.scanUTF16($0, context) }
+                ) { scanning.scan($0, context) }
             } else {
                 scanning.scan(context.joinedFoldedText(), context)
             }

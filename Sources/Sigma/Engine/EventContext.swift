@@ -445,7 +445,13 @@ public final class EventContext {
     /// scanner whose needles cannot span the NUL between them. Shorter texts are passed over
     /// without being folded, and integers too when `integers` is false (no needle is made of
     /// digits and minus signs alone). Field texts are kept for later tests.
-    func forEachFoldedPart(minimumLength: Int, integers: Bool, _ body: (UnsafeRawBufferPointer) -> Void) {
+    ///
+    /// With `utf16`, a reader's field that is one UTF-16 string and has not been decoded yet is
+    /// passed to `utf16Body` as its code units instead, for a search that reads them as they are.
+    func forEachFoldedPart(
+        minimumLength: Int, integers: Bool, utf16: Bool = false, _ utf16Body: (UnsafeRawBufferPointer) -> Void = { _ in },
+        _ body: (UnsafeRawBufferPointer) -> Void
+    ) {
         func long(_ value: FieldValue) -> Bool {
             switch value {
             case .string(let text): return text.utf8.count >= minimumLength
@@ -469,6 +475,10 @@ public final class EventContext {
             }
             let start = storage.count
             if lazy {
+                if utf16, let units = withReader({ $0.utf16Text(index) }) {
+                    utf16Body(units)
+                    continue
+                }
                 switch withReader { $0.appendText(index, to: &storage) } {
                 case .appended:
                     // Decoded to learn its length; a short text is kept, not scanned.

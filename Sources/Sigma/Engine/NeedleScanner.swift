@@ -227,6 +227,10 @@ final class NeedleScanner: @unchecked Sendable {
     /// of its NUL-separated parts, so the parts can be scanned apart and short ones left out.
     let partwise: (minimumLength: Int, integers: Bool)?
 
+    /// Whether `scanUTF16` can read texts in UTF-16 as they are stored: a skipping scanner
+    /// whose needles are all ASCII.
+    let scansUTF16: Bool
+
     /// A Wu-Manber shift table. Every needle is at least `length` bytes long, so each
     /// occurrence fills a window of `length` bytes that ends with some pair of bytes of the
     /// needle's first `length`. The pair ending the current window says how far the window can
@@ -285,6 +289,7 @@ final class NeedleScanner: @unchecked Sendable {
         } else {
             partwise = nil
         }
+        scansUTF16 = partwise != nil && needles.allSatisfy { $0.bytes.allSatisfy { $0 < 0x80 } }
         for needle in contained where needle.bytes.count > 1 {
             let bytes = needle.bytes
             if bytes.count >= 4 {
@@ -332,7 +337,13 @@ final class NeedleScanner: @unchecked Sendable {
     /// four bytes or more, else -1. The text must have four bytes there.
     @inline(__always)
     private func quadNode(_ bytes: UnsafePointer<UInt8>, _ start: Int) -> Int32 {
-        let quad = UnsafeRawPointer(bytes + start).loadUnaligned(as: UInt32.self).littleEndian
+        quadNode(UnsafeRawPointer(bytes + start).loadUnaligned(as: UInt32.self).littleEndian)
+    }
+
+    /// The trie node four bytes (the first in the low byte) lead to if they begin a `contains`
+    /// needle of four bytes or more, else -1.
+    @inline(__always)
+    private func quadNode(_ quad: UInt32) -> Int32 {
         var slot = Int(NeedleScanner.quadHash(quad, quadShift))
         while true {
             let entry = quads[slot]
@@ -416,6 +427,64 @@ final class NeedleScanner: @unchecked Sendable {
             node = forward.child(node, bytes[position])
             position += 1
         }
+    }
+
+    /// Scans UTF-16LE text as `scan` scans its UTF-8 text folded to ASCII lower case, finding
+    /// the same needles, without decoding it (only for a scanner that `scansUTF16`). The text
+    /// ends at its first NUL unit, as decoding ends it.
+    ///
+    /// Why this is the same: every needle is ASCII, so it can only occur in a run of ASCII
+    /// characters, which are one unit in UTF-16 and one byte in UTF-8. A unit that is not
+    /// ASCII reads as 0x80, which no needle holds: no needle is found across it, and the shift
+    /// table's entry for any pair is at most the shift that is safe for a pair no needle holds.
+    func scanUTF16(_ text: UnsafeRawBufferPointer, _ context: EventContext) {
+        guard scansUTF16, let skips, let base = text.baseAddress else { return }
+        var hits = Hits(stamps: context.needleStamps, found: context.foundNeedles, count: context.foundCount, generation: context.generation)
+        defer { context.foundCount = hits.count }
+        let count = NeedleScanner.unitsBeforeNUL(base, text.count / 2)
+        @inline(__always) func folded(_ position: Int) -> UInt8 {
+            let unit = UInt16(littleEndian: base.loadUnaligned(fromByteOffset: position * 2, as: UInt16.self))
+            guard unit < 0x80 else { return 0x80 }
+            return unit >= 0x41 && unit <= 0x5A ? UInt8(unit) | 0x20 : UInt8(unit)
+        }
+        var end = skips.length - 1
+        while end < count {
+            let shift = Int(skips.shifts[SkipTable.slot(folded(end - 1), folded(end))])
+            guard shift == 0 else {
+                end += shift
+                continue
+            }
+            let start = end - skips.length + 1
+            end += 1
+            let first = (folded(start), folded(start + 1), folded(start + 2), folded(start + 3))
+            guard (first.0 | first.1 | first.2 | first.3) < 0x80 else { continue }
+            var node = quadNode(UInt32(first.0) | UInt32(first.1) << 8 | UInt32(first.2) << 16 | UInt32(first.3) << 24)
+            var position = start + 4
+            while node >= 0 {
+                if forward.hitCount(node) > 0 { mark(forward, node, start: start, end: position, count: count, &hits) }
+                guard position < count else { break }
+                let byte = folded(position)
+                guard byte < 0x80 else { break }
+                node = forward.child(node, byte)
+                position += 1
+            }
+        }
+    }
+
+    /// The number of UTF-16 units before the first NUL unit (all of them when there is none),
+    /// four units at a time.
+    static func unitsBeforeNUL(_ base: UnsafeRawPointer, _ units: Int) -> Int {
+        var position = 0
+        let ones: UInt64 = 0x0001_0001_0001_0001
+        let highs: UInt64 = 0x8000_8000_8000_8000
+        while position + 4 <= units {
+            let word = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: position * 2, as: UInt64.self))
+            // Some unit is zero when this is nonzero (a zero unit borrows; its high bit was clear).
+            if (word &- ones) & ~word & highs != 0 { break }
+            position += 4
+        }
+        while position < units && base.loadUnaligned(fromByteOffset: position * 2, as: UInt16.self) != 0 { position += 1 }
+        return position
     }
 
     private struct Hits {
