@@ -25,14 +25,15 @@ public final class EventContext {
     @exclusivity(unchecked) private(set) var fieldCount = 0
     @exclusivity(unchecked) private(set) var generation: UInt32 = 0
 
-    // Field name id → index in `event.fields` + 1, valid when its stamp is the generation.
+    // Field name id → the field's index (in `Event.fields` or the reader's names) + 1, valid
+    // when its stamp is the generation. Plain memory, as the tables below: writing an array
+    // held by a class checks each time that it is not shared.
     @exclusivity(unchecked) private var slots: UnsafeMutablePointer<Int32> = .allocate(capacity: 1)
     @exclusivity(unchecked) private var slotStamps: UnsafeMutablePointer<UInt32> = .allocate(capacity: 1)
     @exclusivity(unchecked) private var slotCapacity = 0
 
     // Per field index: where its text and folded text are in `storage`, filled on first use.
     @exclusivity(unchecked) private var storage = ByteBuffer(capacity: 1 << 16)
-    // (Plain memory, not arrays: writing an array in a class checks that it is not shared.)
     @exclusivity(unchecked) private var rawRanges: UnsafeMutablePointer<Range<Int>?> = .allocate(capacity: 1)
     @exclusivity(unchecked) private var foldedRanges: UnsafeMutablePointer<Range<Int>?> = .allocate(capacity: 1)
     @exclusivity(unchecked) private var fieldCapacity = 0
