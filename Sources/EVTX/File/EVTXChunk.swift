@@ -40,11 +40,12 @@ public struct EVTXRecordView {
     }
 
     /// Calls `body` with a reader that decodes the record's fields as they are asked for, when
-    /// the record's shape allows (its event plan is known); with nil otherwise, when `event`
-    /// gives the fields. The reader answers as `event(mapping:names:)` would and is valid only
-    /// inside `body`.
-    public func withFieldReader<T>(mapping: EVTXFieldMapping = .standard, names: FieldNameCache, _ body: (EventFieldReader?) -> T) -> T {
-        scratch.withFieldReader(self, mapping: mapping, names: names, body)
+    /// the record's shape allows (its event plan, recorded by `event` with the same `names`,
+    /// is known); with nil otherwise, when `event` gives the fields. The reader answers as
+    /// `event` would (with the mapping the plan was recorded with) and is valid only inside
+    /// `body`.
+    public func withFieldReader<T>(names: FieldNameCache, _ body: (EventFieldReader?) -> T) -> T {
+        scratch.withFieldReader(self, names: names, body)
     }
 }
 
@@ -288,9 +289,7 @@ public final class EVTXChunkScratch: @unchecked Sendable {
 
     /// Calls `body` with a reader of the record's fields when its shape's event plan is known
     /// (every record of a shape but the first), else with nil.
-    func withFieldReader<T>(
-        _ record: EVTXRecordView, mapping: EVTXFieldMapping, names: FieldNameCache, _ body: (EventFieldReader?) -> T
-    ) -> T {
+    func withFieldReader<T>(_ record: EVTXRecordView, names: FieldNameCache, _ body: (EventFieldReader?) -> T) -> T {
         guard eventPlans, planKey != nil, registry.eventPlanOwner == ObjectIdentifier(names),
             case .some(.some(let plan)) = shapeEventPlan
         else { return body(nil) }

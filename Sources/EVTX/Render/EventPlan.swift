@@ -46,13 +46,12 @@ final class EventPlan {
     let owner: ObjectIdentifier
 
     /// The sources again as plain records in memory of the plan's own (`steps`, `parts`,
-    /// fixed bytes in `pool`), and the names: what `PlanFieldReader` reads for every record,
+    /// fixed bytes in `pool`): what `PlanFieldReader` reads for every record,
     /// with no reference counting on the way (each enum payload and array would cost a
     /// retain and a release per read).
     let steps: UnsafeMutablePointer<Step>
     let parts: UnsafeMutablePointer<PartStep>
     let pool: UnsafeMutablePointer<UInt8>
-    let names: UnsafeMutablePointer<FieldName>
 
     struct Step {
         enum Kind: UInt8 {
@@ -123,15 +122,12 @@ final class EventPlan {
         self.parts.initialize(from: parts, count: parts.count)
         self.pool = .allocate(capacity: max(1, pool.count))
         self.pool.initialize(from: pool, count: pool.count)
-        names = .allocate(capacity: max(1, fields.count))
-        names.initialize(from: fields, count: fields.count)
     }
 
     deinit {
         steps.deallocate()
         parts.deallocate()
         pool.deallocate()
-        names.deallocate()
     }
 
     /// The event of a record of this shape, whose substitution values are `values` (the shape

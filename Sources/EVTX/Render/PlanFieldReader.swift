@@ -51,7 +51,9 @@ final class PlanFieldReader: EventFieldReader {
             nameCapacity = planFieldCount + 64
             names = .allocate(capacity: nameCapacity)
         }
-        names.update(from: plan.names, count: planFieldCount)
+        plan.fields.withUnsafeBufferPointer { fields in
+            if let first = fields.baseAddress { names.update(from: first, count: planFieldCount) }
+        }
         nameCount = planFieldCount
         if !aliasSources.isEmpty { aliasSources.removeAll(keepingCapacity: true) }
         let aliases = plan.mapping.mappings.aliases

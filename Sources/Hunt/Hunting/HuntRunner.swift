@@ -235,7 +235,7 @@ public final class HuntRunner {
             let worker = workers[input.worker]
             let evidence = evtxFiles[input.file]
             let chunk = EVTXChunk.read(input.bytes, index: input.index, fileOffset: input.fileOffset, scratch: input.scratch) { record in
-                record.withFieldReader(mapping: evtxMapping, names: worker.names) { reader in
+                record.withFieldReader(names: worker.names) { reader in
                     guard let reader else {
                         hunt(record.event(mapping: evtxMapping, names: worker.names), evidence: evidence, worker: worker, into: found)
                         return

@@ -68,43 +68,8 @@ public final class EventContext {
 
     /// Rules matched for this event (reused storage).
     @exclusivity(unchecked) var matchedRules: [Int32] = []
-    /// Channel texts as events spell them → the engine's buckets for them (no lower-casing and
-    /// no string per event): the last one seen first, then a short list, then a dictionary.
-    private var channelTexts: [[UInt8]] = []
-    private var channelBuckets: [RuleEngine.Bucket?] = []
-    private var moreChannels: [[UInt8]: RuleEngine.Bucket?] = [:]
-    private var lastChannel = -1
-    private var channelEngine: ObjectIdentifier?
-
-    /// The bucket of a channel, computed by `lookup` the first time this spelling is seen.
-    func channelBucket(_ channel: UnsafeRawBufferPointer, engine: RuleEngine, _ lookup: (String) -> RuleEngine.Bucket?) -> RuleEngine.Bucket? {
-        if channelEngine != ObjectIdentifier(engine) {
-            channelTexts.removeAll()
-            channelBuckets.removeAll()
-            moreChannels.removeAll()
-            lastChannel = -1
-            channelEngine = ObjectIdentifier(engine)
-        }
-        func same(_ known: [UInt8]) -> Bool {
-            known.count == channel.count && known.withUnsafeBytes { $0.elementsEqual(channel) }
-        }
-        if lastChannel >= 0 && same(channelTexts[lastChannel]) { return channelBuckets[lastChannel] }
-        if let index = channelTexts.firstIndex(where: same) {
-            lastChannel = index
-            return channelBuckets[index]
-        }
-        let text = Array(channel)
-        if let known = moreChannels[text] { return known }
-        let bucket = lookup(String(decoding: channel, as: UTF8.self))
-        if channelTexts.count < 32 {
-            channelTexts.append(text)
-            channelBuckets.append(bucket)
-            lastChannel = channelTexts.count - 1
-        } else if moreChannels.count < 4096 {
-            moreChannels[text] = bucket
-        }
-        return bucket
-    }
+    /// The engine's buckets by channel text, for `RuleEngine.match`.
+    var channels = ChannelBuckets()
 
     public init() {
         unmanagedReader = Unmanaged.passUnretained(noFields)

@@ -347,7 +347,7 @@ public final class RuleEngine: Sendable {
         }
         var channelBucket: Bucket?
         if let channel = context.stringText(fieldID: Int(RuleEngine.channel.id)) {
-            channelBucket = context.channelBucket(channel, engine: self, { byChannel[$0.lowercased()] })
+            channelBucket = context.channels.bucket(channel, engine: self, { byChannel[$0.lowercased()] })
         }
         let lists = (
             eventID.flatMap { channelBucket?.byEventID[$0] }, channelBucket?.anyEventID,
