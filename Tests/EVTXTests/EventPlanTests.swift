@@ -54,6 +54,7 @@ struct FieldReaderTests {
         var read = 0
         var built = 0
         var aliased = 0
+        var formatted = 0
         var differences: [String] = []
         for path in try CrateConformanceTests.sharedEVTXFiles() {
             let data = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -65,7 +66,7 @@ struct FieldReaderTests {
                         return
                     }
                     read += 1
-                    if let difference = Self.difference(reader, event) { differences.append("\(path) record \(record.recordID): \(difference)") }
+                    if let difference = Self.difference(reader, event, formatted: &formatted) { differences.append("\(path) record \(record.recordID): \(difference)") }
                     if event.value("NewProcessName") != nil && event.value("Image") != nil { aliased += 1 }
                 }
             }
@@ -74,11 +75,13 @@ struct FieldReaderTests {
         #expect(read > 10_000 && read > 2 * built, "\(read) read, \(built) built")
         // Security 4688 events get Image from NewProcessName through the alias.
         #expect(aliased > 0)
+        // GUIDs, SIDs, times and hexadecimal numbers are known as such without decoding them.
+        #expect(formatted > 10_000, "\(formatted) formatted texts")
         #expect(differences.isEmpty, "\(differences.count) records differ: \(differences.prefix(3))")
     }
 
     /// How the reader differs from the event, or nil.
-    static func difference(_ reader: EventFieldReader, _ event: Event) -> String? {
+    static func difference(_ reader: EventFieldReader, _ event: Event, formatted: inout Int) -> String? {
         if reader.event() != event { return "event() differs" }
         if Array(reader.fieldNames) != event.fields.map(\.name) { return "names \(Array(reader.fieldNames)) vs \(event.fields.map(\.name))" }
         if reader.time != event.time || reader.position != event.origin.position || reader.format != event.origin.format {
@@ -91,10 +94,15 @@ struct FieldReaderTests {
             switch field.value {
             case .string(let text):
                 if found != .appended || buffer.array() != Array(text.utf8) { return "\(field.name): text \(buffer.array()) vs \(text)" }
+                if reader.textIsFormatted(index) {
+                    formatted += 1
+                    let folded = text.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
+                    if !folded.allSatisfy(EventFieldReader.formattedCharacters.contains) { return "\(field.name): \(text) is not formatted text" }
+                }
             case .list:
-                if found != .list || buffer.count != 0 { return "\(field.name): not a list" }
+                if found != .list || buffer.count != 0 || reader.textIsFormatted(index) { return "\(field.name): not a list" }
             default:
-                if found != .value || buffer.count != 0 { return "\(field.name): not a value" }
+                if found != .value || buffer.count != 0 || reader.textIsFormatted(index) { return "\(field.name): not a value" }
             }
             if reader.fieldValue(index) != field.value { return "\(field.name): value \(reader.fieldValue(index)) vs \(field.value)" }
         }

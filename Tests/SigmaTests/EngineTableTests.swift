@@ -242,6 +242,12 @@ struct EngineTableTests {
         #expect(NeedleScanner(needles).partwise?.minimumLength == 10)
         #expect(NeedleScanner(needles).partwise?.integers == true)
         #expect(NeedleScanner(Array(needles.prefix(2))).partwise?.integers == false)
+        // The digits could be in a number's text, which readers may pass over undecoded as
+        // formatted text; the two words could not.
+        #expect(NeedleScanner(needles).partwise?.words == false)
+        #expect(NeedleScanner(Array(needles.prefix(2))).partwise?.words == true)
+        let hexadecimal = NeedleScanner.Needle(bytes: Array("0xdeadbeef".utf8), kind: .contains, id: 3)
+        #expect(NeedleScanner([needles[0], hexadecimal]).partwise?.words == false)
         let cases: [(fields: [FieldValue], expected: Bool)] = [
             ([.string("run SEKURLSA::logonpasswords")], true),
             ([.string("sekurlsa::")], true),

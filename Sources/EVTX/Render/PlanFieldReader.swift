@@ -154,6 +154,20 @@ final class PlanFieldReader: EventFieldReader {
         return UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + units * 2)])
     }
 
+    override func textIsFormatted(_ index: Int) -> Bool {
+        let step = plan.steps[planIndex(index)]
+        guard step.kind == .text else { return false }
+        let parts = plan.parts + Int(step.partStart)
+        for offset in 0..<Int(step.partCount) {
+            let part = parts[offset]
+            guard part.part == EventPlan.PartStep.value else { return false }
+            // `ValueText` writes every other type as numbers, times, SIDs or hexadecimal.
+            let type = values[Int(part.a)].type & ~ValueType.arrayFlag
+            if type == ValueType.string || type == ValueType.ansiString { return false }
+        }
+        return true
+    }
+
     override func fieldValue(_ index: Int) -> FieldValue {
         let step = plan.steps[planIndex(index)]
         if step.kind == .typed {

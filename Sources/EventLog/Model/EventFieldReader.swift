@@ -27,6 +27,18 @@ open class EventFieldReader {
     /// otherwise. Lets a search for ASCII text skip decoding fields it does not find anything in.
     open func utf16Text(_ index: Int) -> UnsafeRawBufferPointer? { nil }
 
+    /// Whether the field's text is known to be only the text of numbers, hexadecimal values,
+    /// GUIDs, SIDs, times, booleans or binary data (no string, no constant text), so that it
+    /// holds, folded to lower case, only `formattedCharacters`. False when not known. Lets a
+    /// search for words skip fields that cannot hold them without decoding them.
+    open func textIsFormatted(_ index: Int) -> Bool { false }
+
+    /// The characters (as ASCII bytes, lower case) of the text `textIsFormatted` speaks of:
+    /// digits and `abcdef` (decimal, hexadecimal, GUIDs, binary), `x` (`0x1f`), `-+.:`, `t`
+    /// and `z` (times, numbers), `s` (SIDs), the letters of `true`, `false`, `inf` and `nan`,
+    /// and the comma between the items of an array.
+    public static let formattedCharacters: Set<UInt8> = Set("0123456789abcdef-+.:,xtzsinrul".utf8)
+
     /// When the event happened (as `event().time`).
     open var time: EventTime? { nil }
 

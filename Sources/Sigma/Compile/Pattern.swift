@@ -150,6 +150,14 @@ struct Pattern: Sendable, Hashable {
         return nil
     }
 
+    /// The longest literal run of the pattern (the first of equal ones), which every text it
+    /// matches holds; nil when it has none.
+    var longestLiteral: [UInt8]? {
+        var longest: [UInt8]?
+        for case .literal(let bytes) in parts where bytes.count > (longest?.count ?? 0) { longest = bytes }
+        return longest
+    }
+
     @inline(__always)
     static func fold(_ byte: UInt8) -> UInt8 {
         byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte

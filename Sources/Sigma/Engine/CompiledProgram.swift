@@ -40,7 +40,8 @@ final class CompiledProgram: @unchecked Sendable {
         var length: Int32
         /// Index in `generalPatterns` for `.general`; in `regexes` for a regex predicate's.
         var general: Int32
-        /// The needle whose stamp says whether the literal occurs, or -1.
+        /// The needle whose stamp says whether the literal occurs (for `.general`: whether its
+        /// longest literal does), or -1.
         var needle: Int32
     }
 
@@ -142,6 +143,9 @@ final class CompiledProgram: @unchecked Sendable {
                     record.shape = .general
                     record.general = Int32(general.count)
                     general.append(pattern)
+                    // The pattern matches only texts holding its longest literal: a needle
+                    // that rules the glob out early and can anchor the rule.
+                    if scanner >= 0, let literal = pattern.longestLiteral { record.needle = needle(scanner, .contains, literal) }
                 }
                 patternList.append(record)
             }
@@ -313,7 +317,8 @@ final class CompiledProgram: @unchecked Sendable {
             let scanning = scanners[Int(scanner)]
             if let parts = scanning.partwise {
                 context.forEachFoldedPart(
-                    minimumLength: parts.minimumLength, integers: parts.integers, utf16: scanning.scansUTF16, { scanning.scanUTF16($0, context) }
+                    minimumLength: parts.minimumLength, integers: parts.integers, words: parts.words, utf16: scanning.scansUTF16,
+                    { scanning.scanUTF16($0, context) }
                 ) { scanning.scan($0, context) }
             } else {
                 scanning.scan(context.joinedFoldedText(), context)
@@ -480,6 +485,8 @@ final class CompiledProgram: @unchecked Sendable {
         case .anything:
             return true
         case .general:
+            // The scanner has read this text: without the needle the glob cannot match.
+            if pattern.needle >= 0 && context.needleStamps[Int(pattern.needle)] != context.generation { return false }
             return generalPatterns[Int(pattern.general)].matches(text)
         }
     }

@@ -414,9 +414,11 @@ public final class EventContext {
     ///
     /// With `utf16`, a reader's field that is one UTF-16 string and has not been decoded yet is
     /// passed to `utf16Body` as its code units instead, for a search that reads them as they are.
+    /// With `words`, a reader's field whose text is only numbers, times, GUIDs and the like
+    /// (`EventFieldReader.textIsFormatted`) is passed over undecoded: no needle can be in it.
     func forEachFoldedPart(
-        minimumLength: Int, integers: Bool, utf16: Bool = false, _ utf16Body: (UnsafeRawBufferPointer) -> Void = { _ in },
-        _ body: (UnsafeRawBufferPointer) -> Void
+        minimumLength: Int, integers: Bool, words: Bool = false, utf16: Bool = false,
+        _ utf16Body: (UnsafeRawBufferPointer) -> Void = { _ in }, _ body: (UnsafeRawBufferPointer) -> Void
     ) {
         func long(_ value: FieldValue) -> Bool {
             switch value {
@@ -436,7 +438,7 @@ public final class EventContext {
         }
         for index in 0..<fieldCount {
             if let folded = foldedRanges[index] {
-                body(bytes(folded))
+                if folded.count >= minimumLength { body(bytes(folded)) }
                 continue
             }
             let start = storage.count
@@ -445,6 +447,7 @@ public final class EventContext {
                     utf16Body(units)
                     continue
                 }
+                if words && withReader({ $0.textIsFormatted(index) }) { continue }
                 switch withReader { $0.appendText(index, to: &storage) } {
                 case .appended:
                     // Decoded to learn its length; a short text is kept, not scanned.

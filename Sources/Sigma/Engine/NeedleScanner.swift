@@ -1,3 +1,5 @@
+import EventLog
+
 /// Every literal that the rules test against one text (a field's text, folded or not, or the
 /// joined text keywords search), found in one pass over that text: a trie of the literals is
 /// walked from every position a `contains` needle can start at (only from the start for
@@ -222,10 +224,12 @@ final class NeedleScanner: @unchecked Sendable {
     var skipsWindows: Bool { skips != nil }
 
     /// For a scanner of long `contains` needles without NUL bytes (a skipping one): the
-    /// shortest needle's length, and whether some needle is only digits and minus signs (could
-    /// be in an integer's text). Such needles are in a joined text exactly when they are in one
-    /// of its NUL-separated parts, so the parts can be scanned apart and short ones left out.
-    let partwise: (minimumLength: Int, integers: Bool)?
+    /// shortest needle's length, whether some needle is only digits and minus signs (could be
+    /// in an integer's text), and whether every needle has a character that the text of
+    /// numbers, times, GUIDs and the like never holds (`EventFieldReader.formattedCharacters`).
+    /// Such needles are in a joined text exactly when they are in one of its NUL-separated
+    /// parts, so the parts can be scanned apart and those that cannot hold them left out.
+    let partwise: (minimumLength: Int, integers: Bool, words: Bool)?
 
     /// Whether `scanUTF16` can read texts in UTF-16 as they are stored: a skipping scanner
     /// whose needles are all ASCII.
@@ -285,7 +289,11 @@ final class NeedleScanner: @unchecked Sendable {
         skips = SkipTable(needles)
         if let skips, !needles.contains(where: { $0.bytes.contains(0) }) {
             let digits = Set("-0123456789".utf8)
-            partwise = (skips.length, needles.contains { $0.bytes.allSatisfy(digits.contains) })
+            let formatted = EventFieldReader.formattedCharacters
+            partwise = (
+                skips.length, needles.contains { $0.bytes.allSatisfy(digits.contains) },
+                needles.allSatisfy { !$0.bytes.allSatisfy(formatted.contains) }
+            )
         } else {
             partwise = nil
         }
