@@ -261,13 +261,38 @@ struct EngineTableTests {
             ([.null, .bool(true), .double(4294967296.5)], true),
         ]
         let context = EventContext()
-        for (values, expected) in cases {
-            let fields = [Field(name: "Channel", value: .string("Security"))] + values.enumerated().map { Field(name: FieldName("F\($0.offset)"), value: $0.element) }
-            context.load(Event(fields: fields, origin: EventOrigin(format: "evtx")))
-            var matched = false
-            engine.match(context) { _ in matched = true }
-            #expect(matched == expected, "\(values)")
-        }
+        for (values, expected) in cases { #expect(Self.matchesAny(engine, context, values) == expected, "\(values)") }
+    }
+
+    /// Whether a Security event whose fields `F0`, `F1`, ... hold `values` matches any rule.
+    static func matchesAny(_ engine: RuleEngine, _ context: EventContext, _ values: [FieldValue]) -> Bool {
+        let fields = [Field(name: "Channel", value: .string("Security"))] + values.enumerated().map { Field(name: FieldName("F\($0.offset)"), value: $0.element) }
+        context.load(Event(fields: fields, origin: EventOrigin(format: "evtx")))
+        var matched = false
+        engine.match(context) { _ in matched = true }
+        return matched
+    }
+
+    @Test("short keywords are looked for field by field too, never across two fields")
+    func shortKeywordsFieldByField() throws {
+        let rule = "title: Short\nlogsource:\n  product: windows\ndetection:\n  keywords:\n"
+            + "    - 'HKTL'\n    - 'x:'\n    - '-7'\n  condition: keywords\nlevel: low\n"
+        let (engine, problems) = RuleEngine.compile(RuleLoader.load(rule, path: "k.yml").rules)
+        #expect(problems.isEmpty)
+        let needles = ["hktl", "x:", "-7"].enumerated().map { NeedleScanner.Needle(bytes: Array($0.element.utf8), kind: .contains, id: Int32($0.offset)) }
+        let scanner = NeedleScanner(needles)
+        #expect(!scanner.skipsWindows && scanner.partwise?.minimumLength == 2 && scanner.partwise?.integers == true)
+        let cases: [(fields: [FieldValue], expected: Bool)] = [
+            ([.string("found HackTool/HKTL.x")], true),
+            ([.string("hk"), .string("tl")], false),
+            ([.string("ab"), .string("x:")], true),
+            ([.string("x"), .string(":")], false),
+            ([.integer(-7)], true),
+            ([.integer(7)], false),
+            ([.list([.string("a"), .string("HKTL")])], true),
+        ]
+        let context = EventContext()
+        for (values, expected) in cases { #expect(Self.matchesAny(engine, context, values) == expected, "\(values)") }
     }
 
     /// Anchored rules are evaluated only when woken, unanchored ones always; the rules an

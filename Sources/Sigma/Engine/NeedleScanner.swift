@@ -223,8 +223,8 @@ final class NeedleScanner: @unchecked Sendable {
     /// Whether scanning skips through windows (for tests).
     var skipsWindows: Bool { skips != nil }
 
-    /// For a scanner of long `contains` needles without NUL bytes (a skipping one): the
-    /// shortest needle's length, whether some needle is only digits and minus signs (could be
+    /// For a scanner of `contains` needles, none empty or holding a NUL byte: the shortest
+    /// needle's length (at most the window of a skipping scanner), whether some needle is only digits and minus signs (could be
     /// in an integer's text), and whether every needle has a character that the text of
     /// numbers, times, GUIDs and the like never holds (`EventFieldReader.formattedCharacters`).
     /// Such needles are in a joined text exactly when they are in one of its NUL-separated
@@ -287,17 +287,17 @@ final class NeedleScanner: @unchecked Sendable {
         hasShortNeedles = contained.contains { $0.bytes.count == 2 || $0.bytes.count == 3 }
         singleBytes = contained.filter { $0.bytes.count == 1 }.map { ($0.bytes[0], $0.id) }
         skips = SkipTable(needles)
-        if let skips, !needles.contains(where: { $0.bytes.contains(0) }) {
+        if !needles.isEmpty, needles.allSatisfy({ $0.kind == .contains && !$0.bytes.isEmpty && !$0.bytes.contains(0) }) {
             let digits = Set("-0123456789".utf8)
             let formatted = EventFieldReader.formattedCharacters
             partwise = (
-                skips.length, needles.contains { $0.bytes.allSatisfy(digits.contains) },
+                skips?.length ?? needles.map(\.bytes.count).min()!, needles.contains { $0.bytes.allSatisfy(digits.contains) },
                 needles.allSatisfy { !$0.bytes.allSatisfy(formatted.contains) }
             )
         } else {
             partwise = nil
         }
-        scansUTF16 = partwise != nil && needles.allSatisfy { $0.bytes.allSatisfy { $0 < 0x80 } }
+        scansUTF16 = skips != nil && partwise != nil && needles.allSatisfy { $0.bytes.allSatisfy { $0 < 0x80 } }
         for needle in contained where needle.bytes.count > 1 {
             let bytes = needle.bytes
             if bytes.count >= 4 {
