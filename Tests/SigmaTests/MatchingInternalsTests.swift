@@ -21,13 +21,15 @@ struct MatchingInternalsTests {
     }
 
     /// A small alphabet makes needles overlap and nest (and sets nearly every start filter
-    /// bit); a large one with few needles makes the start filters rule most positions out;
+    /// bit); a large one with few needles makes the start filters rule most positions out,
+    /// and long needles over it end in long chains of single children (tails);
     /// long `contains` needles only make the scanner skip through windows (Wu-Manber), over
     /// a small alphabet (many candidate windows) and a large one (long shifts).
     @Test(
         "scanner finds exactly what per-needle tests find",
         arguments: [
             ("ab\\c", 400, 0, 5, 12, false), ("abcdefghijklmnopqrstuvwxyz0123456789 -", 60, 0, 7, 40, false),
+            ("abcdefghijklmnopqrstuvwxyz0123456789 -", 80, 5, 16, 60, false),
             ("ab:c", 50, 6, 9, 40, true), ("abcdefghijklmnopqrstuvwxyz0123456789 -:", 30, 6, 12, 80, true),
         ])
     func scannerAgreesWithNaive(

@@ -31,16 +31,24 @@ final class NeedleScanner: @unchecked Sendable {
     }
 
     /// A flattened trie in one array of 32-bit cells, a record per node in breadth-first
-    /// order, so that a step reads one record (usually one cache line). A node's record: its edge count and hit count (16 bits
-    /// each), where its hits start, its edges' bytes in increasing order (four per cell), then
-    /// the children's record offsets in the same order. A node is its record's offset; the
-    /// root (offset 0) also has a 256-entry table of its children.
+    /// order, so that a step reads one record (usually one cache line). A node's record: its
+    /// edge count and hit count (16 bits each), where its hits start, its edges' bytes in
+    /// increasing order (four per cell), then the children's record offsets in the same order.
+    /// A node is its record's offset; the root (offset 0) also has a 256-entry table of its
+    /// children.
+    ///
+    /// A node from `tailDepth` down whose descendants are one chain of single children ending
+    /// in a leaf (the last bytes of one needle, which is most of a trie of thousands of long
+    /// needles) is a *tail* record instead: edge count 0xFFFF, its own hit count and start,
+    /// then the chain's length and the leaf's hit count (16 bits each), the leaf's hit start
+    /// and the chain's bytes. A walk compares those bytes at once, where it paid a cache miss
+    /// per node of the chain.
     private struct Trie {
         var cells: UnsafeMutablePointer<UInt32>
         var hits: UnsafeMutablePointer<Hit>
         var root: UnsafeMutablePointer<Int32>
 
-        init(_ needles: [Needle], reversed: Bool) {
+        init(_ needles: [Needle], reversed: Bool, tailDepth: Int) {
             // Built from the keys in sorted order (ties in needle order): each key shares a
             // path with the previous one up to their common prefix and adds nodes after it, so
             // nodes are numbered depth first, a node's children are created in increasing byte
@@ -97,35 +105,75 @@ final class NeedleScanner: @unchecked Sendable {
                 hitList[Int(hitFill[node])] = Hit(needle: needles[index].id, kind: needles[index].kind)
                 hitFill[node] += 1
             }
+            // The chain below each node, when it is one: its length (0 for a leaf, -1 when
+            // the node branches) and the leaf it ends in. Children are numbered after their
+            // parents, so going down the numbers backwards sees every child first.
+            var chainLength = [Int32](repeating: -1, count: nodeTotal)
+            var chainLeaf = [Int32](repeating: -1, count: nodeTotal)
+            for index in stride(from: nodeTotal - 1, through: 0, by: -1) {
+                let node = nodeList[index]
+                if node.edgeCount == 0 {
+                    chainLength[index] = 0
+                    chainLeaf[index] = Int32(index)
+                } else if node.edgeCount == 1 {
+                    let child = Int(targets[Int(node.edgeStart)])
+                    let below = chainLength[child]
+                    // The chain stops at a branch or at a needle ending inside it.
+                    if below >= 0 && (below == 0 || nodeList[child].hitCount == 0) && below < 0xFFFE {
+                        chainLength[index] = below + 1
+                        chainLeaf[index] = chainLeaf[child]
+                    }
+                }
+            }
+            var depth = [Int32](repeating: 0, count: nodeTotal)
+            for (parent, edge) in zip(edgeParents, edgeList) { depth[Int(edge.child)] = depth[Int(parent)] + 1 }
+            let isTail = (0..<nodeTotal).map { depth[$0] >= tailDepth && chainLength[$0] > 0 }
             // Records breadth first, so that the levels near the root, which every walk
             // passes through, lie together in a few cache lines; children are known by node
-            // number until every record's offset is.
+            // number until every record's offset is. A tail's chain gets no records.
             var levelOrder: [Int32] = [0]
             levelOrder.reserveCapacity(nodeTotal)
             var next = 0
             while next < levelOrder.count {
-                let node = nodeList[Int(levelOrder[next])]
-                levelOrder += targets[Int(node.edgeStart)..<Int(node.edgeStart + node.edgeCount)]
+                let index = Int(levelOrder[next])
+                let node = nodeList[index]
+                if !isTail[index] { levelOrder += targets[Int(node.edgeStart)..<Int(node.edgeStart + node.edgeCount)] }
                 next += 1
             }
             var offsets = [Int32](repeating: 0, count: nodeTotal)
             var total = 0
             for index in levelOrder {
                 offsets[Int(index)] = Int32(total)
-                total += Trie.recordSize(edges: Int(nodeList[Int(index)].edgeCount))
+                let index = Int(index)
+                total += isTail[index] ? Trie.tailRecordSize(length: Int(chainLength[index])) : Trie.recordSize(edges: Int(nodeList[index].edgeCount))
             }
             // Offsets are 32-bit: 2^31 cells would take 8 GB of rule literals to fill.
             precondition(total < Int(Int32.max), "needle trie too large")
             var layout = [UInt32](repeating: 0, count: max(total, 1))
             layout.withUnsafeMutableBufferPointer { layout in
                 let layoutBytes = UnsafeMutableRawPointer(layout.baseAddress!)
-                for (index, node) in nodeList.enumerated() {
+                for index in levelOrder {
+                    let index = Int(index)
+                    let node = nodeList[index]
                     let base = Int(offsets[index])
                     let edges = Int(node.edgeCount)
                     // Needles are distinct by bytes and kind, so at most one per kind ends here.
                     precondition(node.hitCount < 1 << 16, "too many needles end at one trie node")
-                    layout[base] = UInt32(edges) | UInt32(node.hitCount) << 16
                     layout[base + 1] = UInt32(node.hitStart)
+                    if isTail[index] {
+                        let length = Int(chainLength[index])
+                        let leaf = nodeList[Int(chainLeaf[index])]
+                        layout[base] = Trie.tailMark | UInt32(node.hitCount) << 16
+                        layout[base + 2] = UInt32(length) | UInt32(leaf.hitCount) << 16
+                        layout[base + 3] = UInt32(leaf.hitStart)
+                        var chain = nodeList[index]
+                        for offset in 0..<length {
+                            layoutBytes.storeBytes(of: bytes[Int(chain.edgeStart)], toByteOffset: 4 * (base + 4) + offset, as: UInt8.self)
+                            chain = nodeList[Int(targets[Int(chain.edgeStart)])]
+                        }
+                        continue
+                    }
+                    layout[base] = UInt32(edges) | UInt32(node.hitCount) << 16
                     for edge in 0..<edges {
                         let slot = Int(node.edgeStart) + edge
                         layoutBytes.storeBytes(of: bytes[slot], toByteOffset: 4 * (base + 2) + edge, as: UInt8.self)
@@ -145,6 +193,24 @@ final class NeedleScanner: @unchecked Sendable {
         /// Cells of a record with `edges` edges: two header cells, the bytes, the children.
         static func recordSize(edges: Int) -> Int { 2 + (edges + 3) / 4 + edges }
 
+        /// Cells of a tail record: four header cells and the chain's bytes.
+        static func tailRecordSize(length: Int) -> Int { 4 + (length + 3) / 4 }
+
+        /// The edge count that marks a tail record (a node has at most 256 edges).
+        static let tailMark: UInt32 = 0xFFFF
+
+        @inline(__always)
+        func isTail(_ node: Int32) -> Bool { cells[Int(node)] & 0xFFFF == Trie.tailMark }
+
+        /// A tail's chain: its bytes, its length and the hits of the leaf it ends in.
+        @inline(__always)
+        func tail(_ node: Int32) -> (bytes: UnsafePointer<UInt8>, length: Int, hitStart: Int, hitCount: Int) {
+            let record = cells + Int(node)
+            return (
+                UnsafeRawPointer(record + 4).assumingMemoryBound(to: UInt8.self), Int(record[2] & 0xFFFF), Int(record[3]), Int(record[2] >> 16)
+            )
+        }
+
         func free() {
             cells.deallocate()
             hits.deallocate()
@@ -159,6 +225,7 @@ final class NeedleScanner: @unchecked Sendable {
         @inline(__always)
         func hitStart(_ node: Int32) -> Int { Int(cells[Int(node) + 1]) }
 
+        /// The child of a node that is not a tail.
         @inline(__always)
         func child(_ node: Int32, _ byte: UInt8) -> Int32 {
             if node == 0 { return root[Int(byte)] }
@@ -270,8 +337,9 @@ final class NeedleScanner: @unchecked Sendable {
     }
 
     init(_ needles: [Needle]) {
-        forward = Trie(needles.filter { $0.kind != .suffix }, reversed: false)
-        backward = Trie(needles.filter { $0.kind == .suffix }, reversed: true)
+        // Forward walks may start four levels down (`quads`), so no tail starts above that.
+        forward = Trie(needles.filter { $0.kind != .suffix }, reversed: false, tailDepth: 4)
+        backward = Trie(needles.filter { $0.kind == .suffix }, reversed: true, tailDepth: 1)
         anywhere = needles.contains { $0.kind == .contains }
         hasSuffixes = needles.contains { $0.kind == .suffix }
         let contained = needles.filter { $0.kind == .contains && !$0.bytes.isEmpty }
@@ -415,6 +483,15 @@ final class NeedleScanner: @unchecked Sendable {
             node = backward.child(node, bytes[position])
             guard node >= 0 else { break }
             if backward.hitCount(node) > 0 { mark(backward, node, start: 0, end: 0, count: count, &hits) }
+            if backward.isTail(node) {
+                // The chain holds the bytes before `position`, last first.
+                let tail = backward.tail(node)
+                guard tail.length <= position else { break }
+                var offset = 0
+                while offset < tail.length && tail.bytes[offset] == bytes[position - 1 - offset] { offset += 1 }
+                if offset == tail.length { mark(backward, tail.hitStart, tail.hitCount, start: 0, end: 0, count: count, &hits) }
+                break
+            }
             position -= 1
         }
     }
@@ -430,6 +507,13 @@ final class NeedleScanner: @unchecked Sendable {
         while node >= 0 {
             if forward.hitCount(node) > 0 {
                 mark(forward, node, start: start, end: position, count: count, &hits)
+            }
+            if forward.isTail(node) {
+                let tail = forward.tail(node)
+                if position + tail.length <= count && memcmp(bytes + position, tail.bytes, tail.length) == 0 {
+                    mark(forward, tail.hitStart, tail.hitCount, start: start, end: position + tail.length, count: count, &hits)
+                }
+                break
             }
             guard position < count else { break }
             node = forward.child(node, bytes[position])
@@ -470,6 +554,16 @@ final class NeedleScanner: @unchecked Sendable {
             var position = start + 4
             while node >= 0 {
                 if forward.hitCount(node) > 0 { mark(forward, node, start: start, end: position, count: count, &hits) }
+                if forward.isTail(node) {
+                    let tail = forward.tail(node)
+                    guard position + tail.length <= count else { break }
+                    var offset = 0
+                    while offset < tail.length && folded(position + offset) == tail.bytes[offset] { offset += 1 }
+                    if offset == tail.length {
+                        mark(forward, tail.hitStart, tail.hitCount, start: start, end: position + tail.length, count: count, &hits)
+                    }
+                    break
+                }
                 guard position < count else { break }
                 let byte = folded(position)
                 guard byte < 0x80 else { break }
@@ -512,8 +606,13 @@ final class NeedleScanner: @unchecked Sendable {
 
     @inline(__always)
     private func mark(_ trie: Trie, _ node: Int32, start: Int, end: Int, count: Int, _ hits: inout Hits) {
-        let first = trie.hitStart(node)
-        for index in first..<(first + trie.hitCount(node)) {
+        mark(trie, trie.hitStart(node), trie.hitCount(node), start: start, end: end, count: count, &hits)
+    }
+
+    /// Marks `hitCount` hits from `hitStart`, of needles found from `start` to `end`.
+    @inline(__always)
+    private func mark(_ trie: Trie, _ first: Int, _ hitCount: Int, start: Int, end: Int, count: Int, _ hits: inout Hits) {
+        for index in first..<(first + hitCount) {
             let hit = trie.hits[index]
             switch hit.kind {
             case .contains, .suffix: hits.add(hit.needle)
