@@ -54,6 +54,7 @@ struct FieldReaderTests {
         var read = 0
         var built = 0
         var aliased = 0
+        var listed = 0
         var formatted = 0
         var differences: [String] = []
         for path in try CrateConformanceTests.sharedEVTXFiles() {
@@ -68,6 +69,7 @@ struct FieldReaderTests {
                     read += 1
                     if let difference = Self.difference(reader, event, formatted: &formatted) { differences.append("\(path) record \(record.recordID): \(difference)") }
                     if event.value("NewProcessName") != nil && event.value("Image") != nil { aliased += 1 }
+                    if event.fields.contains(where: { if case .list = $0.value { true } else { false } }) { listed += 1 }
                 }
             }
         }
@@ -75,6 +77,8 @@ struct FieldReaderTests {
         #expect(read > 10_000 && read > 2 * built, "\(read) read, \(built) built")
         // Security 4688 events get Image from NewProcessName through the alias.
         #expect(aliased > 0)
+        // Records whose arrays repeat an element (classic events' insertion strings) have plans too.
+        #expect(listed > 1_000, "\(listed) read records with lists")
         // GUIDs, SIDs, times and hexadecimal numbers are known as such without decoding them.
         #expect(formatted > 10_000, "\(formatted) formatted texts")
         #expect(differences.isEmpty, "\(differences.count) records differ: \(differences.prefix(3))")

@@ -3,7 +3,9 @@
 enum ArrayItems {
     /// How many items an array value holds (0 for types that cannot be split).
     static func count(of node: RecordTree.Node, in bytes: UnsafeRawBufferPointer) -> Int {
-        ranges(of: node, in: bytes).count
+        var count = 0
+        forEachRange(of: node, in: bytes) { _ in count += 1 }
+        return count
     }
 
     /// One node per item: strings become text (nil for an empty string, which yields an empty
@@ -21,39 +23,46 @@ enum ArrayItems {
 
     /// The byte range of each item.
     static func ranges(of node: RecordTree.Node, in bytes: UnsafeRawBufferPointer) -> [Range<Int>] {
+        var ranges: [Range<Int>] = []
+        forEachRange(of: node, in: bytes) { ranges.append($0) }
+        return ranges
+    }
+
+    /// Calls `body` with the byte range of each item, in order (no array is made: shapes are
+    /// scanned for every record).
+    @inline(__always)
+    static func forEachRange(of node: RecordTree.Node, in bytes: UnsafeRawBufferPointer, _ body: (Range<Int>) -> Void) {
         let start = Int(node.a)
         let end = min(start + Int(node.b), bytes.count)
-        guard start >= 0, start < end else { return [] }
+        guard start >= 0, start < end else { return }
         let base = node.type & ~ValueType.arrayFlag
-        var ranges: [Range<Int>] = []
         switch base {
         case ValueType.string:
             var itemStart = start
             var position = start
             while position + 1 < end {
                 if bytes.u16(at: position) == 0 {
-                    ranges.append(itemStart..<position)
+                    body(itemStart..<position)
                     itemStart = position + 2
                 }
                 position += 2
             }
-            if itemStart + 1 < end { ranges.append(itemStart..<(end - (end - itemStart) % 2)) }
+            if itemStart + 1 < end { body(itemStart..<(end - (end - itemStart) % 2)) }
         case ValueType.sid:
             var position = start
             while position + 8 <= end {
                 let size = 8 + Int(bytes[position + 1]) * 4
                 guard position + size <= end else { break }
-                ranges.append(position..<(position + size))
+                body(position..<(position + size))
                 position += size
             }
         default:
-            guard let size = ValueType.itemSize(base) else { return [] }
+            guard let size = ValueType.itemSize(base) else { return }
             var position = start
             while position + size <= end {
-                ranges.append(position..<(position + size))
+                body(position..<(position + size))
                 position += size
             }
         }
-        return ranges
     }
 }

@@ -4,9 +4,14 @@
 ///
 /// The shape of a record's XML depends on the template and on each value's type and whether
 /// it is empty (an empty value yields no content; a number renders differently from text; a
-/// BinXML value adds elements). Records of the same shape render through one compiled plan
-/// (`JSONPlan`). Records that are not a single template instance, or whose values include
-/// arrays (which repeat elements), are not eligible and take the tree path.
+/// BinXML value adds elements; an array of two or more items repeats its element once per
+/// item, and an empty string item leaves its copy empty). Records of the same shape render
+/// through one compiled plan (`JSONPlan`, `EventPlan`). Records that are not a single template
+/// instance, or have an array of more than `maximumItems` items, are not eligible and take the
+/// tree path.
+///
+/// The items of such arrays get slots of their own after the record's values, in value
+/// order, so that a plan can say "item 3 of that array" as it says "that value".
 struct ShapeScan {
     struct Instance {
         var definition: UInt32
@@ -20,11 +25,17 @@ struct ShapeScan {
     var instances: [Instance] = []
     /// For each value slot, the instance its BinXML value holds, or -1.
     var nested: [Int32] = []
+    /// For each value slot, the slot of its first item when it is an array the tree repeats
+    /// its element for (two items or more), or -1.
+    var itemStarts: [Int32] = []
     /// The shape key.
     var key: [UInt32] = []
     var eligible = false
 
     private static let maximumInstances = 32
+    /// The most items an array may have for its record to be eligible (the shape key notes
+    /// which are empty, one bit each).
+    static let maximumItems = 32
 
     /// Scans the BinXML of a record. Errors are not reported here: an ineligible record is
     /// built as a tree, which reports them.
@@ -32,8 +43,39 @@ struct ShapeScan {
         values.removeAll(keepingCapacity: true)
         instances.removeAll(keepingCapacity: true)
         nested.removeAll(keepingCapacity: true)
+        itemStarts.removeAll(keepingCapacity: true)
         key.removeAll(keepingCapacity: true)
+        arrays = false
         eligible = instance(context, range: range) != nil
+        if eligible && arrays { addItems(context.bytes) }
+    }
+
+    /// Whether some value is an array (set while scanning).
+    private var arrays = false
+
+    /// Gives the items of every array of two or more items a slot after the values.
+    private mutating func addItems(_ bytes: UnsafeRawBufferPointer) {
+        for slot in values.indices where values[slot].type & ValueType.arrayFlag != 0 {
+            let start = values.count
+            let type = values[slot].type & ~ValueType.arrayFlag
+            ShapeScan.forEachItem(of: values[slot], bytes) { range in
+                values.append(TreeBuilder.Value(type: type, offset: Int32(range.lowerBound), length: Int32(range.count), slot: Int32(values.count)))
+            }
+            // The tree keeps an array of one item whole, as a value.
+            guard values.count - start > 1 else {
+                values.removeLast(values.count - start)
+                continue
+            }
+            itemStarts[slot] = Int32(start)
+            nested += repeatElement(-1, count: values.count - start)
+            itemStarts += repeatElement(-1, count: values.count - start)
+        }
+    }
+
+    /// The byte ranges of an array value's items, as the tree builder splits them.
+    @inline(__always)
+    private static func forEachItem(of value: TreeBuilder.Value, _ bytes: UnsafeRawBufferPointer, _ body: (Range<Int>) -> Void) {
+        ArrayItems.forEachRange(of: RecordTree.Node(kind: .value, type: value.type, a: value.offset, b: value.length), in: bytes, body)
     }
 
     /// Scans a fragment that must be one template instance; returns its instance id.
@@ -65,6 +107,7 @@ struct ShapeScan {
             let type = bytes[position + index * 4 + 2]
             values.append(TreeBuilder.Value(type: type, offset: Int32(offset), length: Int32(size), slot: base + Int32(index)))
             nested.append(-1)
+            itemStarts.append(-1)
             offset += size
         }
         guard offset <= range.upperBound else { return nil }
@@ -72,9 +115,21 @@ struct ShapeScan {
         guard offset == range.upperBound || bytes[offset] == 0x00 else { return nil }
         for index in 0..<count {
             let value = values[Int(base) + index]
-            guard value.type & ValueType.arrayFlag == 0 else { return nil }
             let present = ShapeScan.isPresent(value, bytes)
             key.append(UInt32(value.type) << 2 | (present ? 1 : 0) | (ShapeScan.hasExpectedSize(value) ? 2 : 0))
+            if value.type & ValueType.arrayFlag != 0 {
+                var items = 0
+                var empty: UInt32 = 0
+                let strings = value.type & ~ValueType.arrayFlag == ValueType.string
+                ShapeScan.forEachItem(of: value, bytes) { range in
+                    if strings && range.count < 2 && items < ShapeScan.maximumItems { empty |= 1 << UInt32(items) }
+                    items += 1
+                }
+                guard items <= ShapeScan.maximumItems else { return nil }
+                key.append(UInt32(items))
+                key.append(empty)
+                arrays = true
+            }
             if value.type == ValueType.binXML && present {
                 let start = Int(value.offset)
                 guard let inner = instance(context, range: start..<(start + Int(value.length))) else { return nil }

@@ -220,8 +220,12 @@ struct TreeBuilder {
         guard depth < 8, let (slot, node) = firstArray(element) else { return [element] }
         let items = ArrayItems.items(of: node, in: context.bytes)
         guard items.count > 1 else { return [element] }
+        // Building for a plan, each item comes from its own slot of the scan.
+        let itemStart = node.slot >= 0 ? scan.map { $0.itemStarts[Int(node.slot)] } ?? -1 : -1
         var result: [Int32] = []
-        for item in items {
+        for (index, item) in items.enumerated() {
+            var item = item
+            if itemStart >= 0 { item?.slot = itemStart + Int32(index) }
             let copy = clone(element, replacing: slot, with: item)
             result.append(contentsOf: expandArrays(copy, depth: depth + 1))
         }
