@@ -42,6 +42,8 @@ final class EventPlan {
     let sources: [Source]
     let time: TimeSource
     let mapping: EVTXFieldMapping
+    /// The mapping's aliases that can apply to records of this shape, in the mapping's order.
+    let aliasCandidates: [FieldMappings.Alias]
     /// The `FieldNameCache` the names were resolved with: a plan serves only that cache's owner.
     let owner: ObjectIdentifier
 
@@ -89,6 +91,13 @@ final class EventPlan {
         self.time = time
         self.mapping = mapping
         self.owner = owner
+        // An alias whose condition fields or source fields the shape cannot have (not among
+        // its fields nor added by an alias) never applies to its records: most shapes have none.
+        let aliases = mapping.mappings.aliases
+        let possible = Set(fields).union(aliases.flatMap { $0.fields.map(\.to) })
+        aliasCandidates = aliases.filter { alias in
+            alias.when.allSatisfy { possible.contains($0.field) } && alias.fields.contains { possible.contains($0.from) }
+        }
         var steps: [Step] = []
         var parts: [PartStep] = []
         var pool: [UInt8] = []

@@ -56,8 +56,7 @@ final class PlanFieldReader: EventFieldReader {
         }
         nameCount = planFieldCount
         if !aliasSources.isEmpty { aliasSources.removeAll(keepingCapacity: true) }
-        let aliases = plan.mapping.mappings.aliases
-        if !aliases.isEmpty { addAliases(aliases) }
+        if !plan.aliasCandidates.isEmpty { addAliases(plan.aliasCandidates) }
     }
 
     /// Lets go of the record (its bytes are about to be reused).
