@@ -50,20 +50,39 @@ public final class RuleEngine: Sendable {
     }
 
     /// Variants tried together (in increasing order), and the scanners their anchors need
-    /// run first. A class so that an event's lookup retains one object, not its arrays;
-    /// changed only while the engine is compiled.
+    /// run first. A class so that an event's lookup retains one object; changed only while
+    /// the engine is compiled. Once complete (`finish`), its lists are plain memory of its
+    /// own, which an event reads without retaining arrays.
     final class VariantList: @unchecked Sendable {
-        var variants: [Int32] = []
-        var scanners: [Int32] = []
-        /// `variants` split into those with an anchor (met only when woken) and those without
-        /// (met by every event of the list), by `split` once the list is complete.
-        private(set) var anchored: [Int32] = []
-        private(set) var unanchored: [Int32] = []
+        /// The variants, as the engine is compiled.
+        var added: [Int32] = []
+        private var storage = UnsafeMutableBufferPointer<Int32>(start: nil, count: 0)
+        /// The complete list's variants, their anchors' scanners, and the variants split into
+        /// those with an anchor (met only when woken) and those without (met by every event of
+        /// the list).
+        private(set) var variants = UnsafeBufferPointer<Int32>(start: nil, count: 0)
+        private(set) var scanners = UnsafeBufferPointer<Int32>(start: nil, count: 0)
+        private(set) var anchored = UnsafeBufferPointer<Int32>(start: nil, count: 0)
+        private(set) var unanchored = UnsafeBufferPointer<Int32>(start: nil, count: 0)
 
-        func split(_ all: [Variant]) {
-            anchored = variants.filter { all[Int($0)].anchorCount > 0 }
-            unanchored = variants.filter { all[Int($0)].anchorCount == 0 }
+        func finish(scanners scannerList: [Int32], _ all: [Variant]) {
+            let lists = [
+                added, scannerList, added.filter { all[Int($0)].anchorCount > 0 }, added.filter { all[Int($0)].anchorCount == 0 },
+            ]
+            storage.deallocate()
+            storage = .allocate(capacity: lists.reduce(0) { $0 + $1.count })
+            var start = 0
+            var parts: [UnsafeBufferPointer<Int32>] = []
+            for list in lists {
+                let part = UnsafeMutableBufferPointer(rebasing: storage[start..<(start + list.count)])
+                _ = part.initialize(from: list)
+                parts.append(UnsafeBufferPointer(part))
+                start += list.count
+            }
+            (variants, scanners, anchored, unanchored) = (parts[0], parts[1], parts[2], parts[3])
         }
+
+        deinit { storage.deallocate() }
 
         /// Whether an anchored variant is in the list.
         @inline(__always)
@@ -90,10 +109,10 @@ public final class RuleEngine: Sendable {
                 for id in eventIDs {
                     let list = byEventID[id] ?? VariantList()
                     byEventID[id] = list
-                    list.variants.append(variant)
+                    list.added.append(variant)
                 }
             } else {
-                anyEventID.variants.append(variant)
+                anyEventID.added.append(variant)
             }
         }
 
@@ -107,7 +126,7 @@ public final class RuleEngine: Sendable {
             func scanners(_ list: VariantList) {
                 var set = Set<Int32>()
                 var keywords = Set<Int32>()
-                for index in list.variants {
+                for index in list.added {
                     let variant = variants[Int(index)]
                     set.formUnion(anchorScanners[Int(variant.anchorStart)..<Int(variant.anchorStart + variant.anchorCount)])
                     if let joined { keywords.formUnion(joined.needles[Int(index)]) }
@@ -123,8 +142,7 @@ public final class RuleEngine: Sendable {
                         set.insert(made)
                     }
                 }
-                list.scanners = set.sorted()
-                list.split(variants)
+                list.finish(scanners: set.sorted(), variants)
             }
             for key in byEventID.keys.sorted() { scanners(byEventID[key]!) }
             scanners(anyEventID)
