@@ -98,15 +98,15 @@ struct FieldReaderTests {
             switch field.value {
             case .string(let text):
                 if found != .appended || buffer.array() != Array(text.utf8) { return "\(field.name): text \(buffer.array()) vs \(text)" }
-                if reader.textIsFormatted(index) {
-                    formatted += 1
-                    let folded = text.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
-                    if !folded.allSatisfy(EventFieldReader.formattedCharacters.contains) { return "\(field.name): \(text) is not formatted text" }
-                }
             case .list:
                 if found != .list || buffer.count != 0 || reader.textIsFormatted(index) { return "\(field.name): not a list" }
             default:
-                if found != .value || buffer.count != 0 || reader.textIsFormatted(index) { return "\(field.name): not a value" }
+                if found != .value || buffer.count != 0 { return "\(field.name): not a value" }
+            }
+            if reader.textIsFormatted(index) {
+                formatted += 1
+                let folded = field.value.text.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
+                if !folded.allSatisfy(EventFieldReader.formattedCharacters.contains) { return "\(field.name): \(field.value) is not formatted text" }
             }
             if reader.fieldValue(index) != field.value { return "\(field.name): value \(reader.fieldValue(index)) vs \(field.value)" }
         }

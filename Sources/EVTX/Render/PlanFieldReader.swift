@@ -155,6 +155,8 @@ final class PlanFieldReader: EventFieldReader {
 
     override func textIsFormatted(_ index: Int) -> Bool {
         let step = plan.steps[planIndex(index)]
+        // An integer or a boolean.
+        if step.kind == .typed { return true }
         guard step.kind == .text else { return false }
         let parts = plan.parts + Int(step.partStart)
         for offset in 0..<Int(step.partCount) {

@@ -27,10 +27,11 @@ open class EventFieldReader {
     /// otherwise. Lets a search for ASCII text skip decoding fields it does not find anything in.
     open func utf16Text(_ index: Int) -> UnsafeRawBufferPointer? { nil }
 
-    /// Whether the field's text is known to be only the text of numbers, hexadecimal values,
-    /// GUIDs, SIDs, times, booleans or binary data (no string, no constant text), so that it
-    /// holds, folded to lower case, only `formattedCharacters`. False when not known. Lets a
-    /// search for words skip fields that cannot hold them without decoding them.
+    /// Whether the field's text (`FieldValue.text`) is known to be only the text of numbers,
+    /// hexadecimal values, GUIDs, SIDs, times, booleans or binary data (no string value, no
+    /// constant text, not a list), so that it holds, folded to lower case, only
+    /// `formattedCharacters`. False when not known. Lets a search for words skip fields that
+    /// cannot hold them without decoding them.
     open func textIsFormatted(_ index: Int) -> Bool { false }
 
     /// The characters (as ASCII bytes, lower case) of the text `textIsFormatted` speaks of:
