@@ -167,6 +167,41 @@ struct MatchingInternalsTests {
         #expect(RegexLiteral.wildcardPattern(of: "ab", caseInsensitive: false) == nil)  // letters, case-sensitive
     }
 
+    /// Texts of several lines over a small alphabet: whenever ICU finds a match of an
+    /// expression said to stay within lines, some line holds all its required literals (the
+    /// test that rules a text out without ICU). Expressions that could match a line break are
+    /// not said to stay within lines.
+    @Test("expressions that stay within lines need all their literals in one line")
+    func literalsWithinLines() throws {
+        let within = [
+            "cmd.{0,5}(?:/c|/r).+power.+(?:\\$?\\{?in\\}?|no).+\"", "ab.*cd", "(?i)AB[a-d]+CD", "a\\d+b\\w*c", "^ab.*cd$",
+            "ab(?:x|y)+cd", "a[ -z]b.c",
+        ]
+        var random = Generator(state: 5)
+        let alphabet = Array("abcdmpowerin/\"{}$ \n\r".utf8)
+        var ruledOut = 0
+        for source in within {
+            #expect(RegexLiteral.staysWithinLines(source), "\(source)")
+            let regex = try RegexMatcher(source, options: [])
+            #expect(regex.withinLines && regex.requiredLiterals.count > 1, "\(source)")
+            for round in 0..<3_000 {
+                var text = random.text(alphabet, maxLength: 30)
+                // Plant the literals, sometimes on one line, sometimes apart.
+                for literal in regex.requiredLiterals { text.insert(contentsOf: literal, at: random.next(text.count + 1)) }
+                if round % 3 == 0 { text.insert(UInt8(ascii: "\n"), at: random.next(text.count + 1)) }
+                let folded = text.map(Pattern.fold)
+                let holds = folded.withUnsafeBytes { RegexLiteral.someLine(of: $0, holdsAll: regex.requiredLiterals) }
+                if !holds { ruledOut += 1 }
+                if regex.matches(String(decoding: text, as: UTF8.self)) { #expect(holds, "\(source) on \(String(decoding: text, as: UTF8.self))") }
+            }
+        }
+        #expect(ruledOut > 1_000)
+        for source in ["a\\sb", "a\\Wb", "a\\Db", "a[^x]b", "a[\\s]b", "(?s)a.b", "a\\nb", "a\\x0ab", "a(?=\\n)", "a[\\x00-z]b", "a[\t-z]b", "a\\Rb", "a\\p{Zl}b"] {
+            #expect(!RegexLiteral.staysWithinLines(source), "\(source)")
+        }
+        #expect(try !RegexMatcher("ab.*cd", options: [.dotMatchesLineSeparators]).withinLines)
+    }
+
     /// Short texts over a small alphabet make the classes' runs, repetitions and anchors meet
     /// every case (too short, exactly long enough, too long, at the start, at the end).
     @Test("class sequences of regular expressions agree with ICU")

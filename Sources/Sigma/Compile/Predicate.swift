@@ -146,6 +146,9 @@ final class RegexMatcher: @unchecked Sendable, Hashable {
     /// Whether ICU may match letters beyond ASCII case folding (case-insensitive), so the
     /// literal test holds only on ASCII text.
     let foldsBeyondASCII: Bool
+    /// Whether a match stays within one line, so that its required literals must all be in
+    /// one line of the text (`RegexLiteral.staysWithinLines`).
+    let withinLines: Bool
 
     init(_ source: String, options: NSRegularExpression.Options) throws {
         self.source = source
@@ -156,6 +159,8 @@ final class RegexMatcher: @unchecked Sendable, Hashable {
         requiredLiterals = options.contains(.allowCommentsAndWhitespace) ? [] : RegexLiteral.required(in: source, caseInsensitive: insensitive)
         wildcard = options.contains(.allowCommentsAndWhitespace) ? nil : RegexLiteral.wildcardPattern(of: source, caseInsensitive: insensitive)
         classes = options.contains(.allowCommentsAndWhitespace) ? nil : ClassSequence.parse(source, caseInsensitive: insensitive)
+        withinLines = !options.contains(.allowCommentsAndWhitespace) && !options.contains(.dotMatchesLineSeparators)
+            && RegexLiteral.staysWithinLines(source)
     }
 
     func matches(_ text: String) -> Bool {

@@ -212,6 +212,93 @@ enum RegexLiteral {
         return nil
     }
 
+    /// Whether no match of `source` can hold a line terminator, so that its required literals
+    /// must all be in one line of the text. Conservative: `.` (without the `s` flag), literal
+    /// characters, `\d`, `\w`, `\S`, `\b`, escaped punctuation, groups without flags other
+    /// than `i`, `m`, `u` and `w`, and classes that are not negated and hold only such
+    /// characters and ranges clear of line breaks; anything else (`\s`, `\W`, `\D`, `\x`,
+    /// `[^…]`, lookarounds, ...) says no.
+    static func staysWithinLines(_ source: String) -> Bool {
+        let scalars = Array(source.unicodeScalars)
+        let breaks: ClosedRange<UInt32> = 0x0A...0x0D
+        func isBreak(_ scalar: Unicode.Scalar) -> Bool {
+            breaks.contains(scalar.value) || scalar.value == 0x85 || scalar.value == 0x2028 || scalar.value == 0x2029
+        }
+        /// An escape that never matches a line terminator (inside or outside a class).
+        func safeEscape(_ next: Unicode.Scalar, inClass: Bool) -> Bool {
+            if "dwSbBAzZ".unicodeScalars.contains(next) { return !inClass || "dwS".unicodeScalars.contains(next) }
+            if ("1"..."9").contains(next) { return !inClass }
+            return next.isASCII && !next.properties.isAlphabetic && !("0"..."9").contains(next) && !isBreak(next)
+        }
+        var index = 0
+        while index < scalars.count {
+            let scalar = scalars[index]
+            if isBreak(scalar) { return false }
+            switch scalar {
+            case "\\":
+                guard index + 1 < scalars.count, safeEscape(scalars[index + 1], inClass: false) else { return false }
+                index += 2
+                continue
+            case "(":
+                if index + 1 < scalars.count, scalars[index + 1] == "?" {
+                    // `(?:`, or inline flags without `s` and `x`: `(?i)`, `(?im:`.
+                    var flag = index + 2
+                    while flag < scalars.count, "imuw-".unicodeScalars.contains(scalars[flag]) { flag += 1 }
+                    guard flag < scalars.count, scalars[flag] == ":" || (scalars[flag] == ")" && flag > index + 2) else { return false }
+                    index = flag + 1
+                    continue
+                }
+            case "[":
+                guard let end = closingBracket(scalars, from: index), index + 1 < end, scalars[index + 1] != "^" else { return false }
+                var item = index + 1
+                var previous: UInt32?
+                while item < end {
+                    let member = scalars[item]
+                    if member == "\\" {
+                        guard item + 1 < end, safeEscape(scalars[item + 1], inClass: true) else { return false }
+                        previous = scalars[item + 1].value
+                        item += 2
+                        continue
+                    }
+                    if member == "[" || isBreak(member) { return false }
+                    if member == "-", let low = previous, item + 1 < end, scalars[item + 1] != "\\" {
+                        // A range: it must not reach over the line breaks.
+                        let high = scalars[item + 1].value
+                        if (low <= 0x0D && high >= 0x0A) || (low <= 0x85 && high >= 0x85) || (low <= 0x2029 && high >= 0x2028) { return false }
+                        item += 2
+                        previous = nil
+                        continue
+                    }
+                    previous = member.value
+                    item += 1
+                }
+                index = end + 1
+                continue
+            default:
+                break
+            }
+            index += 1
+        }
+        return true
+    }
+
+    /// Whether one line of `text` (between line breaks, `\n` to `\r`) holds every literal.
+    static func someLine(of text: UnsafeRawBufferPointer, holdsAll literals: [[UInt8]]) -> Bool {
+        guard let rarest = literals.max(by: { $0.count < $1.count }) else { return true }
+        func isBreak(_ byte: UInt8) -> Bool { byte >= 0x0A && byte <= 0x0D }
+        var from = 0
+        while let found = Pattern.find(rarest, in: text, from: from) {
+            var start = found
+            while start > 0 && !isBreak(text[start - 1]) { start -= 1 }
+            var end = found + rarest.count
+            while end < text.count && !isBreak(text[end]) { end += 1 }
+            let line = UnsafeRawBufferPointer(rebasing: text[start..<end])
+            if literals.allSatisfy({ Pattern.find($0, in: line, from: 0) != nil }) { return true }
+            from = end
+        }
+        return false
+    }
+
     /// The index of the `]` closing the class opened at `start` (nested sets, escapes, and a
     /// `]` first in the class taken literally).
     private static func closingBracket(_ scalars: [Unicode.Scalar], from start: Int) -> Int? {

@@ -461,7 +461,13 @@ final class CompiledProgram: @unchecked Sendable {
                 break
             }
             let result: Bool
-            if !present && (!regex.foldsBeyondASCII || textKind().ascii) {
+            let literalsHold = !regex.foldsBeyondASCII || textKind().ascii
+            if !present && literalsHold {
+                result = false
+            } else if regex.withinLines && regex.requiredLiterals.count > 1 && literalsHold && textKind().lineBreaks
+                && !RegexLiteral.someLine(of: text, holdsAll: regex.requiredLiterals)
+            {
+                // Every literal is in the text, but no line holds them all.
                 result = false
             } else if let wildcard = regex.wildcard, textKind() == (true, false) {
                 result = wildcard.matches(text)
