@@ -29,6 +29,14 @@ struct RuleCompiler {
     var table: PredicateTable
     let placeholders: [String: [String]]
 
+    // Modifier groups, made once rather than for every detection item.
+    private static let regexFlags: Set<SigmaModifier> = [.i, .m, .s]
+    private static let timeParts: [SigmaModifier: Predicate.TimePart] = [
+        .minute: .minute, .hour: .hour, .day: .day, .week: .week, .month: .month, .year: .year,
+    ]
+    private static let comparisons: [SigmaModifier: Predicate.Comparison] = [.lt: .lt, .lte: .lte, .gt: .gt, .gte: .gte]
+    private static let encodings: Set<SigmaModifier> = [.wide, .utf16le, .utf16be, .utf16]
+
     /// The detection of a rule as an expression, with field names renamed for one log source.
     mutating func compile(_ detection: SigmaDetection, renames: [String: String]) throws(SigmaProblem) -> Expression {
         var searches: [String: Expression] = [:]
@@ -92,18 +100,13 @@ struct RuleCompiler {
             }
             return predicate(.exists(field, present))
         }
-        let regexFlags: Set<SigmaModifier> = [.i, .m, .s]
-        if !has.intersection(regexFlags).isEmpty && !has.contains(.re) {
+        if !has.intersection(RuleCompiler.regexFlags).isEmpty && !has.contains(.re) {
             throw SigmaProblem("the regular expression flags i, m, s need re", at: at)
         }
-        let timeParts: [SigmaModifier: Predicate.TimePart] = [
-            .minute: .minute, .hour: .hour, .day: .day, .week: .week, .month: .month, .year: .year,
-        ]
-        let comparisons: [SigmaModifier: Predicate.Comparison] = [.lt: .lt, .lte: .lte, .gt: .gt, .gte: .gte]
-        let comparison = modifiers.compactMap { comparisons[$0] }
+        let comparison = modifiers.compactMap { RuleCompiler.comparisons[$0] }
         guard comparison.count <= 1 else { throw SigmaProblem("more than one of lt, lte, gt, gte", at: at) }
 
-        if let part = modifiers.compactMap({ timeParts[$0] }).first {
+        if let part = modifiers.compactMap({ RuleCompiler.timeParts[$0] }).first {
             guard let field else { throw SigmaProblem("\(part.rawValue) needs a field", at: at) }
             let numbers = try item.values.map { value throws(SigmaProblem) in try RuleCompiler.integer(value, at: at) }
             return wrap(predicate(.timePart(field, part, comparison.first ?? .eq, numbers, all: all)))
@@ -174,8 +177,7 @@ struct RuleCompiler {
                 throw SigmaProblem(error.message, at: at)
             }
         }
-        let encodings: Set<SigmaModifier> = [.wide, .utf16le, .utf16be, .utf16]
-        if !has.intersection(encodings).isEmpty && !has.contains(.base64) && !has.contains(.base64offset) {
+        if !has.intersection(RuleCompiler.encodings).isEmpty && !has.contains(.base64) && !has.contains(.base64offset) {
             throw SigmaProblem("utf16 encodings (wide, utf16le, utf16be, utf16) must be followed by base64 or base64offset", at: at)
         }
         var alternatives: [Expression] = []
