@@ -130,6 +130,8 @@ struct EngineTableTests {
         Case("sel:\n  IP|cidr: 10.0.0.0/8\ncondition: sel", [("IP", .string("11.0.0.1"))], false),
         Case("sel:\n  IP|cidr: 'fe80::/10'\ncondition: sel", [("IP", .string("FE80::1"))], true),
         Case("sel:\n  IP|cidr: 'fe80::/10'\ncondition: sel", [("IP", .string("fec0::1"))], false),
+        Case("sel:\n  IP|cidr: 10.0.0.0/8\ncondition: sel", [("IP", .list([.string("-"), .string(" 10.9.8.7")]))], true),
+        Case("sel:\n  IP|cidr: 10.0.0.0/8\ncondition: sel", [("IP", .integer(10))], false),
         Case("sel:\n  A|fieldref: B\ncondition: sel", [("A", .string("Same")), ("B", .string("same"))], true),
         Case("sel:\n  A|fieldref|startswith: B\ncondition: sel", [("A", .string("prefix-rest")), ("B", .string("prefix"))], true),
         Case("sel:\n  A|fieldref: B\ncondition: sel", [("A", .string("x"))], false),

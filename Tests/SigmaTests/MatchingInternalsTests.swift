@@ -235,6 +235,8 @@ struct IPAddressParsingTests {
     func ipv4(_ text: String, _ expected: String?) {
         let parsed = IPAddress(text).flatMap { $0.isV4 ? UInt32(truncatingIfNeeded: $0.low) : nil }
         #expect(parsed.map { String(format: "%08x", $0) } == expected)
+        // Event fields are read from their bytes.
+        #expect(Array(text.utf8).withUnsafeBytes { IPAddress(utf8: $0) } == IPAddress(text))
     }
 
     @Test("IPv6 and IPv4-mapped text")
@@ -243,5 +245,9 @@ struct IPAddressParsingTests {
         #expect(IPAddress("::ffff:10.0.0.1")?.isV4 == true)
         #expect(IPAddress("fe80::1%eth0") != nil)
         #expect(IPAddress("1:2:3") == nil)
+        for text in ["::1", " ::ffff:10.0.0.1\t", "fe80::1%eth0", "1:2:3", "2001:db8::8a2e:370:7334", "\u{00A0}10.0.0.1", "10.0.0.1\u{2003}"] {
+            #expect(Array(text.utf8).withUnsafeBytes { IPAddress(utf8: $0) } == IPAddress(text), "\(text)")
+        }
+        #expect(IPAddress("\u{00A0}10.0.0.1") != nil)
     }
 }

@@ -6,27 +6,47 @@ struct IPAddress: Sendable, Hashable {
 
     init?(_ text: String) {
         let trimmed = text.trimmingSpaces
-        if let v4 = IPAddress.parseV4(trimmed) {
-            high = 0
-            low = 0xFFFF_0000_0000 | UInt64(v4)
-            isV4 = true
+        if let v4 = IPAddress.parseV4(trimmed.utf8) {
+            self.init(v4: v4)
         } else if let (high, low) = IPAddress.parseV6(String(trimmed)) {
-            self.high = high
-            self.low = low
             // An IPv4-mapped IPv6 address (::ffff:a.b.c.d) is the IPv4 address.
-            isV4 = high == 0 && low >> 32 == 0xFFFF
+            self.init(high: high, low: low, isV4: high == 0 && low >> 32 == 0xFFFF)
         } else {
             return nil
         }
     }
 
+    /// An address in UTF-8 text, as `init(_:)` reads it; a dotted quad between ASCII spaces
+    /// and tabs (most addresses in events) is read from the bytes, without making a string.
+    init?(utf8 text: UnsafeRawBufferPointer) {
+        var start = 0
+        var end = text.count
+        while start < end && (text[start] == 0x20 || text[start] == 0x09) { start += 1 }
+        while end > start && (text[end - 1] == 0x20 || text[end - 1] == 0x09) { end -= 1 }
+        if let v4 = IPAddress.parseV4(text[start..<end]) {
+            self.init(v4: v4)
+        } else {
+            self.init(String(decoding: text, as: UTF8.self))
+        }
+    }
+
+    private init(v4: UInt32) {
+        self.init(high: 0, low: 0xFFFF_0000_0000 | UInt64(v4), isV4: true)
+    }
+
+    private init(high: UInt64, low: UInt64, isV4: Bool) {
+        self.high = high
+        self.low = low
+        self.isV4 = isV4
+    }
+
     /// Dotted-quad IPv4 text: four decimal octets of one to three digits, each at most 255.
-    static func parseV4(_ text: Substring) -> UInt32? {
+    static func parseV4<Bytes: Sequence<UInt8>>(_ text: Bytes) -> UInt32? {
         var value: UInt32 = 0
         var octet: UInt32 = 0
         var digits = 0
         var dots = 0
-        for byte in text.utf8 {
+        for byte in text {
             if byte == UInt8(ascii: ".") {
                 guard digits > 0, dots < 3 else { return nil }
                 value = value << 8 | octet
@@ -56,7 +76,7 @@ struct IPAddress: Sendable, Hashable {
             var result: [UInt16] = []
             let pieces = part.split(separator: ":", omittingEmptySubsequences: false)
             for (index, piece) in pieces.enumerated() {
-                if index == pieces.count - 1, piece.contains("."), let v4 = parseV4(piece) {
+                if index == pieces.count - 1, piece.contains("."), let v4 = parseV4(piece.utf8) {
                     result += [UInt16(v4 >> 16), UInt16(v4 & 0xFFFF)]
                 } else {
                     guard !piece.isEmpty, piece.count <= 4, let group = UInt16(piece, radix: 16) else { return nil }

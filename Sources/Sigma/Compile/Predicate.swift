@@ -51,9 +51,8 @@ enum Predicate: Sendable, Hashable {
             let texts = Predicate.strings(value)
             return texts.contains { text in all ? regexes.allSatisfy { $0.matches(text) } : regexes.contains { $0.matches(text) } }
         case .cidr(let field, let networks, let all):
-            guard let value = context.value(field) else { return false }
-            return Predicate.strings(value).contains { text in
-                guard let address = IPAddress(text) else { return false }
+            return context.withText(field, folded: false) { text in
+                guard let address = IPAddress(utf8: text) else { return false }
                 return all ? networks.allSatisfy { $0.contains(address) } : networks.contains { $0.contains(address) }
             }
         case .fieldReference(let field, let others, let leading, let trailing, let cased, let all):
