@@ -295,11 +295,12 @@ final class NeedleScanner: @unchecked Sendable {
     var skipsWindows: Bool { skips != nil }
 
     /// For a scanner of `contains` needles, none empty or holding a NUL byte: the shortest
-    /// needle's length (at most the window of a skipping scanner), whether some needle is only digits and minus signs (could be
-    /// in an integer's text), and whether every needle has a character that the text of
-    /// numbers, times, GUIDs and the like never holds (`EventFieldReader.formattedCharacters`).
-    /// Such needles are in a joined text exactly when they are in one of its NUL-separated
-    /// parts, so the parts can be scanned apart and those that cannot hold them left out.
+    /// needle's length (at most the window of a skipping scanner), whether some needle is only
+    /// digits and minus signs (could be in an integer's text), and whether every needle has a
+    /// character that the text of numbers, times, GUIDs and the like never holds
+    /// (`EventFieldReader.formattedCharacters`). Such needles are in a joined text exactly
+    /// when they are in one of its NUL-separated parts, so the parts can be scanned apart and
+    /// those that cannot hold them left out.
     let partwise: (minimumLength: Int, integers: Bool, words: Bool)?
 
     /// Whether `scanUTF16` can read texts in UTF-16 as they are stored: a skipping scanner
