@@ -29,7 +29,12 @@ let package = Package(
         .target(name: "EVTX", dependencies: ["EventLog", "CCRC32"]),
         // System zlib, for reading gzip-compressed evidence.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
-        .target(name: "Sigma", dependencies: ["EventLog", .product(name: "Yams", package: "Yams")]),
+        // Regular expressions run in the toolchain's ICU (Foundation's own), through its C
+        // interface where it can be imported.
+        .target(
+            name: "Sigma", dependencies: ["EventLog", .product(name: "Yams", package: "Yams")],
+            linkerSettings: [.linkedLibrary("_FoundationICU", .when(platforms: [.linux]))]
+        ),
         // System OpenSSL (libcrypto), for SHA-256 of evidence files (it uses the CPU's SHA
         // instructions).
         .systemLibrary(name: "CCrypto", path: "Sources/CCrypto", providers: [.apt(["libssl-dev"])]),

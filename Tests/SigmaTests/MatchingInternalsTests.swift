@@ -155,6 +155,44 @@ struct MatchingInternalsTests {
         }
     }
 
+    /// `RegexMatcher` runs ICU through its C interface on UTF-16 it transcodes itself; it must
+    /// answer as `NSRegularExpression` (the same ICU, through an `NSString`) does, with every
+    /// flag a rule can set, on texts with line breaks, letters that fold beyond ASCII
+    /// (`ſ`, `K`, `İ`), characters outside the BMP and invalid UTF-8 (repaired as a `String`
+    /// repairs it).
+    @Test("regular expressions answer as NSRegularExpression does")
+    func regexAgreesWithFoundation() throws {
+        let sources = [
+            "^a.c$", "s+k", "(?i)sk", "\\w+\\.exe", "a.b", "^b", "c$", "[^a]{2}", "\\bk", "\\x{1F600}", "i\\s*\\S", ".", "^$",
+            "(a|b)*c+?", "\\p{L}{3}",
+        ]
+        let flagSets: [NSRegularExpression.Options] = [
+            [], [.caseInsensitive], [.anchorsMatchLines], [.dotMatchesLineSeparators], [.caseInsensitive, .anchorsMatchLines, .dotMatchesLineSeparators],
+        ]
+        let pieces: [[UInt8]] = ["a", "b", "c", "k", "s", "i", "S", "K", ".exe", "\n", "\r\n", " ", "ſ", "K", "İ", "😀", "é"].map { Array($0.utf8) }
+            + [[0xFF], [0xC3], [0xE2, 0x84], [0x00]]
+        var random = Generator(state: 11)
+        var matched = 0
+        for source in sources {
+            for flags in flagSets {
+                let regex = try RegexMatcher(source, options: flags)
+                let reference = try NSRegularExpression(pattern: source, options: flags)
+                let scratch = RegexScratch()
+                for _ in 0..<300 {
+                    let text = (0..<random.next(9)).flatMap { _ in pieces[random.next(pieces.count)] }
+                    let string = String(decoding: text, as: UTF8.self)
+                    let expected = reference.firstMatch(in: string, range: NSRange(string.startIndex..., in: string)) != nil
+                    let found = text.withUnsafeBytes { regex.matches(utf8: $0, scratch) }
+                    #expect(found == expected, "\(source) \(flags) on \(string.debugDescription)")
+                    if found { matched += 1 }
+                }
+            }
+        }
+        // Both answers occur often (22,500 texts in all).
+        #expect(matched > 3_000 && matched < 19_500)
+        #expect(throws: RegexMatcher.Invalid.self) { try RegexMatcher("a(b", options: []) }
+    }
+
     @Test("wildcard forms of regular expressions agree with ICU")
     func wildcardsAgreeWithICU() throws {
         // Letters only with `i`: case-sensitive letters are not turned into wildcards.

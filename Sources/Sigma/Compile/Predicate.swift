@@ -49,7 +49,8 @@ enum Predicate: Sendable, Hashable {
         case .regex(let field, let regexes, let all):
             guard let value = context.value(field) else { return false }
             let texts = Predicate.strings(value)
-            return texts.contains { text in all ? regexes.allSatisfy { $0.matches(text) } : regexes.contains { $0.matches(text) } }
+            let scratch = context.regexScratch
+            return texts.contains { text in all ? regexes.allSatisfy { $0.matches(text, scratch) } : regexes.contains { $0.matches(text, scratch) } }
         case .cidr(let field, let networks, let all):
             return context.withText(field, folded: false) { text in
                 guard let address = IPAddress(utf8: text) else { return false }
@@ -130,46 +131,3 @@ extension Predicate.Comparison {
         }
     }
 }
-
-/// A compiled regular expression (ICU, through Foundation), compared by its source.
-final class RegexMatcher: @unchecked Sendable, Hashable {
-    let source: String
-    let options: NSRegularExpression.Options
-    private let expression: NSRegularExpression
-    /// Folded texts every match contains, tested before the expression runs.
-    let requiredLiterals: [[UInt8]]
-    /// The expression as a wildcard pattern, for ASCII text without line breaks.
-    let wildcard: Pattern?
-    /// The expression as a sequence of byte classes, for ASCII text without line breaks.
-    let classes: ClassSequence?
-    /// Whether ICU may match letters beyond ASCII case folding (case-insensitive), so the
-    /// literal test holds only on ASCII text.
-    let foldsBeyondASCII: Bool
-    /// Whether a match stays within one line, so that its required literals must all be in
-    /// one line of the text (`RegexLiteral.staysWithinLines`).
-    let withinLines: Bool
-
-    init(_ source: String, options: NSRegularExpression.Options) throws {
-        self.source = source
-        self.options = options
-        expression = try NSRegularExpression(pattern: source, options: options)
-        let insensitive = options.contains(.caseInsensitive)
-        foldsBeyondASCII = insensitive || source.contains("(?")
-        requiredLiterals = options.contains(.allowCommentsAndWhitespace) ? [] : RegexLiteral.required(in: source, caseInsensitive: insensitive)
-        wildcard = options.contains(.allowCommentsAndWhitespace) ? nil : RegexLiteral.wildcardPattern(of: source, caseInsensitive: insensitive)
-        classes = options.contains(.allowCommentsAndWhitespace) ? nil : ClassSequence.parse(source, caseInsensitive: insensitive)
-        withinLines = !options.contains(.allowCommentsAndWhitespace) && !options.contains(.dotMatchesLineSeparators)
-            && RegexLiteral.staysWithinLines(source)
-    }
-
-    func matches(_ text: String) -> Bool {
-        expression.firstMatch(in: text, options: [], range: NSRange(text.startIndex..., in: text)) != nil
-    }
-
-    static func == (lhs: RegexMatcher, rhs: RegexMatcher) -> Bool { lhs.source == rhs.source && lhs.options == rhs.options }
-    func hash(into hasher: inout Hasher) {
-        hasher.combine(source)
-        hasher.combine(options.rawValue)
-    }
-}
-

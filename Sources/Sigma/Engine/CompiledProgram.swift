@@ -448,7 +448,6 @@ final class CompiledProgram: @unchecked Sendable {
             plain = (ascii, lineBreaks)
             return (ascii, lineBreaks)
         }
-        var string: String?
         let first = Int(record.firstPattern)
         for index in first..<(first + Int(record.patternCount)) {
             let pattern = patterns[index]
@@ -474,8 +473,7 @@ final class CompiledProgram: @unchecked Sendable {
             } else if let classes = regex.classes, textKind() == (true, false) {
                 result = classes.matches(text)
             } else {
-                if string == nil { string = context.string(fieldID: Int(record.field)) }
-                result = regex.matches(string ?? "")
+                result = context.regexMatches(regex, fieldID: Int(record.field))
             }
             if record.all && !result { return false }
             if !record.all && result { return true }

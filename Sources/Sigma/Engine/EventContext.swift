@@ -70,6 +70,8 @@ public final class EventContext {
     @exclusivity(unchecked) var matchedRules: [Int32] = []
     /// The engine's buckets by channel text, for `RuleEngine.match`.
     var channels = ChannelBuckets()
+    /// This thread's regular expression matchers.
+    let regexScratch = RegexScratch()
 
     public init() {
         unmanagedReader = Unmanaged.passUnretained(noFields)
@@ -298,6 +300,16 @@ public final class EventContext {
             return String(decoding: text, as: UTF8.self)
         }
         return fieldValue(at: index).text
+    }
+
+    /// Whether a regular expression matches a field's text as `string(fieldID:)` gives it (an
+    /// absent field's as the empty text), without making the `String`.
+    func regexMatches(_ regex: RegexMatcher, fieldID id: Int) -> Bool {
+        guard let index = index(ofID: id) else { return regex.matches(utf8: UnsafeRawBufferPointer(start: nil, count: 0), regexScratch) }
+        if lazy, case .text(let text) = self.text(fieldID: id, folded: false), rawIsString[index] {
+            return regex.matches(utf8: text, regexScratch)
+        }
+        return regex.matches(fieldValue(at: index).text, regexScratch)
     }
 
     /// A field's text when it holds a string (not a number, a list or null); valid until the
