@@ -11,16 +11,21 @@ import Testing
 /// shared EVTX samples against every SigmaHQ Windows rule. `vigil hunt` reads records this way.
 @Suite("Matching through field readers", .enabled(if: SharedData.isUsable, SharedData.skipReason))
 struct FieldReaderMatchingTests {
-    @Test("readers and events give the same matches and findings", .timeLimit(.minutes(5)))
-    func sameMatches() throws {
+    /// Every SigmaHQ Windows rule, and the shared EVTX samples in path order.
+    static func windowsRulesAndSamples() throws -> (RuleEngine, [String]) {
         let ruleFiles = RuleSetLoader.ruleFiles([try SharedData.file("sigma/rules/windows").path]).files
-        let engine = RuleSetLoader.load(files: ruleFiles).engine
         let root = try SharedData.file("evtx")
         var paths: [String] = []
         let walker = FileManager.default.enumerator(atPath: root.path)
         while let relative = walker?.nextObject() as? String {
             if relative.hasSuffix(".evtx") { paths.append(root.appendingPathComponent(relative).path) }
         }
+        return (RuleSetLoader.load(files: ruleFiles).engine, paths.sorted())
+    }
+
+    @Test("readers and events give the same matches and findings", .timeLimit(.minutes(5)))
+    func sameMatches() throws {
+        let (engine, paths) = try Self.windowsRulesAndSamples()
         let scratch = EVTXChunkScratch()
         let names = FieldNameCache()
         let context = EventContext()
@@ -39,7 +44,7 @@ struct FieldReaderMatchingTests {
             return (rules, json)
         }
 
-        for path in paths.sorted() {
+        for path in paths {
             let data = try Data(contentsOf: URL(fileURLWithPath: path))
             EVTXRecords.forEach(in: data, scratch: scratch) { record in
                 let event = record.event(names: names)
@@ -60,6 +65,45 @@ struct FieldReaderMatchingTests {
         }
         #expect(read > 10_000)
         #expect(findings > 1_000)
+        #expect(differences.isEmpty, "\(differences.count) records differ: \(differences.prefix(3))")
+    }
+
+    /// A context remembers what its scanners found in recent field texts (`ScanMemo`); one
+    /// context that matched every earlier record must match each record as a new context,
+    /// which remembers nothing, does.
+    @Test("remembered scans match as fresh scans do", .timeLimit(.minutes(5)))
+    func rememberedScans() throws {
+        let (engine, paths) = try Self.windowsRulesAndSamples()
+        let scratch = EVTXChunkScratch()
+        let names = FieldNameCache()
+        let reused = EventContext()
+        var read = 0
+        var matches = 0
+        var differences: [String] = []
+        for path in paths {
+            let data = try Data(contentsOf: URL(fileURLWithPath: path))
+            EVTXRecords.forEach(in: data, scratch: scratch) { record in
+                // As `vigil hunt` reads records: through a reader when the record has a plan.
+                record.withFieldReader(names: names) { reader in
+                    read += 1
+                    let event = reader == nil ? record.event(names: names) : nil
+                    func load(_ context: EventContext) {
+                        if let reader { context.load(reader) } else if let event { context.load(event) }
+                    }
+                    var remembered: [Int] = []
+                    load(reused)
+                    engine.match(reused) { remembered.append($0) }
+                    var fresh: [Int] = []
+                    let context = EventContext()
+                    load(context)
+                    engine.match(context) { fresh.append($0) }
+                    matches += fresh.count
+                    if remembered != fresh { differences.append("\(path) record \(record.recordID): rules \(remembered) vs \(fresh)") }
+                }
+            }
+        }
+        #expect(read > 10_000)
+        #expect(matches > 1_000)
         #expect(differences.isEmpty, "\(differences.count) records differ: \(differences.prefix(3))")
     }
 }

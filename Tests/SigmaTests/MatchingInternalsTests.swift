@@ -155,6 +155,44 @@ struct MatchingInternalsTests {
         }
     }
 
+    /// The scan memo answers a text with the needles remembered for that very text or not at
+    /// all: texts that share a slot (2,000 texts, 64 slots) replace each other, the last one
+    /// remembered is always known, and another program's memo starts empty.
+    @Test("the scan memo answers only for the text it remembered")
+    func scanMemo() {
+        let memo = ScanMemo()
+        memo.use(program: 1, scanners: 3)
+        var random = Generator(state: 3)
+        var remembered: [[UInt8]: [Int32]] = [:]
+        var answered = 0
+        for round in 0..<2_000 {
+            let scanner = round % 3
+            let text = random.text(Array("ab\\.".utf8), maxLength: 12) + [UInt8(scanner)]
+            let needles = (0..<random.next(4)).map { _ in Int32(random.next(1_000)) }
+            text.withUnsafeBytes { bytes in
+                let hash = ScanMemo.hash(bytes)
+                if let known = memo.needles(scanner, bytes, hash: hash) {
+                    #expect(Array(known) == remembered[text], "\(text)")
+                    answered += 1
+                }
+                needles.withUnsafeBufferPointer { memo.remember(scanner, bytes, hash: hash, needles: $0) }
+                remembered[text] = needles
+                #expect(memo.needles(scanner, bytes, hash: hash).map(Array.init) == needles)
+                // The same text under another scanner is another entry.
+                #expect(memo.needles((scanner + 1) % 3, bytes, hash: hash) == nil || remembered[text] != nil)
+            }
+        }
+        #expect(answered > 100)
+        let text: [UInt8] = Array("ab".utf8) + [0]
+        text.withUnsafeBytes { bytes in
+            let hash = ScanMemo.hash(bytes)
+            memo.remember(0, bytes, hash: hash, needles: UnsafeBufferPointer(start: nil, count: 0))
+            #expect(memo.needles(0, bytes, hash: hash)?.count == 0)
+            memo.use(program: 2, scanners: 3)
+            #expect(memo.needles(0, bytes, hash: hash) == nil)
+        }
+    }
+
     /// `RegexMatcher` runs ICU through its C interface on UTF-16 it transcodes itself; it must
     /// answer as `NSRegularExpression` (the same ICU, through an `NSString`) does, with every
     /// flag a rule can set, on texts with line breaks, letters that fold beyond ASCII

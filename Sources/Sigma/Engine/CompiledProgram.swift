@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Rule expressions and string predicates laid out in flat memory, for matching without
 /// reference counting or allocation: nodes, child lists, predicate records and pattern
 /// records are plain values behind pointers owned by this object, which is immutable once
@@ -80,6 +82,10 @@ final class CompiledProgram: @unchecked Sendable {
 
     /// Builds the program from compiled expressions (the roots are returned in order) and the
     /// predicate table.
+    /// Tells programs apart for as long as the process runs (`ScanMemo`).
+    let serial = CompiledProgram.serials.wrappingAdd(1, ordering: .relaxed).oldValue
+    private static let serials = Atomic<Int>(0)
+
     init(expressions: [Expression], predicates: [Predicate], roots: inout [Int32]) {
         var nodeList: [Node] = []
         var childList: [Int32] = []
@@ -302,7 +308,7 @@ final class CompiledProgram: @unchecked Sendable {
     @inline(__always)
     private func scan(_ scanner: Int32, _ text: UnsafeRawBufferPointer, _ context: EventContext) {
         guard scanner >= 0, !context.scanned(Int(scanner)) else { return }
-        scanners[Int(scanner)].scan(text, context)
+        scanField(scanner, text, context)
     }
 
     /// Runs a scanner for the context's event ahead of evaluation (for anchors): reads the
@@ -328,10 +334,30 @@ final class CompiledProgram: @unchecked Sendable {
             case .absent: break
             case .list: context.markUnjudged(Int(scanner))
             case .text(let text):
-                scanners[Int(scanner)].scan(text, context)
+                scanField(scanner, text, context)
                 if asciiOnly && !text.isASCII { context.markUnjudged(Int(scanner)) }
             }
         }
+    }
+
+    /// Scans a field's text, or stamps the needles found in it when the thread's `ScanMemo`
+    /// remembers it. A scanner's needles are its own, and it runs once per event, so the
+    /// needles added to the event's found list while it scans are what it found. (Keyword
+    /// scanners' parts are not remembered: most are short texts scanned by skipping, which
+    /// cost about what the memo's hash and comparison do.)
+    @inline(__always)
+    private func scanField(_ scanner: Int32, _ text: UnsafeRawBufferPointer, _ context: EventContext) {
+        guard text.count <= ScanMemo.maximumLength else { return scanners[Int(scanner)].scan(text, context) }
+        let memo = context.scanMemo
+        memo.use(program: serial, scanners: scanners.count)
+        let hash = ScanMemo.hash(text)
+        if let needles = memo.needles(Int(scanner), text, hash: hash) {
+            context.addFound(needles)
+            return
+        }
+        let before = context.foundCount
+        scanners[Int(scanner)].scan(text, context)
+        memo.remember(Int(scanner), text, hash: hash, needles: UnsafeBufferPointer(start: context.foundNeedles + before, count: context.foundCount - before))
     }
 
     /// Needles of one scanner, part of an anchor.

@@ -72,6 +72,8 @@ public final class EventContext {
     var channels = ChannelBuckets()
     /// This thread's regular expression matchers.
     let regexScratch = RegexScratch()
+    /// The needles this thread's recent field texts held.
+    let scanMemo = ScanMemo()
 
     public init() {
         unmanagedReader = Unmanaged.passUnretained(noFields)
@@ -264,6 +266,16 @@ public final class EventContext {
         answers.initialize(repeating: 0, count: predicates)
         answerStamps.initialize(repeating: 0, count: predicates)
         answerCapacity = predicates
+    }
+
+    /// Adds needles to those found in this event (`ScanMemo`'s answer for a text).
+    @inline(__always)
+    func addFound(_ needles: UnsafeBufferPointer<Int32>) {
+        for needle in needles where needleStamps[Int(needle)] != generation {
+            needleStamps[Int(needle)] = generation
+            foundNeedles[foundCount] = needle
+            foundCount += 1
+        }
     }
 
     /// Whether a scanner has run for this event; marks it run.
