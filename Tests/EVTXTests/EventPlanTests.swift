@@ -56,6 +56,7 @@ struct FieldReaderTests {
         var aliased = 0
         var listed = 0
         var formatted = 0
+        var textKinds = 0
         var differences: [String] = []
         for path in try CrateConformanceTests.sharedEVTXFiles() {
             let data = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -67,7 +68,9 @@ struct FieldReaderTests {
                         return
                     }
                     read += 1
-                    if let difference = Self.difference(reader, event, formatted: &formatted) { differences.append("\(path) record \(record.recordID): \(difference)") }
+                    if let difference = Self.difference(reader, event, formatted: &formatted, textKinds: &textKinds) {
+                        differences.append("\(path) record \(record.recordID): \(difference)")
+                    }
                     if event.value("NewProcessName") != nil && event.value("Image") != nil { aliased += 1 }
                     if event.fields.contains(where: { if case .list = $0.value { true } else { false } }) { listed += 1 }
                 }
@@ -81,11 +84,12 @@ struct FieldReaderTests {
         #expect(listed > 1_000, "\(listed) read records with lists")
         // GUIDs, SIDs, times and hexadecimal numbers are known as such without decoding them.
         #expect(formatted > 10_000, "\(formatted) formatted texts")
+        #expect(textKinds > 100_000, "\(textKinds) fields' kinds known from their plans")
         #expect(differences.isEmpty, "\(differences.count) records differ: \(differences.prefix(3))")
     }
 
     /// How the reader differs from the event, or nil.
-    static func difference(_ reader: EventFieldReader, _ event: Event, formatted: inout Int) -> String? {
+    static func difference(_ reader: EventFieldReader, _ event: Event, formatted: inout Int, textKinds: inout Int) -> String? {
         if reader.event() != event { return "event() differs" }
         if Array(reader.fieldNames) != event.fields.map(\.name) { return "names \(Array(reader.fieldNames)) vs \(event.fields.map(\.name))" }
         if reader.time != event.time || reader.position != event.origin.position || reader.format != event.origin.format {
@@ -109,6 +113,13 @@ struct FieldReaderTests {
                 if !folded.allSatisfy(EventFieldReader.formattedCharacters.contains) { return "\(field.name): \(field.value) is not formatted text" }
             }
             if reader.fieldValue(index) != field.value { return "\(field.name): value \(reader.fieldValue(index)) vs \(field.value)" }
+            // The kinds a reader gives for the whole record (a plan's, made once) say what it
+            // says field by field.
+            if let kinds = reader.fieldTextKinds {
+                let expected: FieldTextKind = reader.textIsFormatted(index) ? .formatted : reader.utf16Text(index) != nil ? .utf16 : .other
+                if kinds[index] != expected { return "\(field.name): kind \(kinds[index]) vs \(expected)" }
+                textKinds += 1
+            }
         }
         return nil
     }

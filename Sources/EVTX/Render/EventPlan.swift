@@ -133,10 +133,16 @@ final class EventPlan {
         self.pool.initialize(from: pool, count: pool.count)
     }
 
+    /// Each field's `FieldTextKind`, made by the first reader that is asked for them: the
+    /// same for every record of the plan's shape, whose key holds each value's type. A plan
+    /// belongs to one thread's chunk context, so no lock is needed.
+    var textKinds: UnsafeMutablePointer<FieldTextKind>?
+
     deinit {
         steps.deallocate()
         parts.deallocate()
         pool.deallocate()
+        textKinds?.deallocate()
     }
 
     /// The event of a record of this shape, whose substitution values are `values` (the shape

@@ -140,11 +140,29 @@ final class PlanFieldReader: EventFieldReader {
         }
     }
 
-    override func utf16Text(_ index: Int) -> UnsafeRawBufferPointer? {
+    override var fieldTextKinds: UnsafePointer<FieldTextKind>? {
+        // Aliases (few records have them) are asked for field by field.
+        guard aliasSources.isEmpty else { return nil }
+        if let kinds = plan.textKinds { return UnsafePointer(kinds) }
+        let kinds = UnsafeMutablePointer<FieldTextKind>.allocate(capacity: max(1, planFieldCount))
+        for index in 0..<planFieldCount {
+            kinds[index] = textIsFormatted(index) ? .formatted : utf16Part(index) != nil ? .utf16 : .other
+        }
+        plan.textKinds = kinds
+        return UnsafePointer(kinds)
+    }
+
+    /// The one UTF-16 string part a field's text is, if it is one.
+    @inline(__always)
+    private func utf16Part(_ index: Int) -> EventPlan.PartStep? {
         let step = plan.steps[planIndex(index)]
         guard step.kind == .text, step.partCount == 1 else { return nil }
         let part = plan.parts[Int(step.partStart)]
-        guard part.part == EventPlan.PartStep.text else { return nil }
+        return part.part == EventPlan.PartStep.text ? part : nil
+    }
+
+    override func utf16Text(_ index: Int) -> UnsafeRawBufferPointer? {
+        guard let part = utf16Part(index) else { return nil }
         let value = values[Int(part.a)]
         // The units `UTF16Text.append` would decode.
         let offset = Int(value.offset)

@@ -34,6 +34,12 @@ open class EventFieldReader {
     /// cannot hold them without decoding them.
     open func textIsFormatted(_ index: Int) -> Bool { false }
 
+    /// What a search of every field's text needs to know of each field before reading it, when
+    /// the reader knows it for the whole record at once: per field (in `fieldNames`' order),
+    /// whether `textIsFormatted` holds (`formatted`), `utf16Text` gives the text (`utf16`),
+    /// or neither. Nil: ask field by field.
+    open var fieldTextKinds: UnsafePointer<FieldTextKind>? { nil }
+
     /// The characters (as ASCII bytes, lower case) of the text `textIsFormatted` speaks of:
     /// digits and `abcdef` (decimal, hexadecimal, GUIDs, binary), `x` (`0x1f`), `-+.:`, `t`
     /// and `z` (times, numbers), `s` (SIDs), the letters of `true`, `false`, `inf` and `nan`,
@@ -51,6 +57,15 @@ open class EventFieldReader {
 
     /// The record as an `Event`.
     open func event() -> Event { Event() }
+}
+
+/// What `EventFieldReader.fieldTextKinds` says of a field.
+public enum FieldTextKind: UInt8, Sendable {
+    case other
+    /// `textIsFormatted` holds.
+    case formatted
+    /// `utf16Text` gives the field's text.
+    case utf16
 }
 
 /// What `EventFieldReader.appendText` found in a field.

@@ -146,23 +146,37 @@ final class RegexScratch {
         return matcher
     }
 
-    /// `text` (UTF-8) in UTF-16, never at a null address, valid until the next call: ASCII unit by unit, anything else
-    /// through `String`, so that invalid UTF-8 is repaired as a `String` repairs it.
+    /// `text` (UTF-8) in UTF-16, never at a null address, valid until the next call: ASCII
+    /// sixteen bytes at a time, anything else through the standard library's transcoder, which
+    /// repairs invalid UTF-8 as `String(decoding:as:)` does (one unit per byte at most, so the
+    /// buffer is large enough).
     fileprivate func utf16(_ text: UnsafeRawBufferPointer) -> UnsafeBufferPointer<UInt16> {
         reserve(text.count)
+        guard let base = text.baseAddress else { return UnsafeBufferPointer(start: buffer, count: 0) }
+        let units = UnsafeMutableRawPointer(buffer)
+        var offset = 0
         var ascii = true
-        for (offset, byte) in text.enumerated() {
+        while offset + 16 <= text.count {
+            let bytes = base.loadUnaligned(fromByteOffset: offset, as: SIMD16<UInt8>.self)
+            if bytes & SIMD16(repeating: 0x80) != SIMD16.zero {
+                ascii = false
+                break
+            }
+            units.storeBytes(of: SIMD16<UInt16>(truncatingIfNeeded: bytes), toByteOffset: offset * 2, as: SIMD16<UInt16>.self)
+            offset += 16
+        }
+        while ascii && offset < text.count {
+            let byte = base.load(fromByteOffset: offset, as: UInt8.self)
             if byte >= 0x80 {
                 ascii = false
                 break
             }
             buffer[offset] = UInt16(byte)
+            offset += 1
         }
         if ascii { return UnsafeBufferPointer(start: buffer, count: text.count) }
-        let units = String(decoding: text, as: UTF8.self).utf16
-        reserve(units.count)
         var count = 0
-        for unit in units {
+        _ = transcode(text.assumingMemoryBound(to: UInt8.self).makeIterator(), from: UTF8.self, to: UTF16.self, stoppingOnError: false) { unit in
             buffer[count] = unit
             count += 1
         }

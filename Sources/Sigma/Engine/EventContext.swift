@@ -460,18 +460,24 @@ public final class EventContext {
                 body(bytes(start..<storage.count))
             }
         }
+        // Most fields of most records are formatted: with the reader's kinds of fields, passing
+        // them over costs a load, not two calls.
+        let kinds = lazy ? withReader { $0.fieldTextKinds } : nil
         for index in 0..<fieldCount {
+            let kind = kinds?[index]
+            // No needle is in a formatted text, decoded or not.
+            if words && kind == .formatted { continue }
             if let folded = foldedRanges[index] {
                 if folded.count >= minimumLength { body(bytes(folded)) }
                 continue
             }
             let start = storage.count
             if lazy {
-                if utf16, let units = withReader({ $0.utf16Text(index) }) {
+                if utf16 && (kind == nil || kind == .utf16), let units = withReader({ $0.utf16Text(index) }) {
                     utf16Body(units)
                     continue
                 }
-                if words && withReader({ $0.textIsFormatted(index) }) { continue }
+                if words && kind == nil && withReader({ $0.textIsFormatted(index) }) { continue }
                 switch withReader { $0.appendText(index, to: &storage) } {
                 case .appended:
                     // Decoded to learn its length; a short text is kept, not scanned.
