@@ -37,29 +37,30 @@ public struct Finding: Sendable {
 
     /// A rule's match of an event.
     init(rule: RuleEngine.Rule, event: Event) {
-        self.init(rule: rule, time: event.time, position: event.origin.position, value: event.value)
+        self.init(rule: rule, time: event.time, position: event.origin.position) { event.value($0)?.text }
     }
 
     /// A rule's match of the event a matching context holds: only the fields a finding shows
     /// are read, so an event read through a field reader is not built whole.
     init(rule: RuleEngine.Rule, context: EventContext) {
-        self.init(rule: rule, time: context.time, position: context.position, value: context.value)
+        self.init(rule: rule, time: context.time, position: context.position) { context.text(of: $0) }
     }
 
-    private init(rule: RuleEngine.Rule, time: EventTime?, position: UInt64, value: (FieldName) -> FieldValue?) {
+    /// `text` gives a field's text as `FieldValue.text` does, nil when the field is absent.
+    private init(rule: RuleEngine.Rule, time: EventTime?, position: UInt64, text: (FieldName) -> String?) {
         kind = .rule
         self.time = time
-        computer = value(Finding.computer)?.text
-        channel = value(Finding.channel)?.text
-        eventID = value(Finding.eventID)?.text
-        recordID = value(Finding.recordID).flatMap { UInt64($0.text) } ?? position
+        computer = text(Finding.computer)
+        channel = text(Finding.channel)
+        eventID = text(Finding.eventID)
+        recordID = text(Finding.recordID).flatMap { UInt64($0) } ?? position
         ruleID = rule.rule.id
         ruleTitle = rule.rule.title
         level = rule.rule.level
         techniques = rule.techniques
         tactics = rule.tactics
         software = rule.software
-        fields = zip(rule.fields, rule.fieldNames).compactMap { name, text in value(name).map { (text, $0.text) } }
+        fields = zip(rule.fields, rule.fieldNames).compactMap { name, shown in text(name).map { (shown, $0) } }
         evidence = ""
         evidenceSHA256 = ""
     }

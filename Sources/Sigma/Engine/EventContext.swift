@@ -365,6 +365,10 @@ public final class EventContext {
         index(of: name).map { fieldValue(at: $0) }
     }
 
+    /// A field's text as `value(name)?.text` gives it; a reader's string is made straight
+    /// from the text matching decoded, without building the value (findings show fields so).
+    public func text(of name: FieldName) -> String? { string(fieldID: Int(name.id)) }
+
     /// A field's text (folded to ASCII lower case when `folded`), by name id.
     @inline(__always)
     func text(fieldID id: Int, folded: Bool) -> FieldText {
