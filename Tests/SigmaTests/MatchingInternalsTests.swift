@@ -155,6 +155,24 @@ struct MatchingInternalsTests {
         }
     }
 
+    /// The kind of a text (all ASCII? a line break?), read sixteen bytes at a time, is what a
+    /// byte-by-byte reading finds, on texts of every length around the bytes that decide it.
+    @Test("text kinds read by sixteen bytes agree with byte by byte")
+    func textKinds() {
+        var random = Generator(state: 9)
+        let alphabet: [UInt8] = [0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x0E, 0x20, 0x41, 0x7F, 0x80, 0xC3, 0xFF]
+        var seen = Set<[Bool]>()
+        for _ in 0..<5_000 {
+            // Mostly plain letters, so that both answers are often "no".
+            let text = (0..<random.next(50)).map { _ in random.next(12) == 0 ? alphabet[random.next(alphabet.count)] : UInt8(0x61 + random.next(26)) }
+            let expected = (text.allSatisfy { $0 < 0x80 }, text.contains { $0 >= 0x0A && $0 <= 0x0D })
+            let found = text.withUnsafeBytes { CompiledProgram.kind(of: $0) }
+            #expect(found == expected, "\(text)")
+            seen.insert([found.ascii, found.lineBreaks])
+        }
+        #expect(seen.count == 4)
+    }
+
     /// The scan memo answers a text with the needles remembered for that very text or not at
     /// all: texts that share a slot (2,000 texts, 64 slots) replace each other, the last one
     /// remembered is always known, and another program's memo starts empty.

@@ -456,6 +456,31 @@ final class CompiledProgram: @unchecked Sendable {
         return false
     }
 
+    /// Whether a text is all ASCII, and whether it holds a line break (`\n`, vertical tab,
+    /// form feed, `\r`): sixteen bytes at a time, since texts that reach a regular expression
+    /// are often long.
+    static func kind(of text: UnsafeRawBufferPointer) -> (ascii: Bool, lineBreaks: Bool) {
+        var high = SIMD16<UInt8>.zero
+        var breaks = SIMDMask<SIMD16<UInt8>.MaskStorage>(repeating: false)
+        var offset = 0
+        if let base = text.baseAddress {
+            while offset + 16 <= text.count {
+                let bytes = base.loadUnaligned(fromByteOffset: offset, as: SIMD16<UInt8>.self)
+                high |= bytes
+                // 0x0A...0x0D: the bytes that are less than 4 after taking 0x0A away.
+                breaks .|= (bytes &- SIMD16(repeating: 0x0A)) .< SIMD16(repeating: 4)
+                offset += 16
+            }
+        }
+        var ascii = high & SIMD16(repeating: 0x80) == SIMD16.zero
+        var lineBreaks = any(breaks)
+        for byte in text[offset...] {
+            if byte >= 0x80 { ascii = false }
+            if byte >= 0x0A && byte <= 0x0D { lineBreaks = true }
+        }
+        return (ascii, lineBreaks)
+    }
+
     /// A regular expression predicate: an expression with a required literal missing from the
     /// (folded) text fails without running; one that is only literals and `.*` runs as a
     /// wildcard pattern, and one that is a sequence of classes as a `ClassSequence`, on ASCII
@@ -465,14 +490,9 @@ final class CompiledProgram: @unchecked Sendable {
         var plain: (ascii: Bool, lineBreaks: Bool)?
         func textKind() -> (ascii: Bool, lineBreaks: Bool) {
             if let plain { return plain }
-            var ascii = true
-            var lineBreaks = false
-            for byte in text {
-                if byte >= 0x80 { ascii = false }
-                if byte >= 0x0A && byte <= 0x0D { lineBreaks = true }
-            }
-            plain = (ascii, lineBreaks)
-            return (ascii, lineBreaks)
+            let kind = CompiledProgram.kind(of: text)
+            plain = kind
+            return kind
         }
         let first = Int(record.firstPattern)
         for index in first..<(first + Int(record.patternCount)) {

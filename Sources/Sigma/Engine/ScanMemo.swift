@@ -14,9 +14,10 @@
 final class ScanMemo {
     /// Slots per scanner (a power of two).
     static let slotsPerScanner = 64
-    /// Longer texts are scanned, not remembered: they repeat less, and the comparison would
-    /// cost more.
-    static let maximumLength = 512
+    /// Longer texts are scanned, not remembered, so that a slot holds at most a few
+    /// kilobytes. A script block of that size repeats too (scripts run again), and costs a
+    /// scan of tens of microseconds against a hash and a comparison of one.
+    static let maximumLength = 4096
 
     private struct Slot {
         var hash: UInt64 = 0
