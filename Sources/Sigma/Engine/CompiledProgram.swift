@@ -80,12 +80,12 @@ final class CompiledProgram: @unchecked Sendable {
     private let needleLengths: [Int32]
     let needleCount: Int
 
-    /// Builds the program from compiled expressions (the roots are returned in order) and the
-    /// predicate table.
     /// Tells programs apart for as long as the process runs (`ScanMemo`).
     let serial = CompiledProgram.serials.wrappingAdd(1, ordering: .relaxed).oldValue
     private static let serials = Atomic<Int>(0)
 
+    /// Builds the program from compiled expressions (the roots are returned in order) and the
+    /// predicate table.
     init(expressions: [Expression], predicates: [Predicate], roots: inout [Int32]) {
         var nodeList: [Node] = []
         var childList: [Int32] = []
@@ -357,7 +357,8 @@ final class CompiledProgram: @unchecked Sendable {
         }
         let before = context.foundCount
         scanners[Int(scanner)].scan(text, context)
-        memo.remember(Int(scanner), text, hash: hash, needles: UnsafeBufferPointer(start: context.foundNeedles + before, count: context.foundCount - before))
+        let found = UnsafeBufferPointer(start: context.foundNeedles + before, count: context.foundCount - before)
+        memo.remember(Int(scanner), text, hash: hash, needles: found)
     }
 
     /// Needles of one scanner, part of an anchor.

@@ -317,7 +317,9 @@ public final class EventContext {
     /// Whether a regular expression matches a field's text as `string(fieldID:)` gives it (an
     /// absent field's as the empty text), without making the `String`.
     func regexMatches(_ regex: RegexMatcher, fieldID id: Int) -> Bool {
-        guard let index = index(ofID: id) else { return regex.matches(utf8: UnsafeRawBufferPointer(start: nil, count: 0), regexScratch) }
+        guard let index = index(ofID: id) else {
+            return regex.matches(utf8: UnsafeRawBufferPointer(start: nil, count: 0), regexScratch)
+        }
         if lazy, case .text(let text) = self.text(fieldID: id, folded: false), rawIsString[index] {
             return regex.matches(utf8: text, regexScratch)
         }
