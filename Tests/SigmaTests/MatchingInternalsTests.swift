@@ -24,13 +24,16 @@ struct MatchingInternalsTests {
     /// bit); a large one with few needles makes the start filters rule most positions out,
     /// and long needles over it end in long chains of single children (tails);
     /// long `contains` needles only make the scanner skip through windows (Wu-Manber), over
-    /// a small alphabet (many candidate windows) and a large one (long shifts).
+    /// a small alphabet (many candidate windows) and a large one (long shifts); texts longer
+    /// than `NeedleScanner.shortSearchLength` look for short needles apart.
     @Test(
         "scanner finds exactly what per-needle tests find",
         arguments: [
             ("ab\\c", 400, 0, 5, 12, false), ("abcdefghijklmnopqrstuvwxyz0123456789 -", 60, 0, 7, 40, false),
             ("abcdefghijklmnopqrstuvwxyz0123456789 -", 80, 5, 16, 60, false),
             ("ab:c", 50, 6, 9, 40, true), ("abcdefghijklmnopqrstuvwxyz0123456789 -:", 30, 6, 12, 80, true),
+            // Long texts with a few two- and three-byte needles: those are looked for apart.
+            ("abcdefghijklmnopqrstuvwxyz0123456789 -", 80, 0, 10, 900, false),
         ])
     func scannerAgreesWithNaive(
         _ letters: String, _ needleCount: Int, _ minNeedle: Int, _ maxNeedle: Int, _ maxText: Int, _ containsOnly: Bool
@@ -50,6 +53,7 @@ struct MatchingInternalsTests {
         context.prepare(predicates: 0, needles: needles.count, scanners: 1, variants: 0)
         var checked = 0
         var foundContains = 0
+        var shortInLongTexts = [0, 0]
         for round in 0..<2_000 {
             // Some texts are built around a needle, so that long needles are found too.
             var text = random.text(alphabet, maxLength: maxText)
@@ -74,6 +78,9 @@ struct MatchingInternalsTests {
                 #expect(found == expected, "\(String(decoding: needle.bytes, as: UTF8.self)) \(needle.kind) in \(String(decoding: text, as: UTF8.self))")
                 checked += 1
                 if found && needle.kind == .contains && needle.bytes.count >= 4 { foundContains += 1 }
+                if needle.kind == .contains && (2...3).contains(needle.bytes.count) && text.count >= NeedleScanner.shortSearchLength {
+                    shortInLongTexts[found ? 1 : 0] += 1
+                }
             }
             // Each found needle is listed once.
             let listed = (0..<context.foundCount).map { context.foundNeedles[$0] }
@@ -81,6 +88,8 @@ struct MatchingInternalsTests {
         }
         #expect(checked == needleCount * 2_000)
         #expect(foundContains > 100)
+        // Where long texts were scanned, short needles were both found and not found there.
+        #expect(maxText < NeedleScanner.shortSearchLength || shortInLongTexts.allSatisfy { $0 > 100 }, "\(shortInLongTexts)")
     }
 
     /// Scanning stored UTF-16 finds the needles that scanning the decoded text, folded to

@@ -51,6 +51,37 @@ final class NeedleScanner: @unchecked Sendable {
     /// One-byte `contains` needles: found by looking for their byte (`memchr`), not by
     /// walking the trie from every place it occurs (a space or a quote is nearly everywhere).
     private let singleBytes: [(byte: UInt8, needle: Int32)]
+    /// Two- and three-byte `contains` needles, as one buffer of their bytes (`starts` says
+    /// where each begins), when there are few of them: in a long text each is looked for
+    /// sixteen positions at a time (`occurs`), and positions are then tested only for needles
+    /// of four bytes or more. Walking the trie from every position where a short
+    /// needle could start met nearly every position of a script (`rm`, `set`, `iex`).
+    private let shortNeedles: (bytes: [UInt8], starts: [Int], ids: [Int32])?
+    /// Texts at least this long look for short needles with `occurs`.
+    static let shortSearchLength = 256
+
+    /// Whether a needle of two or three bytes occurs in a text: sixteen positions per step,
+    /// comparing the text against each of the needle's bytes at once.
+    static func occurs(_ needle: UnsafePointer<UInt8>, _ length: Int, in text: UnsafePointer<UInt8>, _ count: Int) -> Bool {
+        let first = SIMD16<UInt8>(repeating: needle[0])
+        let second = SIMD16<UInt8>(repeating: needle[1])
+        let third = SIMD16<UInt8>(repeating: length > 2 ? needle[2] : 0)
+        let raw = UnsafeRawPointer(text)
+        var start = 0
+        // Sixteen needles' worth of positions whose last bytes are in the text.
+        while start + 15 + length <= count {
+            var found = raw.loadUnaligned(fromByteOffset: start, as: SIMD16<UInt8>.self) .== first
+            found .&= raw.loadUnaligned(fromByteOffset: start + 1, as: SIMD16<UInt8>.self) .== second
+            if length > 2 { found .&= raw.loadUnaligned(fromByteOffset: start + 2, as: SIMD16<UInt8>.self) .== third }
+            if any(found) { return true }
+            start += 16
+        }
+        while start + length <= count {
+            if text[start] == needle[0] && text[start + 1] == needle[1] && (length == 2 || text[start + 2] == needle[2]) { return true }
+            start += 1
+        }
+        return false
+    }
     /// For a scanner of `contains` needles only, all of at least `SkipTable.minimumLength`
     /// bytes: how far a window of the text may move on (see `SkipTable`).
     private let skips: SkipTable?
@@ -124,6 +155,10 @@ final class NeedleScanner: @unchecked Sendable {
         quadFilter = .allocate(capacity: 1024)
         quadFilter.initialize(repeating: 0, count: 1024)
         hasShortNeedles = contained.contains { $0.bytes.count == 2 || $0.bytes.count == 3 }
+        let short = contained.filter { $0.bytes.count == 2 || $0.bytes.count == 3 }
+        shortNeedles = short.isEmpty || short.count > 16 ? nil : (
+            short.flatMap(\.bytes), short.reduce(into: [0]) { $0.append($0.last! + $1.bytes.count) }, short.map(\.id)
+        )
         singleBytes = contained.filter { $0.bytes.count == 1 }.map { ($0.bytes[0], $0.id) }
         skips = SkipTable(needles)
         if !needles.isEmpty, needles.allSatisfy({ $0.kind == .contains && !$0.bytes.isEmpty && !$0.bytes.contains(0) }) {
@@ -240,13 +275,33 @@ final class NeedleScanner: @unchecked Sendable {
             // memchr looks at many bytes per step; there are few one-byte needles.
             for (byte, needle) in singleBytes where memchr(bytes, Int32(byte), count) != nil { hits.add(needle) }
             let starts = anywhere ? count : min(count, 1)
-            for start in 0..<starts {
-                // Only `contains` needles can match after the start of the text.
-                if start == 0 || shortCanStart(bytes, start, count) {
-                    walk(bytes, from: forward.root[Int(bytes[start])], start: start, position: start + 1, count: count, &hits)
-                } else if start + 4 <= count {
+            if let short = shortNeedles, count >= NeedleScanner.shortSearchLength {
+                short.bytes.withUnsafeBufferPointer { needleBytes in
+                    for (index, needle) in short.ids.enumerated() {
+                        let start = short.starts[index]
+                        if NeedleScanner.occurs(needleBytes.baseAddress! + start, short.starts[index + 1] - start, in: bytes, count) {
+                            hits.add(needle)
+                        }
+                    }
+                }
+                // The start walks from the root (prefixes, whole values, needles at 0); after
+                // it only needles of four bytes or more are left to find.
+                if count > 0 { walk(bytes, from: forward.root[Int(bytes[0])], start: 0, position: 1, count: count, &hits) }
+                var start = 1
+                while start + 4 <= count {
                     let node = quadNode(bytes, start)
                     if node >= 0 { walk(bytes, from: node, start: start, position: start + 4, count: count, &hits) }
+                    start += 1
+                }
+            } else {
+                for start in 0..<starts {
+                    // Only `contains` needles can match after the start of the text.
+                    if start == 0 || shortCanStart(bytes, start, count) {
+                        walk(bytes, from: forward.root[Int(bytes[start])], start: start, position: start + 1, count: count, &hits)
+                    } else if start + 4 <= count {
+                        let node = quadNode(bytes, start)
+                        if node >= 0 { walk(bytes, from: node, start: start, position: start + 4, count: count, &hits) }
+                    }
                 }
             }
         }
