@@ -54,8 +54,8 @@ final class NeedleScanner: @unchecked Sendable {
     /// Two- and three-byte `contains` needles, as one buffer of their bytes (`starts` says
     /// where each begins), when there are few of them: in a long text each is looked for
     /// sixteen positions at a time (`occurs`), and positions are then tested only for needles
-    /// of four bytes or more. Walking the trie from every position where a short
-    /// needle could start met nearly every position of a script (`rm`, `set`, `iex`).
+    /// of four bytes or more. Walking the trie from every position where a short needle could
+    /// start met nearly every position of a script (`rm`, `set`, `iex`).
     private let shortNeedles: (bytes: [UInt8], starts: [Int], ids: [Int32])?
     /// Texts at least this long look for short needles with `occurs`.
     static let shortSearchLength = 256
@@ -82,6 +82,7 @@ final class NeedleScanner: @unchecked Sendable {
         }
         return false
     }
+
     /// For a scanner of `contains` needles only, all of at least `SkipTable.minimumLength`
     /// bytes: how far a window of the text may move on (see `SkipTable`).
     private let skips: SkipTable?
