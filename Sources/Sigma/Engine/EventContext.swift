@@ -589,19 +589,4 @@ public final class EventContext {
             position += 1
         }
     }
-
-    static func appendText(of value: FieldValue, to bytes: inout [UInt8]) {
-        switch value {
-        case .string(var text): text.withUTF8 { bytes.append(contentsOf: $0) }
-        case .null: break
-        default: bytes.append(contentsOf: value.text.utf8)
-        }
-    }
-
-    static func withText(of value: FieldValue, folded: Bool, _ body: (UnsafeRawBufferPointer) -> Bool) -> Bool {
-        var bytes: [UInt8] = []
-        appendText(of: value, to: &bytes)
-        if folded { bytes = bytes.map(Pattern.fold) }
-        return bytes.withUnsafeBytes(body)
-    }
 }
