@@ -182,7 +182,9 @@ public final class HuntRunner {
             summary.outsideTimeRange += found.outside
             summary.files[file].events += found.events
             for finding in found.findings { pending.append((file, finding)) }
-            try flush()
+            // Findings that waited for a digest are written a few at a time: written at once,
+            // they held this thread long enough to leave the workers without chunks.
+            try flush(limit: 2 * found.findings.count + 8)
             samples += found.samples
             if let progress, Date().timeIntervalSince(lastProgress) > 0.25 {
                 lastProgress = Date()
@@ -195,13 +197,15 @@ public final class HuntRunner {
             let hash = digests.wait(file) ?? handles[file].sha256()
             hashes[file] = hash
             summary.files[file].sha256 = hash
-            try flush()
+            try flush(limit: 8)
         }
 
-        /// Writes the waiting findings, in order, up to the first whose file's digest is not
-        /// known yet.
-        func flush() throws {
-            while pendingStart < pending.count {
+        /// Writes at most `limit` of the waiting findings, in order, up to the first whose
+        /// file's digest is not known yet.
+        func flush(limit: Int = .max) throws {
+            var written = 0
+            while pendingStart < pending.count && written < limit {
+                written += 1
                 let file = pending[pendingStart].file
                 let hash: String
                 if let known = hashes[file] {
@@ -277,6 +281,8 @@ public final class HuntRunner {
             summary.files[index].failure = fileSummary.failure?.description
             try finish(index)
         }
+
+        try flush()
 
         // Correlations, over all evidence.
         for alert in correlations.evaluate(samples) {

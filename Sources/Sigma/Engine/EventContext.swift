@@ -395,7 +395,7 @@ public final class EventContext {
             append(value)
             return true
         }
-        switch withReader { $0.appendText(index, to: &storage) } {
+        switch withReader({ $0.appendText(index, to: &storage) }) {
         case .appended:
             rawIsString[index] = true
         case .list:
@@ -484,7 +484,7 @@ public final class EventContext {
                     continue
                 }
                 if words && kind == nil && withReader({ $0.textIsFormatted(index) }) { continue }
-                switch withReader { $0.appendText(index, to: &storage) } {
+                switch withReader({ $0.appendText(index, to: &storage) }) {
                 case .appended:
                     // Decoded to learn its length; a short text is kept, not scanned.
                     rawIsString[index] = true
@@ -493,7 +493,7 @@ public final class EventContext {
                     if storage.count - start >= minimumLength { body(bytes(start..<storage.count)) }
                     continue
                 case .list:
-                    if case .list(let items) = withReader { $0.fieldValue(index) } { list(items) }
+                    if case .list(let items) = withReader({ $0.fieldValue(index) }) { list(items) }
                     continue
                 case .value:
                     let value = withReader { $0.fieldValue(index) }
