@@ -354,3 +354,18 @@ struct IPAddressParsingTests {
         #expect(IPAddress("\u{00A0}10.0.0.1") != nil)
     }
 }
+
+@Suite("Search identifier patterns")
+struct SearchPatternTests {
+    @Test(
+        "a pattern's stars stand for any run, the ends stay apart",
+        arguments: [
+            ("selection", "selection", true), ("selection", "select", false), ("selection", "sel*", true), ("selection", "*tion", true),
+            ("selection", "*", true), ("", "*", true), ("", "**", true), ("a", "a*a", false), ("aa", "a*a", true), ("abab", "*ab*b", true),
+            ("xab", "*ab*b", false), ("sel_img_1", "sel*img*", true), ("sel_img_1", "sel*1*img", false), ("filter_main_x", "filter_main_*", true),
+            ("filter_main", "filter_main_*", false), ("selection1", "sel*ion*1", true), ("Selection", "sel*", false),
+        ])
+    func matches(name: String, pattern: String, expected: Bool) {
+        #expect(SearchPattern.matches(name, pattern) == expected)
+    }
+}

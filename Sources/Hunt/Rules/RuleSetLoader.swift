@@ -47,14 +47,17 @@ public enum RuleSetLoader {
             }
             var found: [String] = []
             RuleSetLoader.walk(path) { file in
-                let name = file.split(separator: "/").last ?? ""
-                guard let dot = name.lastIndex(of: ".") else { return }
-                let ext = name[name.index(after: dot)...].lowercased()
-                if ext == "yml" || ext == "yaml" { found.append(file) }
+                if RuleSetLoader.isRuleFile(file) { found.append(file) }
             }
             files += found.sorted()
         }
         return (files, missing)
+    }
+
+    /// Whether a path names a YAML file (`.yml` or `.yaml`, in any case), by its last bytes.
+    static func isRuleFile(_ path: String) -> Bool {
+        let tail = path.utf8.suffix(5).map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
+        return tail.elementsEqual(".yaml".utf8) || tail.suffix(4).elementsEqual(".yml".utf8)
     }
 
     /// Calls `body` with the path of every file under `folder`, skipping names that start

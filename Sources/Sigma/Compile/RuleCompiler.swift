@@ -280,6 +280,12 @@ struct PredicateTable: Sendable {
     private(set) var predicates: [Predicate] = []
     private var indexes: [Predicate: Int32] = [:]
 
+    /// Makes room for `count` predicates: growing rehashes every predicate held.
+    mutating func reserve(_ count: Int) {
+        predicates.reserveCapacity(count)
+        indexes.reserveCapacity(count)
+    }
+
     mutating func index(of predicate: Predicate) -> Int32 {
         if let index = indexes[predicate] { return index }
         let index = Int32(predicates.count)

@@ -58,6 +58,14 @@ final class CompiledProgram: @unchecked Sendable {
         var scanner: Int32
         var kind: NeedleScanner.Kind
         var bytes: [UInt8]
+
+        // The bytes are hashed as one run, not byte by byte: every literal of every rule is
+        // interned here, on one thread.
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(scanner)
+            hasher.combine(kind)
+            bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+        }
     }
 
     private let nodes: UnsafeMutablePointer<Node>
@@ -216,7 +224,9 @@ final class CompiledProgram: @unchecked Sendable {
         regexes = regexList
         regexNeedles = regexNeedleList
         slow = predicates
-        scanners = scannerNeedles.map(NeedleScanner.init)
+        // Each scanner's tries are built on their own (the big ones take most of compiling's
+        // serial part).
+        scanners = RuleEngine.parallelMap(scannerNeedles, NeedleScanner.init)
         joinedScanner = scannerIndexes[.joined]
         joinedNeedles = joinedScanner.map { scannerNeedles[Int($0)] } ?? []
         var keys = [ScannerKey](repeating: .joined, count: scannerNeedles.count)

@@ -12,7 +12,7 @@ final class NeedleScanner: @unchecked Sendable {
     enum Kind: UInt8 { case contains, prefix, equals, suffix }
 
     /// A literal to find, and the needle id its finding stamps.
-    struct Needle {
+    struct Needle: Sendable {
         var bytes: [UInt8]
         var kind: Kind
         var id: Int32

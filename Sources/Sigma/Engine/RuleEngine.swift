@@ -188,31 +188,27 @@ public final class RuleEngine: Sendable {
 
         // Each rule is compiled on its own, in parallel, against a predicate table of its own;
         // the tables are then merged in rule order, which gives every predicate the index a
-        // single serial pass would have given it.
+        // single serial pass would have given it. The merged table is sized first: growing
+        // rehashes every predicate it holds.
         let ruleFilters = filtersByRule
         let prepared = RuleEngine.parallelMap(rules) { rule in
             RuleEngine.variants(of: rule, filters: ruleFilters, mapping: mapping, placeholders: placeholders)
         }
-        for (rule, result) in zip(rules, prepared) {
-            let alternatives = mapping.alternatives(for: rule.logSource)
+        table.reserve(prepared.reduce(0) { $0 + ((try? $1.get())?.predicates.count ?? 0) })
+        for result in prepared {
             let ruleVariants: [(Expression, channels: [String]?, eventIDs: [Int]?)]
+            let compiled: PreparedRule
             switch result {
             case .failure(let problem):
                 problems.append(problem)
                 continue
-            case .success(let compiled):
+            case .success(let rule):
+                compiled = rule
                 let global = compiled.predicates.map { table.index(of: $0) }
                 ruleVariants = compiled.variants.map { ($0.expression.remapped(global), $0.channels, $0.eventIDs) }
             }
             let ruleIndex = Int32(compiledRules.count)
-            var fieldNames: [String] = []
-            for name in RuleEngine.fieldNames(rule.detection) where !fieldNames.contains(name) {
-                fieldNames.append(name)
-                for alternative in alternatives ?? [] {
-                    if let renamed = alternative.renames[name], !fieldNames.contains(renamed) { fieldNames.append(renamed) }
-                }
-            }
-            compiledRules.append(Rule(rule: rule, mapped: alternatives != nil, fields: fieldNames.map { FieldName($0) }))
+            compiledRules.append(compiled.rule)
             for (expression, channels, eventIDs) in ruleVariants {
                 let variant = Int32(expressions.count)
                 expressions.append(expression)
@@ -270,10 +266,12 @@ public final class RuleEngine: Sendable {
     }
 
     /// One rule compiled for every log source alternative of the mapping: the variants'
-    /// expressions over the rule's own predicate table, or the rule's problem.
+    /// expressions over the rule's own predicate table, and the rule with the fields and
+    /// ATT&CK ids its matches show; or the rule's problem.
     struct PreparedRule: Sendable {
         var variants: [(expression: Expression, channels: [String]?, eventIDs: [Int]?)]
         var predicates: [Predicate]
+        var rule: Rule
     }
 
     static func variants(
@@ -320,7 +318,15 @@ public final class RuleEngine: Sendable {
         } catch {
             return .failure(error)
         }
-        return .success(PreparedRule(variants: ruleVariants, predicates: compiler.table.predicates))
+        var fieldNames: [String] = []
+        for name in RuleEngine.fieldNames(rule.detection) where !fieldNames.contains(name) {
+            fieldNames.append(name)
+            for alternative in alternatives ?? [] {
+                if let renamed = alternative.renames[name], !fieldNames.contains(renamed) { fieldNames.append(renamed) }
+            }
+        }
+        let compiled = Rule(rule: rule, mapped: alternatives != nil, fields: fieldNames.map { FieldName($0) })
+        return .success(PreparedRule(variants: ruleVariants, predicates: compiler.table.predicates, rule: compiled))
     }
 
     /// `transform` over every element on all cores, results in order.

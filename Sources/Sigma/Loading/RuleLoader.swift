@@ -340,16 +340,32 @@ enum SearchPattern {
         return detection.searches.map(\.name).filter { matches($0, pattern) }
     }
 
+    /// Whether a search identifier matches a pattern whose `*` stand for any run of
+    /// characters; compared as UTF-8 bytes (identifiers are plain words).
     static func matches(_ name: String, _ pattern: String) -> Bool {
-        let parts = pattern.split(separator: "*", omittingEmptySubsequences: false).map(String.init)
-        guard parts.count > 1 else { return name == pattern }
-        var rest = Substring(name)
-        guard rest.hasPrefix(parts[0]) else { return false }
-        rest = rest.dropFirst(parts[0].count)
-        for part in parts.dropFirst().dropLast() where !part.isEmpty {
-            guard let range = rest.range(of: part) else { return false }
-            rest = rest[range.upperBound...]
+        let star = UInt8(ascii: "*")
+        guard pattern.utf8.contains(star) else { return name == pattern }
+        let text = Array(name.utf8)
+        let parts = Array(pattern.utf8).split(separator: star, omittingEmptySubsequences: false)
+        let first = parts[0], last = parts[parts.count - 1]
+        guard text.count >= first.count + last.count, text.starts(with: first), text.reversed().starts(with: last.reversed()) else {
+            return false
         }
-        return rest.hasSuffix(parts[parts.count - 1])
+        // The middle parts, in order, each where it first occurs between the two ends.
+        var position = first.count
+        let end = text.count - last.count
+        for part in parts.dropFirst().dropLast() where !part.isEmpty {
+            var found = false
+            while position + part.count <= end {
+                if text[position..<(position + part.count)].elementsEqual(part) {
+                    found = true
+                    break
+                }
+                position += 1
+            }
+            guard found else { return false }
+            position += part.count
+        }
+        return true
     }
 }

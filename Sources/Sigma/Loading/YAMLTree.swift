@@ -144,6 +144,9 @@ struct YAMLScalar: Sendable {
     /// YAML 1.1 typing of a plain scalar: null, booleans, integers (decimal, 0x, 0o, 0b, octal
     /// with a leading 0), floats; anything else is a string.
     static func resolve(_ text: String) -> SigmaValue {
+        // Most scalars are words that start as no null, boolean or number does: the switch's
+        // string comparisons are for the rest.
+        guard let lead = text.utf8.first, !YAMLScalar.plainLeads[Int(lead)] else { return text.isEmpty ? .null : .string(text) }
         switch text {
         case "", "~", "null", "Null", "NULL": return .null
         case "true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON": return .bool(true)
@@ -174,6 +177,14 @@ struct YAMLScalar: Sendable {
         }
         if lower == ".inf" { return .number(sign * .infinity, text: text) }
         return .string(text)
+    }
+}
+
+extension YAMLScalar {
+    /// Per byte: whether a scalar starting with it is a string whatever follows (not `~`, a
+    /// letter of null, true, false, yes, no, on or off, a digit, a sign or a dot).
+    fileprivate static let plainLeads: [Bool] = (0..<256).map { byte in
+        !"~nNtTfFyYoO0123456789+-.".utf8.contains(UInt8(byte))
     }
 }
 
