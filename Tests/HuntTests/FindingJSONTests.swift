@@ -26,9 +26,18 @@ struct FindingJSONTests {
         let alerts = findings.filter { if case .correlation = $0.kind { return true } else { return false } }
         #expect(alerts.count > 100)
         #expect(findings.count > alerts.count + 100)
+        // Escapes, and repeated field names (first place, last value), in both kinds.
+        for var finding in [findings[0], alerts[0]] {
+            finding.computer = "HOST\\\"x\u{1}"
+            finding.fields = [("A", "C:\\Windows\\x.exe \"-c\"\n\t\r\u{8}\u{c}\u{1f}é"), ("B", "b"), ("A", "last"), ("C", ""), ("B", "b2")]
+            findings.append(finding)
+        }
         for finding in findings {
             let expected = JSONWriter().string(FindingFormat.jsonl.json(finding)) + "\n"
             #expect(FindingFormat.jsonl.line(finding) == expected)
         }
+        let written = FindingFormat.jsonl.line(findings[findings.count - 2])
+        #expect(written.contains(#""fields":{"A":"last","B":"b2","C":""}"#))
+        #expect(written.contains(#""computer":"HOST\\\"x\u0001""#))
     }
 }

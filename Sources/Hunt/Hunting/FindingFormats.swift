@@ -108,8 +108,9 @@ public enum FindingFormat: String, Sendable, CaseIterable {
 /// than the writing.
 struct FindingJSONWriter {
     private(set) var output: [UInt8]
-    /// Per open object: whether it has no member yet.
-    private var empty: [Bool] = []
+    /// Whether the innermost open object has no member yet. No stack is needed: an object
+    /// that closes is a member of the one around it, which is then not empty either.
+    private var empty = true
 
     static func write(_ finding: Finding, into output: inout [UInt8]) {
         var writer = FindingJSONWriter(output: output)
@@ -168,17 +169,26 @@ struct FindingJSONWriter {
 
     private mutating func open() {
         output.append(UInt8(ascii: "{"))
-        empty.append(true)
+        empty = true
     }
 
     private mutating func close() {
         output.append(UInt8(ascii: "}"))
-        empty.removeLast()
+        empty = false
     }
 
-    private mutating func key(_ name: String) {
-        if empty[empty.count - 1] { empty[empty.count - 1] = false } else { output.append(UInt8(ascii: ",")) }
+    private mutating func key(escaping name: String) {
+        if empty { empty = false } else { output.append(UInt8(ascii: ",")) }
         JSONWriter.writeString(name, into: &output)
+        output.append(UInt8(ascii: ":"))
+    }
+
+    /// A key of the finding object itself, a plain word: written as it is, not escaped.
+    private mutating func key(_ name: StaticString) {
+        if empty { empty = false } else { output.append(UInt8(ascii: ",")) }
+        output.append(UInt8(ascii: "\""))
+        name.withUTF8Buffer { output.append(contentsOf: $0) }
+        output.append(UInt8(ascii: "\""))
         output.append(UInt8(ascii: ":"))
     }
 
@@ -198,22 +208,14 @@ struct FindingJSONWriter {
     }
 
     /// An object of string members; a repeated name keeps its first place and its last
-    /// value, as `JSONObject` does.
+    /// value, as `JSONObject` does. (Lists are a few fields: looking back and ahead costs
+    /// less than the arrays a dictionary-like pass made for every finding.)
     private mutating func members(_ list: [(name: String, value: String)]) {
-        var names: [String] = []
-        var values: [String] = []
-        for (name, value) in list {
-            if let index = names.firstIndex(of: name) {
-                values[index] = value
-            } else {
-                names.append(name)
-                values.append(value)
-            }
-        }
         open()
-        for (name, value) in zip(names, values) {
-            key(name)
-            string(value)
+        for index in list.indices where !(0..<index).contains(where: { list[$0].name == list[index].name }) {
+            let last = ((index + 1)..<list.count).last { list[$0].name == list[index].name } ?? index
+            key(escaping: list[index].name)
+            string(list[last].value)
         }
         close()
     }

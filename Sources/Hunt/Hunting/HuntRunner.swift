@@ -135,8 +135,10 @@ public final class HuntRunner {
         let from = options.from
         let to = options.to
         let evtxMapping = EVTXFieldMapping(options.fieldMappings)
-        // Findings waiting for their file's digest, in output order (from `pendingStart` on).
-        var pending: [(file: Int, finding: Finding)] = []
+        // Findings waiting to be written, in output order: each chunk's or batch's list as the
+        // workers made it (moved here, not copied finding by finding), from `pendingStart` on,
+        // `next` being the first of a list not written yet.
+        var pending: [(file: Int, findings: [Finding], next: Int)] = []
         var pendingStart = 0
         var hashes: [Int: String] = [:]
         var samples: [CorrelationSample] = []
@@ -181,10 +183,14 @@ public final class HuntRunner {
             summary.events += found.events
             summary.outsideTimeRange += found.outside
             summary.files[file].events += found.events
-            for finding in found.findings { pending.append((file, finding)) }
+            let added = found.findings.count
+            if added > 0 {
+                pending.append((file, found.findings, 0))
+                found.findings = []
+            }
             // Findings that waited for a digest are written a few at a time: written at once,
             // they held this thread long enough to leave the workers without chunks.
-            try flush(limit: 2 * found.findings.count + 8)
+            try flush(limit: 2 * added + 8)
             samples += found.samples
             if let progress, Date().timeIntervalSince(lastProgress) > 0.25 {
                 lastProgress = Date()
@@ -205,7 +211,6 @@ public final class HuntRunner {
         func flush(limit: Int = .max) throws {
             var written = 0
             while pendingStart < pending.count && written < limit {
-                written += 1
                 let file = pending[pendingStart].file
                 let hash: String
                 if let known = hashes[file] {
@@ -216,17 +221,24 @@ public final class HuntRunner {
                 } else {
                     break
                 }
-                var finding = pending[pendingStart].finding
+                // Completed where it waits: a copy would retain each of its strings and lists.
+                while pending[pendingStart].next < pending[pendingStart].findings.count && written < limit {
+                    let index = pending[pendingStart].next
+                    pending[pendingStart].findings[index].evidence = sources[file].path
+                    pending[pendingStart].findings[index].evidenceSHA256 = hash
+                    pending[pendingStart].next += 1
+                    written += 1
+                    count(pending[pendingStart].findings[index], into: &summary)
+                    try output(pending[pendingStart].findings[index])
+                }
+                guard pending[pendingStart].next == pending[pendingStart].findings.count else { break }
+                pending[pendingStart].findings = []
                 pendingStart += 1
-                finding.evidence = sources[file].path
-                finding.evidenceSHA256 = hash
-                count(finding, into: &summary)
-                try output(finding)
             }
             if pendingStart == pending.count {
                 pending.removeAll(keepingCapacity: true)
                 pendingStart = 0
-            } else if pendingStart >= 4096 && pendingStart * 2 >= pending.count {
+            } else if pendingStart >= 256 && pendingStart * 2 >= pending.count {
                 pending.removeFirst(pendingStart)
                 pendingStart = 0
             }
