@@ -48,7 +48,7 @@ for corpus in $corpora; do
   events=$("$vigil" dump -q --format events --from-list "$work/$corpus.txt" | wc -l)
   : > "$work/$corpus.rounds"
   n=$rounds
-  [ "$corpus" = large ] && [ "$n" -gt 3 ] && n=3
+  [ "$corpus" = large ] && [ "$n" -gt 5 ] && n=5
   for _ in $(seq "$n"); do
     h1=$(python3 Benchmarks/measure.py "$vigil" hunt -q --threads 1 --rules "$rules" --format jsonl --from-list "$work/$corpus.txt" -o /dev/null)
     hn=$(python3 Benchmarks/measure.py "$vigil" hunt -q --threads "$cores" --rules "$rules" --format jsonl --from-list "$work/$corpus.txt" -o /dev/null)
