@@ -44,6 +44,28 @@ struct EngineTableTests {
         return matched
     }
 
+    /// A context keeps its channel buckets from event to event; they must be the engine's
+    /// that matches, even when that engine was allocated where a freed one lived.
+    @Test("a context reused across engines takes each engine's channel buckets")
+    func contextAcrossEngines() throws {
+        let context = EventContext()
+        let event = Event(fields: [
+            Field(name: FieldName("Channel"), value: .string("Security")), Field(name: FieldName("EventID"), value: .integer(4624)),
+            Field(name: FieldName("TargetUserName"), value: .string("alice")),
+        ])
+        for round in 0..<40 {
+            let service = round % 2 == 0 ? "security" : "system"
+            let text = "title: T\nid: 11111111-2222-3333-4444-555555555555\nlogsource:\n  product: windows\n  service: \(service)\n"
+                + "detection:\n  sel:\n    TargetUserName: alice\n  condition: sel\nlevel: low\n"
+            let rule = try #require(RuleLoader.load(text, path: "t.yml").rules.first)
+            let (engine, _) = RuleEngine.compile([rule])
+            context.load(event)
+            var matched = false
+            engine.match(context) { _ in matched = true }
+            #expect(matched == (service == "security"), "round \(round)")
+        }
+    }
+
     static let cases: [Case] = [
         // Plain values: whole value, case-insensitive; lists are or; maps are and.
         Case("sel:\n  Image: 'C:\\Windows\\cmd.exe'\ncondition: sel", [("Image", .string("c:\\windows\\CMD.EXE"))], true),

@@ -6,13 +6,15 @@ struct ChannelBuckets {
     private var buckets: [RuleEngine.Bucket?] = []
     private var more: [[UInt8]: RuleEngine.Bucket?] = [:]
     private var last = -1
-    private var engine: ObjectIdentifier?
+    /// The compiled program the buckets belong to, by serial number: an object's identity
+    /// could be a later engine's, allocated where a freed one was.
+    private var program = -1
 
     /// The bucket of a channel, computed by `lookup` the first time this spelling is seen.
     mutating func bucket(_ channel: UnsafeRawBufferPointer, engine: RuleEngine, _ lookup: (String) -> RuleEngine.Bucket?) -> RuleEngine.Bucket? {
-        if self.engine != ObjectIdentifier(engine) {
+        if program != engine.program.serial {
             self = ChannelBuckets()
-            self.engine = ObjectIdentifier(engine)
+            program = engine.program.serial
         }
         func same(_ known: [UInt8]) -> Bool {
             known.count == channel.count && known.withUnsafeBytes { $0.elementsEqual(channel) }
