@@ -196,7 +196,6 @@ public final class RuleEngine: Sendable {
         }
         table.reserve(prepared.reduce(0) { $0 + ((try? $1.get())?.predicates.count ?? 0) })
         for result in prepared {
-            let ruleVariants: [(Expression, channels: [String]?, eventIDs: [Int]?)]
             let compiled: PreparedRule
             switch result {
             case .failure(let problem):
@@ -204,9 +203,9 @@ public final class RuleEngine: Sendable {
                 continue
             case .success(let rule):
                 compiled = rule
-                let global = compiled.predicates.map { table.index(of: $0) }
-                ruleVariants = compiled.variants.map { ($0.expression.remapped(global), $0.channels, $0.eventIDs) }
             }
+            let global = compiled.predicates.map { table.index(of: $0) }
+            let ruleVariants = compiled.variants.map { ($0.expression.remapped(global), $0.channels, $0.eventIDs) }
             let ruleIndex = Int32(compiledRules.count)
             compiledRules.append(compiled.rule)
             for (expression, channels, eventIDs) in ruleVariants {
