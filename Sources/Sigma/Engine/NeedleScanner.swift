@@ -155,8 +155,8 @@ final class NeedleScanner: @unchecked Sendable {
         startPairs.initialize(repeating: 0, count: 1024)
         quadFilter = .allocate(capacity: 1024)
         quadFilter.initialize(repeating: 0, count: 1024)
-        hasShortNeedles = contained.contains { $0.bytes.count == 2 || $0.bytes.count == 3 }
         let short = contained.filter { $0.bytes.count == 2 || $0.bytes.count == 3 }
+        hasShortNeedles = !short.isEmpty
         shortNeedles = short.isEmpty || short.count > 16 ? nil : (
             short.flatMap(\.bytes), short.reduce(into: [0]) { $0.append($0.last! + $1.bytes.count) }, short.map(\.id)
         )
