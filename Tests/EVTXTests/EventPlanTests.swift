@@ -57,6 +57,7 @@ struct FieldReaderTests {
         var listed = 0
         var formatted = 0
         var textKinds = 0
+        var listItems = 0
         var differences: [String] = []
         for path in try CrateConformanceTests.sharedEVTXFiles() {
             let data = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -68,7 +69,7 @@ struct FieldReaderTests {
                         return
                     }
                     read += 1
-                    if let difference = Self.difference(reader, event, formatted: &formatted, textKinds: &textKinds) {
+                    if let difference = Self.difference(reader, event, formatted: &formatted, textKinds: &textKinds, listItems: &listItems) {
                         differences.append("\(path) record \(record.recordID): \(difference)")
                     }
                     if event.value("NewProcessName") != nil && event.value("Image") != nil { aliased += 1 }
@@ -82,6 +83,8 @@ struct FieldReaderTests {
         #expect(aliased > 0)
         // Records whose arrays repeat an element (classic events' insertion strings) have plans too.
         #expect(listed > 1_000, "\(listed) read records with lists")
+        // Their items are read one by one, without building the list.
+        #expect(listItems > 5_000, "\(listItems) list items read one by one")
         // GUIDs, SIDs, times and hexadecimal numbers are known as such without decoding them.
         #expect(formatted > 10_000, "\(formatted) formatted texts")
         #expect(textKinds > 100_000, "\(textKinds) fields' kinds known from their plans")
@@ -89,7 +92,9 @@ struct FieldReaderTests {
     }
 
     /// How the reader differs from the event, or nil.
-    static func difference(_ reader: EventFieldReader, _ event: Event, formatted: inout Int, textKinds: inout Int) -> String? {
+    static func difference(
+        _ reader: EventFieldReader, _ event: Event, formatted: inout Int, textKinds: inout Int, listItems: inout Int
+    ) -> String? {
         if reader.event() != event { return "event() differs" }
         if Array(reader.fieldNames) != event.fields.map(\.name) { return "names \(Array(reader.fieldNames)) vs \(event.fields.map(\.name))" }
         if reader.time != event.time || reader.position != event.origin.position || reader.format != event.origin.format {
@@ -102,8 +107,13 @@ struct FieldReaderTests {
             switch field.value {
             case .string(let text):
                 if found != .appended || buffer.array() != Array(text.utf8) { return "\(field.name): text \(buffer.array()) vs \(text)" }
-            case .list:
+            case .list(let items):
                 if found != .list || buffer.count != 0 || reader.textIsFormatted(index) { return "\(field.name): not a list" }
+                if let count = reader.itemCount(index) {
+                    if count != items.count { return "\(field.name): \(count) items vs \(items.count)" }
+                    if let difference = itemDifference(reader, index, items) { return "\(field.name): \(difference)" }
+                    listItems += count
+                }
             default:
                 if found != .value || buffer.count != 0 { return "\(field.name): not a value" }
             }
@@ -119,6 +129,29 @@ struct FieldReaderTests {
                 let expected: FieldTextKind = reader.textIsFormatted(index) ? .formatted : reader.utf16Text(index) != nil ? .utf16 : .other
                 if kinds[index] != expected { return "\(field.name): kind \(kinds[index]) vs \(expected)" }
                 textKinds += 1
+            }
+        }
+        return nil
+    }
+
+    /// How the reader's items of a list field differ from the event's list, or nil.
+    static func itemDifference(_ reader: EventFieldReader, _ index: Int, _ items: [FieldValue]) -> String? {
+        var buffer = ByteBuffer()
+        for (item, value) in items.enumerated() {
+            buffer.removeAll()
+            let found = reader.appendItemText(index, item, to: &buffer)
+            if case .string(let text) = value {
+                if found != .appended || buffer.array() != Array(text.utf8) {
+                    return "item \(item): text \(String(decoding: buffer.array().prefix(60), as: UTF8.self)) vs \(text.prefix(60))"
+                }
+            } else if found != .value || buffer.count != 0 {
+                return "item \(item): not a value"
+            }
+            if reader.itemValue(index, item) != value { return "item \(item): value \(reader.itemValue(index, item)) vs \(value)" }
+            if let units = reader.itemUTF16Text(index, item) {
+                let codeUnits = (0..<(units.count / 2)).map { units.loadUnaligned(fromByteOffset: $0 * 2, as: UInt16.self) }
+                let decoded = String(decoding: codeUnits.prefix { $0 != 0 }, as: UTF16.self)
+                if value != .string(decoded) { return "item \(item): units \(decoded) vs \(value)" }
             }
         }
         return nil

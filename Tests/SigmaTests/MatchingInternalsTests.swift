@@ -258,6 +258,24 @@ struct MatchingInternalsTests {
         #expect(throws: RegexMatcher.Invalid.self) { try RegexMatcher("a(b", options: []) }
     }
 
+    /// A text's key lets the scratch keep its UTF-16 for the next expression that searches the
+    /// same text; a text without a key is converted every time, and leaves no key behind.
+    @Test("a keyed text is converted once, an unkeyed one every time")
+    func regexTextKeys() throws {
+        let regex = try RegexMatcher("b", options: [])
+        let scratch = RegexScratch()
+        let match = { (text: String, key: UInt64) in Array(text.utf8).withUnsafeBytes { regex.matches(utf8: $0, scratch, textKey: key) } }
+        #expect(match("abc", 7))
+        // The key stands for the text it was given with (the caller's promise).
+        #expect(match("xyz", 7))
+        #expect(!match("xyz", 8))
+        #expect(match("abc", 0))
+        // The unkeyed text replaced key 8's.
+        #expect(!match("xyz", 8))
+        #expect(!match("xyz", 0))
+        #expect(match("abc", 0))
+    }
+
     @Test("wildcard forms of regular expressions agree with ICU")
     func wildcardsAgreeWithICU() throws {
         // Letters only with `i`: case-sensitive letters are not turned into wildcards.

@@ -63,6 +63,8 @@ final class EventPlan {
             case constantText
             /// One integer or boolean substitution value, in slot `partStart`.
             case typed
+            /// A list of substitution values: its items' steps are `steps[partStart..<partStart + partCount]`
+            /// (after the fields' steps); `partCount` -1 for a constant list.
             case list
             /// Any other constant: read through `sources`.
             case value
@@ -101,10 +103,10 @@ final class EventPlan {
         var steps: [Step] = []
         var parts: [PartStep] = []
         var pool: [UInt8] = []
-        for source in sources {
+        func step(_ source: Source) -> Step {
             switch source {
             case .text(let textParts):
-                steps.append(Step(kind: .text, partStart: Int32(parts.count), partCount: Int32(textParts.count)))
+                let step = Step(kind: .text, partStart: Int32(parts.count), partCount: Int32(textParts.count))
                 for part in textParts {
                     switch part {
                     case .fixed(let bytes):
@@ -114,15 +116,27 @@ final class EventPlan {
                     case .value(let slot): parts.append(PartStep(part: PartStep.value, a: slot))
                     }
                 }
+                return step
             case .constant(.string(let string)):
-                steps.append(Step(kind: .constantText, poolStart: Int32(pool.count), poolCount: Int32(string.utf8.count)))
-                pool += Array(string.utf8)
+                defer { pool += Array(string.utf8) }
+                return Step(kind: .constantText, poolStart: Int32(pool.count), poolCount: Int32(string.utf8.count))
             case .typed(let slot):
-                steps.append(Step(kind: .typed, partStart: slot))
+                return Step(kind: .typed, partStart: slot)
             case .list, .constant(.list):
-                steps.append(Step(kind: .list))
+                return Step(kind: .list, partCount: -1)
             default:
-                steps.append(Step(kind: .value))
+                return Step(kind: .value)
+            }
+        }
+        steps = sources.map(step)
+        // The items of lists, after the fields: nested lists and constants other than strings
+        // are left to `sources`.
+        for (index, source) in sources.enumerated() {
+            guard case .list(let items) = source else { continue }
+            steps[index].partStart = Int32(steps.count)
+            steps[index].partCount = Int32(items.count)
+            for item in items {
+                if case .list = item { steps.append(Step(kind: .value)) } else { steps.append(step(item)) }
             }
         }
         self.steps = .allocate(capacity: max(1, steps.count))

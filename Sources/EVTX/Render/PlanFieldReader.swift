@@ -111,7 +111,42 @@ final class PlanFieldReader: EventFieldReader {
     override var fieldNames: UnsafeBufferPointer<FieldName> { UnsafeBufferPointer(start: names, count: nameCount) }
 
     override func appendText(_ index: Int, to buffer: inout ByteBuffer) -> EventFieldText {
+        appendText(plan.steps[planIndex(index)], to: &buffer)
+    }
+
+    override func itemCount(_ index: Int) -> Int? {
         let step = plan.steps[planIndex(index)]
+        return step.kind == .list && step.partCount >= 0 ? Int(step.partCount) : nil
+    }
+
+    /// The step of item `item` of a list field whose `itemCount` is known.
+    @inline(__always)
+    private func itemStep(_ index: Int, _ item: Int) -> EventPlan.Step {
+        plan.steps[Int(plan.steps[planIndex(index)].partStart) + item]
+    }
+
+    override func appendItemText(_ index: Int, _ item: Int, to buffer: inout ByteBuffer) -> EventFieldText {
+        appendText(itemStep(index, item), to: &buffer)
+    }
+
+    override func itemUTF16Text(_ index: Int, _ item: Int) -> UnsafeRawBufferPointer? {
+        utf16Text(itemStep(index, item))
+    }
+
+    override func itemValue(_ index: Int, _ item: Int) -> FieldValue {
+        let step = itemStep(index, item)
+        if step.kind == .typed { return typedValue(step) }
+        guard case .list(let items) = plan.sources[planIndex(index)] else { return .null }
+        return plan.value(items[item], values, bytes, text: &text)
+    }
+
+    private func typedValue(_ step: EventPlan.Step) -> FieldValue {
+        let value = values[Int(step.partStart)]
+        return EventBuilder.typedValue(value.type, at: Int(value.offset), count: Int(value.length), in: bytes) ?? .null
+    }
+
+    @inline(__always)
+    private func appendText(_ step: EventPlan.Step, to buffer: inout ByteBuffer) -> EventFieldText {
         switch step.kind {
         case .text:
             let parts = plan.parts + Int(step.partStart)
@@ -152,17 +187,22 @@ final class PlanFieldReader: EventFieldReader {
         return UnsafePointer(kinds)
     }
 
-    /// The one UTF-16 string part a field's text is, if it is one.
+    /// The one UTF-16 string part a field's (or an item's) text is, if it is one.
     @inline(__always)
-    private func utf16Part(_ index: Int) -> EventPlan.PartStep? {
-        let step = plan.steps[planIndex(index)]
+    private func utf16Part(_ step: EventPlan.Step) -> EventPlan.PartStep? {
         guard step.kind == .text, step.partCount == 1 else { return nil }
         let part = plan.parts[Int(step.partStart)]
         return part.part == EventPlan.PartStep.text ? part : nil
     }
 
-    override func utf16Text(_ index: Int) -> UnsafeRawBufferPointer? {
-        guard let part = utf16Part(index) else { return nil }
+    @inline(__always)
+    private func utf16Part(_ index: Int) -> EventPlan.PartStep? { utf16Part(plan.steps[planIndex(index)]) }
+
+    override func utf16Text(_ index: Int) -> UnsafeRawBufferPointer? { utf16Text(plan.steps[planIndex(index)]) }
+
+    @inline(__always)
+    private func utf16Text(_ step: EventPlan.Step) -> UnsafeRawBufferPointer? {
+        guard let part = utf16Part(step) else { return nil }
         let value = values[Int(part.a)]
         // The units `UTF16Text.append` would decode.
         let offset = Int(value.offset)
@@ -189,10 +229,7 @@ final class PlanFieldReader: EventFieldReader {
 
     override func fieldValue(_ index: Int) -> FieldValue {
         let step = plan.steps[planIndex(index)]
-        if step.kind == .typed {
-            let value = values[Int(step.partStart)]
-            return EventBuilder.typedValue(value.type, at: Int(value.offset), count: Int(value.length), in: bytes) ?? .null
-        }
+        if step.kind == .typed { return typedValue(step) }
         return plan.value(plan.sources[planIndex(index)], values, bytes, text: &text)
     }
 

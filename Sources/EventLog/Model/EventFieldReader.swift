@@ -22,6 +22,21 @@ open class EventFieldReader {
 
     open func fieldValue(_ index: Int) -> FieldValue { .null }
 
+    /// For a list-valued field (`appendText` gave `list`), how many items its list has when
+    /// the reader can read them one by one (`appendItemText`, `itemUTF16Text`, `itemValue`);
+    /// nil otherwise (the list is then `fieldValue`'s). Lets a search of every text go through
+    /// a list without building it.
+    open func itemCount(_ index: Int) -> Int? { nil }
+
+    /// `appendText` for item `item` of a list-valued field: its text when it is a string.
+    open func appendItemText(_ index: Int, _ item: Int, to buffer: inout ByteBuffer) -> EventFieldText { .value }
+
+    /// `utf16Text` for item `item` of a list-valued field.
+    open func itemUTF16Text(_ index: Int, _ item: Int) -> UnsafeRawBufferPointer? { nil }
+
+    /// Item `item` of a list-valued field, as `fieldValue` lists it.
+    open func itemValue(_ index: Int, _ item: Int) -> FieldValue { .null }
+
     /// The field's text as the UTF-16LE code units it is stored in, when the field is exactly
     /// one such string (its text is those units decoded, up to the first NUL unit); nil
     /// otherwise. Lets a search for ASCII text skip decoding fields it does not find anything in.

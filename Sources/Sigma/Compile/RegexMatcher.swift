@@ -77,10 +77,12 @@ final class RegexMatcher: @unchecked Sendable, Hashable {
     #endif
 
     /// Whether the expression matches somewhere in `text`, which is UTF-8 (repaired as
-    /// `String(decoding:as:)` repairs it).
-    func matches(utf8 text: UnsafeRawBufferPointer, _ scratch: RegexScratch) -> Bool {
+    /// `String(decoding:as:)` repairs it). `textKey`, when not 0, names the text for as long
+    /// as it stays the same (a field of one event): the scratch converts it for ICU once for
+    /// every expression that searches it.
+    func matches(utf8 text: UnsafeRawBufferPointer, _ scratch: RegexScratch, textKey: UInt64 = 0) -> Bool {
         #if canImport(_FoundationICU)
-        let units = scratch.utf16(text)
+        let units = scratch.utf16(text, key: textKey)
         var status = U_ZERO_ERROR
         let matcher = scratch.matcher(for: self)
         // The buffer is never null: ICU refuses a null text, even an empty one.
@@ -132,6 +134,9 @@ final class RegexScratch {
     private var matchers: [ObjectIdentifier: (regex: RegexMatcher, matcher: OpaquePointer)] = [:]
     private var buffer = UnsafeMutablePointer<UInt16>.allocate(capacity: 1024)
     private var capacity = 1024
+    /// The key of the text `buffer` holds (0: none) and its length in units.
+    private var bufferKey: UInt64 = 0
+    private var bufferCount = 0
 
     deinit {
         for entry in matchers.values { swift_uregex_close(entry.matcher) }
@@ -146,11 +151,21 @@ final class RegexScratch {
         return matcher
     }
 
+    /// `text` in UTF-16, as `utf16(_:)` gives it, converted again only when `key` is 0 or not
+    /// the key of the last text.
+    fileprivate func utf16(_ text: UnsafeRawBufferPointer, key: UInt64) -> UnsafeBufferPointer<UInt16> {
+        if key != 0 && key == bufferKey { return UnsafeBufferPointer(start: buffer, count: bufferCount) }
+        let units = utf16(text)
+        bufferKey = key
+        bufferCount = units.count
+        return units
+    }
+
     /// `text` (UTF-8) in UTF-16, never at a null address, valid until the next call: ASCII
     /// sixteen bytes at a time, anything else through the standard library's transcoder, which
     /// repairs invalid UTF-8 as `String(decoding:as:)` does (one unit per byte at most, so the
     /// buffer is large enough).
-    fileprivate func utf16(_ text: UnsafeRawBufferPointer) -> UnsafeBufferPointer<UInt16> {
+    private func utf16(_ text: UnsafeRawBufferPointer) -> UnsafeBufferPointer<UInt16> {
         reserve(text.count)
         guard let base = text.baseAddress else { return UnsafeBufferPointer(start: buffer, count: 0) }
         let units = UnsafeMutableRawPointer(buffer)

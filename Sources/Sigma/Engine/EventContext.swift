@@ -31,6 +31,8 @@ public final class EventContext {
     @exclusivity(unchecked) private var slots: UnsafeMutablePointer<Int32> = .allocate(capacity: 1)
     @exclusivity(unchecked) private var slotStamps: UnsafeMutablePointer<UInt32> = .allocate(capacity: 1)
     @exclusivity(unchecked) private var slotCapacity = 0
+    /// The last text `text(of:)` made for each field id.
+    @exclusivity(unchecked) private var recentTexts: [String?] = []
 
     // Per field index: where its text and folded text are in `storage`, filled on first use.
     @exclusivity(unchecked) private var storage = ByteBuffer(capacity: 1 << 16)
@@ -321,7 +323,8 @@ public final class EventContext {
             return regex.matches(utf8: UnsafeRawBufferPointer(start: nil, count: 0), regexScratch)
         }
         if lazy, case .text(let text) = self.text(fieldID: id, folded: false), rawIsString[index] {
-            return regex.matches(utf8: text, regexScratch)
+            // A field's text stays the same for the event.
+            return regex.matches(utf8: text, regexScratch, textKey: UInt64(generation) << 32 | UInt64(id))
         }
         return regex.matches(fieldValue(at: index).text, regexScratch)
     }
@@ -369,7 +372,23 @@ public final class EventContext {
 
     /// A field's text as `value(name)?.text` gives it; a reader's string is made straight
     /// from the text matching decoded, without building the value (findings show fields so).
-    public func text(of name: FieldName) -> String? { string(fieldID: Int(name.id)) }
+    /// A text equal to the one this field last gave is that same string: the computer, the
+    /// channel, a user or an image repeat from finding to finding, and each new string would
+    /// be an allocation and a copy on the worker.
+    public func text(of name: FieldName) -> String? {
+        let id = Int(name.id)
+        guard lazy, let index = index(ofID: id), case .text(let text) = self.text(fieldID: id, folded: false), rawIsString[index]
+        else { return string(fieldID: id) }
+        if id < recentTexts.count, var recent = recentTexts[id],
+            recent.withUTF8({ $0.count == text.count && (text.isEmpty || memcmp($0.baseAddress!, text.baseAddress!, text.count) == 0) })
+        {
+            return recent
+        }
+        let made = String(decoding: text, as: UTF8.self)
+        if id >= recentTexts.count { recentTexts += Array(repeating: nil, count: id + 1 - recentTexts.count) }
+        recentTexts[id] = made
+        return made
+    }
 
     /// A field's text (folded to ASCII lower case when `folded`), by name id.
     @inline(__always)
@@ -466,6 +485,28 @@ public final class EventContext {
                 body(bytes(start..<storage.count))
             }
         }
+        // An item of a reader's list, taken as `list` takes it from the built list, without
+        // building the list (a string per item, all freed again).
+        func item(_ index: Int, _ item: Int) {
+            if utf16, let units = withReader({ $0.itemUTF16Text(index, item) }) {
+                utf16Body(units)
+                return
+            }
+            let start = storage.count
+            switch withReader({ $0.appendItemText(index, item, to: &storage) }) {
+            case .appended:
+                guard storage.count - start >= minimumLength else { return storage.truncate(to: start) }
+            case .list:
+                return
+            case .value:
+                let value = withReader { $0.itemValue(index, item) }
+                if case .list(let items) = value { return list(items) }
+                guard long(value) else { return }
+                append(value)
+            }
+            fold(start..<storage.count)
+            body(bytes(start..<storage.count))
+        }
         // Most fields of most records are formatted: with the reader's kinds of fields, passing
         // them over costs a load, not two calls.
         let kinds = lazy ? withReader { $0.fieldTextKinds } : nil
@@ -493,7 +534,11 @@ public final class EventContext {
                     if storage.count - start >= minimumLength { body(bytes(start..<storage.count)) }
                     continue
                 case .list:
-                    if case .list(let items) = withReader({ $0.fieldValue(index) }) { list(items) }
+                    if let count = withReader({ $0.itemCount(index) }) {
+                        for offset in 0..<count { item(index, offset) }
+                    } else if case .list(let items) = withReader({ $0.fieldValue(index) }) {
+                        list(items)
+                    }
                     continue
                 case .value:
                     let value = withReader { $0.fieldValue(index) }
@@ -590,3 +635,9 @@ public final class EventContext {
         }
     }
 }
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
