@@ -34,6 +34,8 @@ struct MatchingInternalsTests {
             ("ab:c", 50, 6, 9, 40, true), ("abcdefghijklmnopqrstuvwxyz0123456789 -:", 30, 6, 12, 80, true),
             // Long texts with a few two- and three-byte needles: those are looked for apart.
             ("abcdefghijklmnopqrstuvwxyz0123456789 -", 80, 0, 10, 900, false),
+            // Keywords of the joined text skip from four bytes up.
+            ("ab:c", 30, 4, 6, 40, true), ("abcdefghijklmnopqrstuvwxyz0123456789 -:", 70, 4, 9, 80, true),
         ])
     func scannerAgreesWithNaive(
         _ letters: String, _ needleCount: Int, _ minNeedle: Int, _ maxNeedle: Int, _ maxText: Int, _ containsOnly: Bool
@@ -47,8 +49,10 @@ struct MatchingInternalsTests {
             bytes += (0..<minNeedle).map { _ in alphabet[random.next(alphabet.count)] }
             needles.append(NeedleScanner.Needle(bytes: bytes, kind: kinds[id % kinds.count], id: Int32(id)))
         }
-        let scanner = NeedleScanner(needles)
+        let scanner = NeedleScanner(needles, joined: minNeedle < 6)
         #expect(scanner.skipsWindows == containsOnly)
+        // A field's scanner of the same needles skips only from six bytes up.
+        #expect(NeedleScanner(needles).skipsWindows == (containsOnly && minNeedle >= 6))
         let context = EventContext()
         context.prepare(predicates: 0, needles: needles.count, scanners: 1, variants: 0)
         var checked = 0
@@ -95,15 +99,17 @@ struct MatchingInternalsTests {
     /// Scanning stored UTF-16 finds the needles that scanning the decoded text, folded to
     /// ASCII lower case, finds: texts of upper and lower case ASCII, non-ASCII characters (one
     /// and two units), and NUL units, which end a text as decoding ends it.
-    @Test("UTF-16 scanning finds what scanning the decoded folded text finds")
-    func utf16ScanningAgrees() {
+    @Test("UTF-16 scanning finds what scanning the decoded folded text finds", arguments: [6, 4])
+    func utf16ScanningAgrees(shortest: Int) {
         var random = Generator(state: 7)
         let lower = Array("abcd:".utf8)
         var needles: [NeedleScanner.Needle] = []
         for id in 0..<40 {
-            needles.append(NeedleScanner.Needle(bytes: random.text(lower, maxLength: 4) + (0..<6).map { _ in lower[random.next(lower.count)] }, kind: .contains, id: Int32(id)))
+            let bytes = random.text(lower, maxLength: 4) + (0..<shortest).map { _ in lower[random.next(lower.count)] }
+            needles.append(NeedleScanner.Needle(bytes: bytes, kind: .contains, id: Int32(id)))
         }
-        let scanner = NeedleScanner(needles)
+        // Keyword scanners (of the joined text) skip from four bytes up.
+        let scanner = NeedleScanner(needles, joined: shortest < 6)
         #expect(scanner.scansUTF16)
         let characters: [Character] = ["a", "b", "c", "d", ":", "A", "B", "C", "D", "é", "€", "𝄞", "\u{0}"]
         let context = EventContext()

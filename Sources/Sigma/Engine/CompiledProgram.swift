@@ -226,8 +226,11 @@ final class CompiledProgram: @unchecked Sendable {
         slow = predicates
         // Each scanner's tries are built on their own (the big ones take most of compiling's
         // serial part).
-        scanners = RuleEngine.parallelMap(scannerNeedles, NeedleScanner.init)
-        joinedScanner = scannerIndexes[.joined]
+        let joined = scannerIndexes[.joined]
+        scanners = RuleEngine.parallelMap(Array(scannerNeedles.indices)) { [scannerNeedles] index in
+            NeedleScanner(scannerNeedles[index], joined: Int32(index) == joined)
+        }
+        joinedScanner = joined
         joinedNeedles = joinedScanner.map { scannerNeedles[Int($0)] } ?? []
         var keys = [ScannerKey](repeating: .joined, count: scannerNeedles.count)
         for (key, index) in scannerIndexes { keys[Int(index)] = key }
@@ -252,7 +255,7 @@ final class CompiledProgram: @unchecked Sendable {
     /// Exchange or antivirus rules). Fewer and longer needles let the scanner skip through the
     /// text (`NeedleScanner`'s shift table). Needle ids are those of the full scanner.
     func restrictedJoinedScanner(_ needles: Set<Int32>) -> Int32 {
-        scanners.append(NeedleScanner(joinedNeedles.filter { needles.contains($0.id) }))
+        scanners.append(NeedleScanner(joinedNeedles.filter { needles.contains($0.id) }, joined: true))
         scannerKeys.append(.joined)
         return Int32(scanners.count - 1)
     }
