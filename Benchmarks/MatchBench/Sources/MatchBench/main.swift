@@ -3,7 +3,7 @@ import EventLog
 import Foundation
 import Sigma
 
-// usage: MatchBench RULES_DIR FILE.evtx [PASSES]
+// usage: MatchBench RULES_DIR FILE.evtx [PASSES | reading | matching]
 //
 // Reads FILE into memory, then makes PASSES passes over its records as a hunt's worker does
 // (field readers, else events from trees, loaded into an `EventContext`), each pass once
@@ -11,11 +11,14 @@ import Sigma
 // of each, their difference (matching) and matching over reading. Taking the fastest pass
 // of a process that reads nothing from disk and writes nothing keeps this machine's noise
 // (up to 40% between whole runs) out of comparisons between two versions of the engine.
+// `reading` or `matching` makes one pass of that kind only, to count its instructions
+// (Benchmarks/matching-instructions.sh).
 let arguments = CommandLine.arguments
 guard arguments.count >= 3 else {
-    FileHandle.standardError.write(Data("usage: MatchBench RULES_DIR FILE.evtx [PASSES]\n".utf8))
+    FileHandle.standardError.write(Data("usage: MatchBench RULES_DIR FILE.evtx [PASSES | reading | matching]\n".utf8))
     exit(2)
 }
+let single = arguments.count > 3 && ["reading", "matching"].contains(arguments[3]) ? arguments[3] : nil
 let passes = arguments.count > 3 ? max(1, Int(arguments[3]) ?? 5) : 5
 var rules: [SigmaRule] = []
 var unreadable = 0
@@ -57,6 +60,11 @@ func pass(matching: Bool) -> (seconds: Double, matches: Int) {
     return (Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9, matches)
 }
 
+if let single {
+    let (seconds, found) = pass(matching: single == "matching")
+    print(String(format: "%@ %.3f s matches %d", single, seconds, found))
+    exit(0)
+}
 var reading: [Double] = []
 var hunting: [Double] = []
 var matches = 0
