@@ -3,6 +3,7 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import Hunt
 import IntelStore
 import IntelStoreSQLite
 import STIX
@@ -116,7 +117,8 @@ struct Updater {
         }
         try? manager.removeItem(atPath: target)
         try manager.moveItem(atPath: staging, toPath: target)
-        let count = manager.enumerator(atPath: target)?.allObjects.compactMap { $0 as? String }.filter { $0.hasSuffix(".yml") }.count ?? 0
+        // The files a hunt loads (`.yml` and `.yaml`, hidden ones left out).
+        let count = RuleSetLoader.ruleFiles([target]).files.count
         say("\(grouped(count)) Sigma rule files installed in \(target)")
     }
 

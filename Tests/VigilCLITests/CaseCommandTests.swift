@@ -49,11 +49,20 @@ struct CaseCommandTests {
         result = try vigil(["attribute", "mfa"])
         #expect(result.status == 2 && result.stderr.contains("vigil update"), "\(result.stderr)")
 
-        result = try vigil(["update", "--from", try Self.mirror(in: vigil.folder)])
+        let mirror = try Self.mirror(in: vigil.folder)
+        // A folder of the organisation's own rules, one written as `.yaml`; it matches nothing.
+        try FileManager.default.createDirectory(atPath: mirror + "/sigma/rules-local", withIntermediateDirectories: true)
+        let own = "title: Local Never\nlogsource:\n  product: windows\n  service: security\ndetection:\n  selection:\n    EventID: 999999\n  condition: selection\nlevel: low\n"
+        try own.write(toFile: mirror + "/sigma/rules-local/never.yaml", atomically: true, encoding: .utf8)
+        result = try vigil(["update", "--from", mirror])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr.contains("enterprise-attack-15.1.stix20.json: 19,981 objects"), "\(result.stderr)")
         #expect(!result.stderr.contains("enterprise-attack-14.1"), "only the newest release is imported by default")
-        #expect(result.stderr.contains("Sigma rule files installed"))
+        // The process creation rules and the local `.yaml` one.
+        let shared = try FileManager.default.contentsOfDirectory(atPath: try SharedData.file("sigma/rules/windows/process_creation").path)
+        let installed = String(shared.filter { $0.hasSuffix(".yml") }.count + 1)
+        let shown = installed.count > 3 ? installed.dropLast(3) + "," + installed.suffix(3) : Substring(installed)
+        #expect(result.stderr.contains("\(shown) Sigma rule files installed"), "\(result.stderr)")
 
         result = try vigil(["hunt", evidence, "--case", "mfa", "-q", "--format", "jsonl"])
         #expect(result.status == 0, "\(result.stderr)")
