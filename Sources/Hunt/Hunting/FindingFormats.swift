@@ -177,15 +177,20 @@ struct FindingJSONWriter {
         empty = false
     }
 
-    private mutating func key(escaping name: String) {
+    /// The comma before a member, unless it is the object's first.
+    private mutating func separate() {
         if empty { empty = false } else { output.append(UInt8(ascii: ",")) }
+    }
+
+    private mutating func key(escaping name: String) {
+        separate()
         JSONWriter.writeString(name, into: &output)
         output.append(UInt8(ascii: ":"))
     }
 
     /// A key of the finding object itself, a plain word: written as it is, not escaped.
     private mutating func key(_ name: StaticString) {
-        if empty { empty = false } else { output.append(UInt8(ascii: ",")) }
+        separate()
         output.append(UInt8(ascii: "\""))
         name.withUTF8Buffer { output.append(contentsOf: $0) }
         output.append(UInt8(ascii: "\""))
