@@ -368,11 +368,30 @@ final class NeedleScanner: @unchecked Sendable {
     /// characters, which are one unit in UTF-16 and one byte in UTF-8. A unit that is not
     /// ASCII reads as 0x80, which no needle holds: no needle is found across it, and the shift
     /// table's entry for any pair is at most the shift that is safe for a pair no needle holds.
+    ///
+    /// The text is scanned to its end first, and its NUL looked for only when that finds a
+    /// needle (rarely: a keyword in a field); then what was found is taken back and the text
+    /// before the NUL scanned again. A NUL unit reads as a byte no needle holds, so nothing is
+    /// found across it. Looking for the NUL first cost half what the skipping scan does.
     func scanUTF16(_ text: UnsafeRawBufferPointer, _ context: EventContext) {
-        guard scansUTF16, let skips, let base = text.baseAddress else { return }
+        guard scansUTF16, let base = text.baseAddress else { return }
         var hits = Hits(stamps: context.needleStamps, found: context.foundNeedles, count: context.foundCount, generation: context.generation)
         defer { context.foundCount = hits.count }
-        let count = NeedleScanner.unitsBeforeNUL(base, text.count / 2)
+        let units = text.count / 2
+        let before = hits.count
+        scanUTF16(base, count: units, &hits)
+        guard hits.count > before else { return }
+        let count = NeedleScanner.unitsBeforeNUL(base, units)
+        guard count < units else { return }
+        for index in before..<hits.count { hits.stamps[Int(hits.found[index])] = 0 }
+        hits.count = before
+        scanUTF16(base, count: count, &hits)
+    }
+
+    /// `scanUTF16` over the first `count` units.
+    @inline(__always)
+    private func scanUTF16(_ base: UnsafeRawPointer, count: Int, _ hits: inout Hits) {
+        guard let skips else { return }
         @inline(__always) func folded(_ position: Int) -> UInt8 {
             let unit = UInt16(littleEndian: base.loadUnaligned(fromByteOffset: position * 2, as: UInt16.self))
             guard unit < 0x80 else { return 0x80 }
