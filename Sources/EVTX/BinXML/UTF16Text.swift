@@ -21,6 +21,16 @@ enum UTF16Text {
             // borrows when one is taken from it is 0).
             output.reserve(end)
             let ones: UInt64 = 0x0001_0001_0001_0001
+            // Eight units to eight bytes with one store.
+            while index + 8 <= end {
+                let low = bytes.loadUnaligned(fromByteOffset: offset + index * 2, as: UInt64.self).littleEndian
+                let high = bytes.loadUnaligned(fromByteOffset: offset + index * 2 + 8, as: UInt64.self).littleEndian
+                guard (low | high) & 0xFF80_FF80_FF80_FF80 == 0,
+                    ((low &- ones) | (high &- ones)) & 0x8000_8000_8000_8000 == 0
+                else { break }
+                output.appendUnchecked(UTF16Text.packASCII(low) | UTF16Text.packASCII(high) << 32)
+                index += 8
+            }
             while index + 4 <= end {
                 let word = bytes.loadUnaligned(fromByteOffset: offset + index * 2, as: UInt64.self).littleEndian
                 guard word & 0xFF80_FF80_FF80_FF80 == 0, (word &- ones) & 0x8000_8000_8000_8000 == 0 else { break }
@@ -57,6 +67,14 @@ enum UTF16Text {
             }
             appendScalar(scalar, to: &output)
         }
+    }
+
+    /// Four ASCII units (below 0x100 each, the first in the low bits) as four bytes, the
+    /// first in the low byte.
+    @inline(__always)
+    static func packASCII(_ word: UInt64) -> UInt64 {
+        let pairs = (word | word >> 8) & 0x0000_FFFF_0000_FFFF
+        return (pairs | pairs >> 16) & 0xFFFF_FFFF
     }
 
     /// Appends `count` code units as JSON string content, stopping early at a NUL unit: the

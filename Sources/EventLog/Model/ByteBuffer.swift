@@ -92,6 +92,13 @@ public struct ByteBuffer: ~Copyable {
         length += 1
     }
 
+    /// Appends eight bytes (the low byte first) for which `reserve` made room.
+    @inlinable @inline(__always)
+    public mutating func appendUnchecked(_ word: UInt64) {
+        UnsafeMutableRawPointer(base + length).storeBytes(of: word.littleEndian, as: UInt64.self)
+        length += 8
+    }
+
     /// Overwrites a byte already written.
     @inlinable
     public mutating func set(_ index: Int, _ byte: UInt8) {
