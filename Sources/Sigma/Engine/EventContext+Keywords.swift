@@ -65,7 +65,7 @@ extension EventContext {
         // building the list (a string per item, all freed again).
         func item(_ index: Int, _ item: Int) {
             if utf16, let units = withReader({ $0.itemUTF16Text(index, item) }) {
-                utf16Body(units)
+                if units.count / 2 >= minimumLength { utf16Body(units) }
                 return
             }
             let start = storage.count
@@ -97,7 +97,8 @@ extension EventContext {
             let start = storage.count
             if lazy {
                 if utf16 && (kind == nil || kind == .utf16), let units = withReader({ $0.utf16Text(index) }) {
-                    utf16Body(units)
+                    // Its needles are ASCII, a unit per byte: none is in fewer units.
+                    if units.count / 2 >= minimumLength { utf16Body(units) }
                     continue
                 }
                 if words && kind == nil && withReader({ $0.textIsFormatted(index) }) { continue }
