@@ -60,7 +60,12 @@ public struct Finding: Sendable {
         techniques = rule.techniques
         tactics = rule.tactics
         software = rule.software
-        fields = zip(rule.fields, rule.fieldNames).compactMap { name, shown in text(name).map { (shown, $0) } }
+        var fields: [(name: String, value: String)] = []
+        fields.reserveCapacity(rule.fields.count)
+        for (name, shown) in zip(rule.fields, rule.fieldNames) {
+            if let value = text(name) { fields.append((shown, value)) }
+        }
+        self.fields = fields
         evidence = ""
         evidenceSHA256 = ""
     }
