@@ -433,10 +433,32 @@ public final class EventContext {
         case .absent: return false
         case .text(let text): return body(text)
         case .list:
+            if lazy, let index = index(ofID: Int(name.id)), let count = withReader({ $0.itemCount(index) }) {
+                for item in 0..<count where withItemText(index, item, folded: folded, body) { return true }
+                return false
+            }
             guard case .list(let items)? = value(name) else { return false }
             for item in items where EventContext.withText(of: item, folded: folded, body) { return true }
             return false
         }
+    }
+
+    /// `body` of the text of item `item` of a reader's list-valued field, as the built list's
+    /// item gives it, decoded into the buffer and let go again: a classic event's `Data`
+    /// tested by a rule built the whole list of strings, and a copy of each, per test.
+    private func withItemText(_ index: Int, _ item: Int, folded: Bool, _ body: (UnsafeRawBufferPointer) -> Bool) -> Bool {
+        let start = storage.count
+        defer { storage.truncate(to: start) }
+        switch withReader({ $0.appendItemText(index, item, to: &storage) }) {
+        case .appended:
+            break
+        case .list, .value:
+            let value = withReader { $0.itemValue(index, item) }
+            guard case .string = value else { return EventContext.withText(of: value, folded: folded, body) }
+            append(value)
+        }
+        if folded { fold(start..<storage.count) }
+        return body(bytes(start..<storage.count))
     }
 
     // MARK: Buffer
