@@ -406,14 +406,11 @@ final class CompiledProgram: @unchecked Sendable {
             return [AnchorPart(scanner: record.scanner, needles: list.map(\.needle))]
         case .and:
             // The child whose rarest-looking needle is longest: the strongest filter.
-            var best: (parts: [AnchorPart], shortest: Int32, count: Int)?
+            var best: (parts: [AnchorPart], strength: (shortest: Int32, count: Int))?
             for offset in 0..<Int(entry.count) {
                 guard let candidate = anchor(of: children[Int(entry.first) + offset]) else { continue }
-                let shortest = candidate.flatMap { $0.needles.map { needleLengths[Int($0)] } }.min() ?? 0
-                let count = candidate.reduce(0) { $0 + $1.needles.count }
-                if best == nil || shortest > best!.shortest || (shortest == best!.shortest && count < best!.count) {
-                    best = (candidate, shortest, count)
-                }
+                let strength = strength(candidate)
+                if best == nil || stronger(strength, than: best!.strength) { best = (candidate, strength) }
             }
             return best?.parts
         case .or:
@@ -433,6 +430,44 @@ final class CompiledProgram: @unchecked Sendable {
         case .constantFalse:
             return nil
         }
+    }
+
+    /// Necessary conditions of a node, each as needles one of which must be found, strongest
+    /// first: the anchors of the children of an `and` (through nested `and`s), the first
+    /// being the node's `anchor`; else the node's anchor alone. The engine requires a needle
+    /// of the second too when it can: that wakes a process creation rule only when its image
+    /// and its command line say so, not for every event of the image (or of the company,
+    /// when that value was the longer needle).
+    func anchorCandidates(of node: Int32) -> [[AnchorPart]] {
+        guard nodes[Int(node)].kind == .and else { return anchor(of: node).map { [$0] } ?? [] }
+        var candidates: [(parts: [AnchorPart], strength: (shortest: Int32, count: Int))] = []
+        func collect(_ node: Int32) {
+            let entry = nodes[Int(node)]
+            for offset in 0..<Int(entry.count) {
+                let child = children[Int(entry.first) + offset]
+                if nodes[Int(child)].kind == .and {
+                    collect(child)
+                } else if let parts = anchor(of: child) {
+                    candidates.append((parts, strength(parts)))
+                }
+            }
+        }
+        collect(node)
+        // Stable: of equally strong ones the first, as `anchor` picks.
+        return candidates.enumerated().sorted {
+            stronger($0.element.strength, than: $1.element.strength)
+                || (!stronger($1.element.strength, than: $0.element.strength) && $0.offset < $1.offset)
+        }.map(\.element.parts)
+    }
+
+    /// How strong an anchor looks: its shortest needle (longer is rarer), then how many
+    /// needles (fewer is rarer).
+    private func strength(_ parts: [AnchorPart]) -> (shortest: Int32, count: Int) {
+        (parts.flatMap { $0.needles.map { needleLengths[Int($0)] } }.min() ?? 0, parts.reduce(0) { $0 + $1.needles.count })
+    }
+
+    private func stronger(_ one: (shortest: Int32, count: Int), than other: (shortest: Int32, count: Int)) -> Bool {
+        one.shortest > other.shortest || (one.shortest == other.shortest && one.count < other.count)
     }
 
     /// A regular expression predicate's anchor: each expression's longest required literal

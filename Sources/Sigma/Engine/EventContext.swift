@@ -57,6 +57,8 @@ public final class EventContext {
     @exclusivity(unchecked) var foundCount = 0
     /// Variants whose anchor needle was found (stamped with the generation).
     @exclusivity(unchecked) private(set) var activeVariants: UnsafeMutablePointer<UInt32>
+    /// For variants with two anchor groups: the group found so far (stamped, two per variant).
+    @exclusivity(unchecked) private var groupStamps: UnsafeMutablePointer<UInt32>
     @exclusivity(unchecked) private var variantCapacity = 0
     /// The variants woken in this event (`wokenCount` of them), in the order woken, and room
     /// for the engine to put a list's candidates in.
@@ -85,6 +87,7 @@ public final class EventContext {
         scannerStamps = .allocate(capacity: 1)
         foundNeedles = .allocate(capacity: 1)
         activeVariants = .allocate(capacity: 1)
+        groupStamps = .allocate(capacity: 2)
         wokenVariants = .allocate(capacity: 1)
         candidates = .allocate(capacity: 1)
         unjudgedScanners = .allocate(capacity: 1)
@@ -102,6 +105,7 @@ public final class EventContext {
         scannerStamps.deallocate()
         foundNeedles.deallocate()
         activeVariants.deallocate()
+        groupStamps.deallocate()
         wokenVariants.deallocate()
         candidates.deallocate()
         unjudgedScanners.deallocate()
@@ -191,6 +195,7 @@ public final class EventContext {
             scannerStamps.update(repeating: 0, count: scannerCapacity)
             unjudgedScanners.update(repeating: 0, count: scannerCapacity)
             activeVariants.update(repeating: 0, count: variantCapacity)
+            groupStamps.update(repeating: 0, count: 2 * variantCapacity)
             generation = 1
         }
         for index in 0..<fieldCount {
@@ -257,6 +262,7 @@ public final class EventContext {
         grow(&unjudgedScanners, scannerCapacity, scanners)
         scannerCapacity = max(scannerCapacity, scanners)
         grow(&activeVariants, variantCapacity, variants)
+        grow(&groupStamps, 2 * variantCapacity, 2 * variants)
         grow(&wokenVariants, variantCapacity, variants)
         grow(&candidates, variantCapacity, variants)
         variantCapacity = max(variantCapacity, variants)
@@ -296,9 +302,15 @@ public final class EventContext {
     @inline(__always)
     func isUnjudged(_ scanner: Int) -> Bool { unjudgedScanners[scanner] == generation }
 
+    /// Notes that a needle of anchor group `group` of a variant's `groups` was found; the
+    /// variant is woken when every group has one.
     @inline(__always)
-    func activate(_ variant: Int) {
+    func activate(_ variant: Int, group: Int = 0, of groups: Int = 1) {
         guard activeVariants[variant] != generation else { return }
+        if groups > 1 {
+            groupStamps[2 * variant + group] = generation
+            guard groupStamps[2 * variant + 1 - group] == generation else { return }
+        }
         activeVariants[variant] = generation
         wokenVariants[wokenCount] = Int32(variant)
         wokenCount += 1

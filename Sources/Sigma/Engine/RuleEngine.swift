@@ -49,6 +49,22 @@ public final class RuleEngine: Sendable {
         var anchorCount: Int32 = 0
     }
 
+    /// A variant anchored on a needle, which of its anchor groups the needle is in (0 or 1),
+    /// and whether it has two: as one `Int32` of `needleVariants`.
+    struct NeedleEntry {
+        let bits: Int32
+
+        init(variant: Int, group: Int, groups: Int) {
+            bits = Int32(variant << 2 | group << 1 | (groups > 1 ? 1 : 0))
+        }
+
+        init(bits: Int32) { self.bits = bits }
+
+        var variant: Int { Int(bits >> 2) }
+        var group: Int { Int(bits >> 1 & 1) }
+        var groups: Int { bits & 1 == 0 ? 1 : 2 }
+    }
+
     /// Variants tried together (in increasing order), and the scanners their anchors need
     /// run first. A class so that an event's lookup retains one object; changed only while
     /// the engine is compiled. Once complete (`finish`), its lists are plain memory of its
@@ -158,7 +174,8 @@ public final class RuleEngine: Sendable {
     let anchorScanners: [Int32]
     /// Per scanner: whether an anchor on it holds on ASCII text only.
     let asciiOnlyScanners: [Bool]
-    /// Needle → the variants anchored on it (`needleVariants[needleStarts[n]..<needleStarts[n+1]]`).
+    /// Needle → the variants anchored on it (`needleVariants[needleStarts[n]..<needleStarts[n+1]]`,
+    /// as `NeedleEntry` bits).
     let needleStarts: [Int32]
     let needleVariants: [Int32]
     /// Lower-cased channel → its bucket.
@@ -229,22 +246,35 @@ public final class RuleEngine: Sendable {
         var roots: [Int32] = []
         let program = CompiledProgram(expressions: expressions, predicates: table.predicates, roots: &roots)
         var variants = zip(variantRules, roots).map { Variant(rule: $0.0, root: $0.1) }
-        // Anchors: an event meets a variant only when one of its anchor needles is found.
+        // Anchors: an event meets a variant only when one needle of each of its anchor groups
+        // is found (`NeedleEntry`). A second group reads only scanners that first groups read.
         var anchored = [[Int32]](repeating: [], count: program.needleCount)
         var anchorScanners: [Int32] = []
         // Per variant: the joined-text needles of its anchor.
         var keywordNeedles = [[Int32]](repeating: [], count: variants.count)
         var asciiOnlyScanners = [Bool](repeating: false, count: program.scanners.count)
+        let candidates = variants.map { program.anchorCandidates(of: $0.root) }
+        // A second group on a field no first group reads would scan that field for every
+        // event of the list, which costs more than the evaluations it saves.
+        let cheap = Set(candidates.flatMap { $0.first?.map(\.scanner) ?? [] })
         for index in variants.indices {
-            guard let anchor = program.anchor(of: variants[index].root) else { continue }
-            variants[index].anchorStart = Int32(anchorScanners.count)
-            variants[index].anchorCount = Int32(anchor.count)
-            for part in anchor {
-                anchorScanners.append(part.scanner)
-                if part.scanner == program.joinedScanner { keywordNeedles[index] += part.needles }
-                if part.asciiOnly { asciiOnlyScanners[Int(part.scanner)] = true }
-                for needle in part.needles { anchored[Int(needle)].append(Int32(index)) }
+            var groups = Array(candidates[index].prefix(1))
+            if let first = groups.first,
+                let second = candidates[index].dropFirst().first(where: { $0 != first && $0.allSatisfy { cheap.contains($0.scanner) } })
+            {
+                groups.append(second)
             }
+            variants[index].anchorStart = Int32(anchorScanners.count)
+            for (group, parts) in groups.enumerated() {
+                for part in parts {
+                    anchorScanners.append(part.scanner)
+                    if part.scanner == program.joinedScanner { keywordNeedles[index] += part.needles }
+                    if part.asciiOnly { asciiOnlyScanners[Int(part.scanner)] = true }
+                    let entry = NeedleEntry(variant: index, group: group, groups: groups.count)
+                    for needle in part.needles { anchored[Int(needle)].append(entry.bits) }
+                }
+            }
+            variants[index].anchorCount = Int32(anchorScanners.count) - variants[index].anchorStart
         }
         var needleStarts: [Int32] = [0]
         for list in anchored { needleStarts.append(needleStarts.last! + Int32(list.count)) }
@@ -361,24 +391,7 @@ public final class RuleEngine: Sendable {
     /// Calls `matched` with the index (in `rules`) of every rule the context's event matches,
     /// once per rule.
     public func match(_ context: EventContext, _ matched: (Int) -> Void) {
-        context.prepare(predicates: program.predicateCount, needles: program.needleCount, scanners: program.scanners.count, variants: variants.count)
-        var eventID: Int?
-        if let index = context.index(of: RuleEngine.eventID) {
-            let value = context.fieldValue(at: index)
-            switch value {
-            case .integer(let number): eventID = Int(number)
-            case .unsigned(let number): eventID = Int(exactly: number)
-            default: eventID = Int(value.text)
-            }
-        }
-        var channelBucket: Bucket?
-        if let channel = context.stringText(fieldID: Int(RuleEngine.channel.id)) {
-            channelBucket = context.channels.bucket(channel, engine: self, { byChannel[$0.lowercased()] })
-        }
-        let lists = (
-            eventID.flatMap { channelBucket?.byEventID[$0] }, channelBucket?.anyEventID,
-            eventID.flatMap { anyChannel.byEventID[$0] }, anyChannel.anyEventID
-        )
+        let lists = variantLists(context)
 
         // Scan the texts the anchors need, then wake the variants whose anchor was found.
         func scan(_ list: VariantList?) {
@@ -391,7 +404,10 @@ public final class RuleEngine: Sendable {
         scan(lists.3)
         for offset in 0..<context.foundCount {
             let needle = Int(context.foundNeedles[offset])
-            for index in Int(needleStarts[needle])..<Int(needleStarts[needle + 1]) { context.activate(Int(needleVariants[index])) }
+            for index in Int(needleStarts[needle])..<Int(needleStarts[needle + 1]) {
+                let entry = NeedleEntry(bits: needleVariants[index])
+                context.activate(entry.variant, group: entry.group, of: entry.groups)
+            }
         }
 
         // The rules matched so far (few per event): a rule with several matching variants
@@ -442,6 +458,47 @@ public final class RuleEngine: Sendable {
         run(lists.1)
         run(lists.2)
         run(lists.3)
+    }
+
+    /// The lists of variants an event meets, in the order they are tried: those of its
+    /// channel and event id, of its channel, of its event id, of any event; with the
+    /// context prepared for the program.
+    @inline(__always)
+    private func variantLists(_ context: EventContext) -> (VariantList?, VariantList?, VariantList?, VariantList?) {
+        context.prepare(predicates: program.predicateCount, needles: program.needleCount, scanners: program.scanners.count, variants: variants.count)
+        var eventID: Int?
+        if let index = context.index(of: RuleEngine.eventID) {
+            let value = context.fieldValue(at: index)
+            switch value {
+            case .integer(let number): eventID = Int(number)
+            case .unsigned(let number): eventID = Int(exactly: number)
+            default: eventID = Int(value.text)
+            }
+        }
+        var channelBucket: Bucket?
+        if let channel = context.stringText(fieldID: Int(RuleEngine.channel.id)) {
+            channelBucket = context.channels.bucket(channel, engine: self, { byChannel[$0.lowercased()] })
+        }
+        return (
+            eventID.flatMap { channelBucket?.byEventID[$0] }, channelBucket?.anyEventID,
+            eventID.flatMap { anyChannel.byEventID[$0] }, anyChannel.anyEventID
+        )
+    }
+
+    /// `match` without anchors: every variant of the event's lists evaluated, in list order.
+    /// For tests: what anchors leave out must not match.
+    func matchEvaluatingEveryVariant(_ context: EventContext, _ matched: (Int) -> Void) {
+        let lists = variantLists(context)
+        var rules = Set<Int32>()
+        for list in [lists.0, lists.1, lists.2, lists.3] {
+            for index in list?.variants ?? UnsafeBufferPointer(start: nil, count: 0) {
+                let variant = variants[Int(index)]
+                if !rules.contains(variant.rule) && program.evaluate(variant.root, context) {
+                    rules.insert(variant.rule)
+                    matched(Int(variant.rule))
+                }
+            }
+        }
     }
 
     /// Whether one of the variant's anchor scanners could not judge its text in this event (a
