@@ -164,9 +164,6 @@ public final class HuntRunner {
                 let rule = engine.rules[index]
                 guard !correlations.suppressed.contains(index) else { return }
                 if let minimum, (rule.rule.level ?? .informational) < minimum { return }
-                // Room for a chunk's worth at once: grown one by one, a busy chunk's findings
-                // (hundreds, of 250 bytes each) were copied seven times over.
-                if found.findings.isEmpty { found.findings.reserveCapacity(64) }
                 found.findings.append(Finding(rule: rule, context: context))
             }
         }
