@@ -145,7 +145,7 @@ struct MatchingInternalsTests {
         arguments: [
             ("net\\s+user", ["net", "user"]), ("(?i)echo.*clip", ["echo", "clip"]), ("a|b", []), ("ab?c", ["a", "c"]),
             ("abc*", ["ab"]), ("x{0,3}yz", ["yz"]), ("x{2}yz", ["x", "yz"]), ("\\.exe$", [".exe"]), ("[abc]def(g|h)", ["def"]),
-            ("\\Qa.b\\E", ["a.b"]), ("\\x41bc", []), ("(?x) a b", []), ("C:\\\\Windows", ["c:\\windows"]),
+            ("\\Qa.b\\E", ["a.b"]), ("\\x41bc", []), ("(?x) a b", []), ("(?ix)a b", []), ("a(?s)b", ["a", "b"]), ("C:\\\\Windows", ["c:\\windows"]),
         ])
     func requiredLiterals(_ source: String, _ expected: [String]) {
         let found = RegexLiteral.required(in: source, caseInsensitive: false).map { String(decoding: $0, as: UTF8.self) }

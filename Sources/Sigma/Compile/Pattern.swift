@@ -45,27 +45,30 @@ struct Pattern: Sendable, Hashable {
     }
 
     init(parts: [Part], cased: Bool) {
-        // Merge adjacent literals and collapse runs of stars.
+        // Merge adjacent literals, folded unless cased, and collapse runs of stars, in one
+        // list sized beforehand: rules make a hundred thousand patterns while they load.
         var merged: [Part] = []
+        merged.reserveCapacity(parts.count)
         for part in parts {
-            switch (merged.last, part) {
-            case (.literal(let a)?, .literal(let b)):
-                merged[merged.count - 1] = .literal(a + b)
-            case (.star?, .star):
-                continue
-            case (_, .literal(let bytes)) where bytes.isEmpty:
-                continue
-            default:
+            switch part {
+            case .literal(let bytes):
+                if bytes.isEmpty { continue }
+                let folded = cased || !bytes.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) ? bytes : bytes.map(Pattern.fold)
+                if case .literal(let previous)? = merged.last {
+                    merged[merged.count - 1] = .literal(previous + folded)
+                } else {
+                    merged.append(.literal(folded))
+                }
+            case .star:
+                if case .star? = merged.last { continue }
+                merged.append(part)
+            case .one:
                 merged.append(part)
             }
         }
-        let folded = cased ? merged : merged.map { part in
-            if case .literal(let bytes) = part { return .literal(bytes.map(Pattern.fold)) }
-            return part
-        }
-        self.parts = folded
+        self.parts = merged
         self.cased = cased
-        shape = Pattern.shape(of: folded)
+        shape = Pattern.shape(of: merged)
     }
 
     private static func shape(of parts: [Part]) -> Shape {

@@ -16,10 +16,31 @@ enum RegexLiteral {
         return distinct
     }
 
+    /// Whether an expression sets options inline (`(?`), or with `extended` the `x` option
+    /// (`(?x`, `(?i-x`, ...: whitespace and comments then mean nothing). A scan of the bytes:
+    /// Foundation's string search compiled a regular expression for every rule.
+    static func hasInlineOptions(_ source: String, extended: Bool = false) -> Bool {
+        let bytes = Array(source.utf8)
+        var index = 0
+        while index + 1 < bytes.count {
+            defer { index += 1 }
+            guard bytes[index] == UInt8(ascii: "("), bytes[index + 1] == UInt8(ascii: "?") else { continue }
+            guard extended else { return true }
+            var flag = index + 2
+            while flag < bytes.count, bytes[flag] != UInt8(ascii: "x"),
+                (bytes[flag] >= UInt8(ascii: "a") && bytes[flag] <= UInt8(ascii: "z")) || bytes[flag] == UInt8(ascii: "-")
+            {
+                flag += 1
+            }
+            if flag < bytes.count && bytes[flag] == UInt8(ascii: "x") { return true }
+        }
+        return false
+    }
+
     private static func runs(in source: String, caseInsensitive: Bool) -> [[UInt8]]? {
         let scalars = Array(source.unicodeScalars)
-        let insensitive = caseInsensitive || source.contains("(?")
-        if source.contains("(?x") || source.range(of: #"\(\?[a-wyz-]*x"#, options: .regularExpression) != nil { return nil }
+        let insensitive = caseInsensitive || RegexLiteral.hasInlineOptions(source)
+        if RegexLiteral.hasInlineOptions(source, extended: true) { return nil }
         var runs: [[UInt8]] = []
         var run: [UInt8] = []
         /// The bytes of the last literal character in `run`, so a quantifier can remove it.
@@ -118,7 +139,7 @@ enum RegexLiteral {
     /// pattern's); a case-sensitive expression qualifies only when its literals have no
     /// letters (folding cannot change them).
     static func wildcardPattern(of source: String, caseInsensitive: Bool) -> Pattern? {
-        guard !source.contains("(") else { return nil }
+        guard !source.utf8.contains(UInt8(ascii: "(")) else { return nil }
         var scalars = Array(source.unicodeScalars)[...]
         var parts: [Pattern.Part] = []
         let anchoredStart = scalars.first == "^"

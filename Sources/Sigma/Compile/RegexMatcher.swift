@@ -64,7 +64,7 @@ final class RegexMatcher: @unchecked Sendable, Hashable {
         expression = try NSRegularExpression(pattern: source, options: options)
         #endif
         let insensitive = options.contains(.caseInsensitive)
-        foldsBeyondASCII = insensitive || source.contains("(?")
+        foldsBeyondASCII = insensitive || RegexLiteral.hasInlineOptions(source)
         requiredLiterals = options.contains(.allowCommentsAndWhitespace) ? [] : RegexLiteral.required(in: source, caseInsensitive: insensitive)
         wildcard = options.contains(.allowCommentsAndWhitespace) ? nil : RegexLiteral.wildcardPattern(of: source, caseInsensitive: insensitive)
         classes = options.contains(.allowCommentsAndWhitespace) ? nil : ClassSequence.parse(source, caseInsensitive: insensitive)

@@ -156,7 +156,9 @@ struct YAMLScalar: Sendable {
         guard let first = text.utf8.first, first == UInt8(ascii: "-") || first == UInt8(ascii: "+") || first == UInt8(ascii: ".")
             || (first >= UInt8(ascii: "0") && first <= UInt8(ascii: "9"))
         else { return .string(text) }
-        var digits = text.contains("_") ? String(text.filter { $0 != "_" }) : text
+        // Byte searches: `String.contains(_:)` goes through Foundation's string search, which
+        // cost thousands of instructions for each of the rules' many scalars.
+        var digits = text.utf8.contains(UInt8(ascii: "_")) ? String(text.filter { $0 != "_" }) : text
         var sign = 1.0
         if digits.hasPrefix("-") || digits.hasPrefix("+") {
             if digits.hasPrefix("-") { sign = -1 }
@@ -166,13 +168,19 @@ struct YAMLScalar: Sendable {
         if lower.hasPrefix("0x"), let value = UInt64(lower.dropFirst(2), radix: 16) { return .number(sign * Double(value), text: text) }
         if lower.hasPrefix("0o"), let value = UInt64(lower.dropFirst(2), radix: 8) { return .number(sign * Double(value), text: text) }
         if lower.hasPrefix("0b"), let value = UInt64(lower.dropFirst(2), radix: 2) { return .number(sign * Double(value), text: text) }
-        if lower.count > 1, lower.hasPrefix("0"), lower.allSatisfy({ ("0"..."7").contains($0) }), let value = UInt64(lower, radix: 8) {
+        // Bytes, not characters: any byte outside ASCII makes these false, as a character outside
+        // the ranges does, without the cost of breaking the text into characters.
+        if lower.utf8.count > 1, lower.hasPrefix("0"), lower.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "7") }),
+            let value = UInt64(lower, radix: 8)
+        {
             return .number(sign * Double(value), text: text)
         }
-        if lower.allSatisfy(\.isASCIIDigit), let value = UInt64(lower) { return .number(sign * Double(value), text: text) }
+        if lower.utf8.allSatisfy(YAMLScalar.isDigit), let value = UInt64(lower) { return .number(sign * Double(value), text: text) }
         // Floats: digits with one dot and an optional exponent.
-        let floatPattern = lower.allSatisfy { $0.isASCIIDigit || $0 == "." || $0 == "e" || $0 == "-" || $0 == "+" }
-        if floatPattern, lower.contains("."), lower.filter({ $0 == "." }).count == 1, let value = Double(lower) {
+        let floatPattern = lower.utf8.allSatisfy {
+            YAMLScalar.isDigit($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "+")
+        }
+        if floatPattern, lower.utf8.count(where: { $0 == UInt8(ascii: ".") }) == 1, let value = Double(lower) {
             return .number(sign * value, text: text)
         }
         if lower == ".inf" { return .number(sign * .infinity, text: text) }
@@ -186,8 +194,6 @@ extension YAMLScalar {
     fileprivate static let plainLeads: [Bool] = (0..<256).map { byte in
         !"~nNtTfFyYoO0123456789+-.".utf8.contains(UInt8(byte))
     }
-}
 
-extension Character {
-    var isASCIIDigit: Bool { ("0"..."9").contains(self) }
+    fileprivate static func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
 }

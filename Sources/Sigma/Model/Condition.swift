@@ -119,7 +119,7 @@ public struct ConditionParser {
             if ["and", "or"].contains(lowered) {
                 throw SigmaConditionError(message: "\"\(word)\" where an expression is expected in condition \"\(text)\"")
             }
-            if lowered == "|" || word.contains("|") {
+            if lowered == "|" || word.utf8.contains(UInt8(ascii: "|")) {
                 throw SigmaConditionError(message: "aggregations in conditions (\"|\") are Sigma 1 syntax, replaced by correlation rules")
             }
             if ["1", "any", "all"].contains(lowered), position < tokens.count, keyword(tokens[position]) == "of" {
