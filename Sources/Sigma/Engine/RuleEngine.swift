@@ -253,7 +253,7 @@ public final class RuleEngine: Sendable {
         // Per variant: the joined-text needles of its anchor.
         var keywordNeedles = [[Int32]](repeating: [], count: variants.count)
         var asciiOnlyScanners = [Bool](repeating: false, count: program.scanners.count)
-        let candidates = variants.map { program.anchorCandidates(of: $0.root) }
+        let candidates = parallelMap(variants.map(\.root)) { program.anchorCandidates(of: $0) }
         // A second group on a field no first group reads would scan that field for every
         // event of the list, which costs more than the evaluations it saves.
         let cheap = Set(candidates.flatMap { $0.first?.map(\.scanner) ?? [] })
