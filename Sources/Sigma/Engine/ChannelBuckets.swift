@@ -16,10 +16,8 @@ struct ChannelBuckets {
             self = ChannelBuckets()
             program = engine.program.serial
         }
-        // memcmp: comparing the bytes as sequences cost ten instructions a byte.
-        func same(_ known: [UInt8]) -> Bool {
-            known.count == channel.count && known.withUnsafeBytes { channel.isEmpty || memcmp($0.baseAddress!, channel.baseAddress!, channel.count) == 0 }
-        }
+        // By `memcmp`: comparing the bytes as sequences cost ten instructions a byte.
+        func same(_ known: [UInt8]) -> Bool { known.count == channel.count && Pattern.equal(channel, 0, known) }
         if last >= 0 && same(texts[last]) { return buckets[last] }
         if let index = texts.firstIndex(where: same) {
             last = index
@@ -38,9 +36,3 @@ struct ChannelBuckets {
         return bucket
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
