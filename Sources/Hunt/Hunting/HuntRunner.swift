@@ -188,9 +188,10 @@ public final class HuntRunner {
                 pending.append((file, found.findings, 0))
                 found.findings = []
             }
-            // Findings that waited for a digest are written a few at a time: written at once,
-            // they held this thread long enough to leave the workers without chunks.
-            try flush(limit: 2 * added + 8)
+            // Findings that waited for a digest are written a few at a time here, and more
+            // while the workers are busy (`idle`): written at once, they held this thread long
+            // enough to leave the workers without chunks.
+            try flush(limit: added + 8)
             samples += found.samples
             if let progress, Date().timeIntervalSince(lastProgress) > 0.25 {
                 lastProgress = Date()
@@ -207,8 +208,9 @@ public final class HuntRunner {
         }
 
         /// Writes at most `limit` of the waiting findings, in order, up to the first whose
-        /// file's digest is not known yet.
-        func flush(limit: Int = .max) throws {
+        /// file's digest is not known yet; returns how many it wrote.
+        @discardableResult
+        func flush(limit: Int = .max) throws -> Int {
             var written = 0
             while pendingStart < pending.count && written < limit {
                 let file = pending[pendingStart].file
@@ -242,6 +244,14 @@ public final class HuntRunner {
                 pending.removeFirst(pendingStart)
                 pendingStart = 0
             }
+            return written
+        }
+
+        /// A step of writing findings that waited, while the workers are busy; false when
+        /// none is left that can be written.
+        func idle() throws -> Bool {
+            let step = 16
+            return try flush(limit: step) == step
         }
 
         // EVTX.
@@ -273,6 +283,8 @@ public final class HuntRunner {
             summary.files[index].skipped = fileSummary.skipped.map(\.description)
             summary.files[index].failure = fileSummary.failure?.description
             try finish(index)
+        } idle: {
+            try idle()
         }
 
         // Text.
@@ -292,6 +304,8 @@ public final class HuntRunner {
             summary.files[index].skipped = fileSummary.skipped.map(\.description)
             summary.files[index].failure = fileSummary.failure?.description
             try finish(index)
+        } idle: {
+            try idle()
         }
 
         try flush()

@@ -72,10 +72,13 @@ public final class EVTXStreamReader {
 
     /// Reads the streams one after another. `work` runs on worker threads, once per chunk;
     /// `deliver` receives its results in order; `finish` receives each file's summary after
-    /// its last chunk. A stream that is not EVTX is finished with a `failure`.
+    /// its last chunk. A stream that is not EVTX is finished with a `failure`. `idle` is
+    /// called on the calling thread, step by step, while the workers are still busy with a
+    /// batch that is already read and delivered, until it returns false (nothing left to do).
     public func read<Result: Sendable>(
         _ streams: [any ByteStream], work: @escaping @Sendable (ChunkInput) -> (Result, EVTXChunkSummary),
-        deliver: (_ file: Int, Result, EVTXChunkSummary) throws -> Void, finish: (_ file: Int, EVTXFileSummary) throws -> Void
+        deliver: (_ file: Int, Result, EVTXChunkSummary) throws -> Void, finish: (_ file: Int, EVTXFileSummary) throws -> Void,
+        idle: () throws -> Bool = { false }
     ) throws {
         let chunkSize = EVTXFileHeader.chunkSize
         let batchSize = max(16, options.threads * 16)
@@ -169,6 +172,7 @@ public final class EVTXStreamReader {
                 if let previous = pending { try deliverAll(previous.batch, previous.results) }
                 pending = nil
                 next = try fill(buffers[1 - which])
+                while pool.isBusy, try idle() {}
             } catch {
                 failure = error
             }

@@ -82,10 +82,12 @@ public final class TextStreamReader {
 
     /// Reads the sources one after another. `work` runs on worker threads, once per batch,
     /// with the worker's number (0 ..< threads); `deliver` receives its results in order;
-    /// `finish` receives each file's summary after its last batch.
+    /// `finish` receives each file's summary after its last batch; `idle` is called step by
+    /// step while the workers are busy, as `EVTXStreamReader.read` does.
     public func read<Result: Sendable>(
         _ sources: [Source], work: @escaping @Sendable (TextBatch, Int) -> (Result, records: Int, skipped: [TextRecordError]),
-        deliver: (_ file: Int, Result) throws -> Void, finish: (_ file: Int, TextFileSummary) throws -> Void
+        deliver: (_ file: Int, Result) throws -> Void, finish: (_ file: Int, TextFileSummary) throws -> Void,
+        idle: () throws -> Bool = { false }
     ) throws {
         let pool = WorkerPool(count: options.threads)
         defer { pool.stop() }
@@ -107,6 +109,7 @@ public final class TextStreamReader {
                     results.store(position, work(batches[position], worker))
                 }
             }
+            while pool.isBusy, try idle() {}
             pool.wait()
             for (position, batch) in batches.enumerated() {
                 guard let (result, records, skipped) = results.take(position) else { continue }

@@ -56,6 +56,13 @@ final class WorkerPool: @unchecked Sendable {
         condition.unlock()
     }
 
+    /// Whether some thread is still running the current job.
+    var isBusy: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return running > 0
+    }
+
     /// Waits until every thread has finished the current job.
     func wait() {
         condition.lock()
