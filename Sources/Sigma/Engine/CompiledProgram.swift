@@ -126,6 +126,17 @@ final class CompiledProgram: @unchecked Sendable {
         var scannerIndexes: [ScannerKey: Int32] = [:]
         var scannerNeedles: [[NeedleScanner.Needle]] = []
         var needleIDs: [NeedleKey: Int32] = [:]
+        // Sized first: grown, the needle table rehashed every literal it held, on one thread.
+        let patternTotal = predicates.reduce(0) { total, predicate in
+            switch predicate {
+            case .strings(_, let list, _), .keywords(let list, _): return total + list.count
+            case .regex(_, let list, _): return total + list.count
+            default: return total
+            }
+        }
+        needleIDs.reserveCapacity(patternTotal)
+        patternList.reserveCapacity(patternTotal)
+        recordList.reserveCapacity(predicates.count)
         func scanner(_ key: ScannerKey) -> Int32 {
             if let index = scannerIndexes[key] { return index }
             let index = Int32(scannerNeedles.count)
