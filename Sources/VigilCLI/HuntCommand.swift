@@ -66,6 +66,7 @@ struct HuntCommand: AsyncParsableCommand {
             evidence: evidence, rules: rules,
             options: HuntOptions(threads: threads.count, minimumLevel: minimumLevel, from: fromTime, to: toTime, fieldMappings: try fieldMap.load()),
             format: format, output: output, keepFindings: caseName != nil, quiet: quiet)
+        ProcessLifetime.keep(rules)
         if let caseName, let caseStore {
             try await CaseRecording.record(outcome.summary, findings: kept, inCase: caseName, store: caseStore)
             if !quiet { Console.message("stored \(grouped(kept.count)) findings and the evidence in case '\(caseName)'") }
