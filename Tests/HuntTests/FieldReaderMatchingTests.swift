@@ -54,7 +54,7 @@ struct FieldReaderMatchingTests {
                     guard let reader else { return }
                     read += 1
                     context.load(reader)
-                    let found = match { Finding(rule: $0, context: context) }
+                    let found = match { Finding(rule: FindingRule($0), context: context) }
                     findings += found.0.count
                     if found.0 != expected.0 || found.1 != expected.1 {
                         differences.append("\(path) record \(record.recordID): rules \(found.0) vs \(expected.0)")

@@ -18,13 +18,15 @@ public struct Finding: Sendable {
     public var eventID: String?
     /// The EVTX record identifier, or the line of a text source.
     public var recordID: UInt64?
-    public var ruleID: String?
-    public var ruleTitle: String
-    public var level: SigmaLevel?
-    public var techniques: [String]
-    public var tactics: [String]
+    /// The rule that matched (or the correlation that fired), shared by all its findings.
+    public let rule: FindingRule
+    public var ruleID: String? { rule.id }
+    public var ruleTitle: String { rule.title }
+    public var level: SigmaLevel? { rule.level }
+    public var techniques: [String] { rule.techniques }
+    public var tactics: [String] { rule.tactics }
     /// ATT&CK software ids from the rule's tags.
-    public var software: [String]
+    public var software: [String] { rule.software }
     /// The fields the rule looks at, with the event's values.
     public var fields: [(name: String, value: String)]
     public var evidence: String
@@ -37,37 +39,42 @@ public struct Finding: Sendable {
 
     /// A rule's match of an event.
     init(rule: RuleEngine.Rule, event: Event) {
-        self.init(rule: rule, time: event.time, position: event.origin.position) { event.value($0)?.text }
+        let context = EventContext()
+        context.load(event)
+        self.init(rule: FindingRule(rule), context: context)
     }
 
     /// A rule's match of the event a matching context holds: only the fields a finding shows
-    /// are read, so an event read through a field reader is not built whole.
-    init(rule: RuleEngine.Rule, context: EventContext) {
-        self.init(rule: rule, time: context.time, position: context.position) { context.text(of: $0) }
-    }
-
-    /// `text` gives a field's text as `FieldValue.text` does, nil when the field is absent.
-    private init(rule: RuleEngine.Rule, time: EventTime?, position: UInt64, text: (FieldName) -> String?) {
+    /// are read, so an event read through a field reader is not built whole. (Written out
+    /// rather than delegated: a delegating initializer copied the finding and destroyed the
+    /// original, a retain and a release of each string.)
+    init(rule: FindingRule, context: EventContext) {
         kind = .rule
-        self.time = time
-        computer = text(Finding.computer)
-        channel = text(Finding.channel)
-        eventID = text(Finding.eventID)
-        recordID = text(Finding.recordID).flatMap { UInt64($0) } ?? position
-        ruleID = rule.rule.id
-        ruleTitle = rule.rule.title
-        level = rule.rule.level
-        techniques = rule.techniques
-        tactics = rule.tactics
-        software = rule.software
+        time = context.time
+        computer = context.text(of: Finding.computer)
+        channel = context.text(of: Finding.channel)
+        eventID = context.text(of: Finding.eventID)
+        recordID = Finding.recordNumber(context.value(Finding.recordID)) ?? context.position
+        self.rule = rule
         var fields: [(name: String, value: String)] = []
         fields.reserveCapacity(rule.fields.count)
         for (name, shown) in zip(rule.fields, rule.fieldNames) {
-            if let value = text(name) { fields.append((shown, value)) }
+            if let value = context.text(of: name) { fields.append((shown, value)) }
         }
         self.fields = fields
         evidence = ""
         evidenceSHA256 = ""
+    }
+
+    /// The record number a field value holds (an EVTX record's is an unsigned integer; a
+    /// text source's may be decimal text), as `UInt64(value.text)` reads it.
+    static func recordNumber(_ value: FieldValue?) -> UInt64? {
+        switch value {
+        case .unsigned(let number): return number
+        case .integer(let number): return UInt64(exactly: number)
+        case .some(let value): return UInt64(value.text)
+        case nil: return nil
+        }
     }
 
     /// A correlation alert, placed at its last event.
@@ -78,14 +85,54 @@ public struct Finding: Sendable {
         channel = nil
         eventID = nil
         self.recordID = recordID
-        ruleID = correlation.id
-        ruleTitle = correlation.title
-        level = correlation.level
-        techniques = correlation.techniques
-        tactics = correlation.tactics
-        software = correlation.software
+        rule = FindingRule(correlation)
         fields = alert.group.map { (name: $0.field, value: $0.value) } + (alert.value.map { [(name: correlation.fields.joined(separator: ","), value: $0)] } ?? [])
         self.evidence = evidence
         self.evidenceSHA256 = evidenceSHA256
+    }
+}
+
+/// What findings show of the rule that made them. One object per rule, which each of its
+/// findings references: copied into every finding, the rule's strings and lists cost a
+/// retain each on the worker and a release each where the finding is written.
+public final class FindingRule: Sendable {
+    public let id: String?
+    public let title: String
+    public let level: SigmaLevel?
+    public let techniques: [String]
+    public let tactics: [String]
+    public let software: [String]
+    /// The fields a match shows (a correlation's alert shows its group instead), and their
+    /// names as text.
+    let fields: [FieldName]
+    let fieldNames: [String]
+    /// The JSON members from `rule_id` to `tactics`, the same in every finding of the rule.
+    let json: [UInt8]
+
+    convenience init(_ rule: RuleEngine.Rule) {
+        self.init(
+            id: rule.rule.id, title: rule.rule.title, level: rule.rule.level, techniques: rule.techniques, tactics: rule.tactics,
+            software: rule.software, fields: rule.fields, fieldNames: rule.fieldNames)
+    }
+
+    convenience init(_ correlation: SigmaCorrelation) {
+        self.init(
+            id: correlation.id, title: correlation.title, level: correlation.level, techniques: correlation.techniques,
+            tactics: correlation.tactics, software: correlation.software, fields: [], fieldNames: [])
+    }
+
+    private init(
+        id: String?, title: String, level: SigmaLevel?, techniques: [String], tactics: [String], software: [String], fields: [FieldName],
+        fieldNames: [String]
+    ) {
+        self.id = id
+        self.title = title
+        self.level = level
+        self.techniques = techniques
+        self.tactics = tactics
+        self.software = software
+        self.fields = fields
+        self.fieldNames = fieldNames
+        json = FindingJSONWriter.ruleMembers(id: id, title: title, level: level, techniques: techniques, tactics: tactics)
     }
 }

@@ -1,5 +1,6 @@
 import EventLog
 import STIX
+import Sigma
 
 /// How findings are written: a table for the terminal, CSV, JSON lines, or Timesketch's
 /// JSON lines (`message`, `datetime`, `timestamp_desc`).
@@ -121,6 +122,23 @@ struct FindingJSONWriter {
 
     private init(output: [UInt8]) { self.output = output }
 
+    /// The members from `rule_id` to `tactics` (no comma before the first), which depend on
+    /// the rule alone: `FindingRule` keeps them, written once.
+    static func ruleMembers(id: String?, title: String, level: SigmaLevel?, techniques: [String], tactics: [String]) -> [UInt8] {
+        var writer = FindingJSONWriter(output: [])
+        writer.key("rule_id")
+        writer.string(id)
+        writer.key("rule_title")
+        writer.string(title)
+        writer.key("level")
+        writer.string(level?.rawValue)
+        writer.key("techniques")
+        writer.strings(techniques)
+        writer.key("tactics")
+        writer.strings(tactics)
+        return writer.output
+    }
+
     private mutating func write(_ finding: Finding) {
         open()
         key("timestamp")
@@ -133,16 +151,8 @@ struct FindingJSONWriter {
         if let eventID = finding.eventID, let number = Int64(eventID) { raw(String(number)) } else { string(finding.eventID) }
         key("record_id")
         raw(finding.recordID.map { String(Int64(clamping: $0)) } ?? "null")
-        key("rule_id")
-        string(finding.ruleID)
-        key("rule_title")
-        string(finding.ruleTitle)
-        key("level")
-        string(finding.level?.rawValue)
-        key("techniques")
-        strings(finding.techniques)
-        key("tactics")
-        strings(finding.tactics)
+        separate()
+        output.append(contentsOf: finding.rule.json)
         key("fields")
         members(finding.fields)
         key("evidence")

@@ -115,6 +115,17 @@ public final class HuntRunner {
     final class WorkerState: @unchecked Sendable {
         let context = EventContext()
         let names = FieldNameCache(formCount: JSONEventReader.Form.allCases.count)
+        /// Per rule of the engine, what its findings show, made at its first match.
+        var findingRules: [FindingRule?]
+
+        init(rules: Int) { findingRules = Array(repeating: nil, count: rules) }
+
+        func findingRule(_ index: Int, of engine: RuleEngine) -> FindingRule {
+            if let made = findingRules[index] { return made }
+            let made = FindingRule(engine.rules[index])
+            findingRules[index] = made
+            return made
+        }
     }
 
     public func run(_ sources: [Source], output: (Finding) throws -> Void, progress: ((HuntProgress) -> Void)? = nil) throws -> HuntSummary {
@@ -128,8 +139,8 @@ public final class HuntRunner {
         let digests = EvidenceDigests(paths: sources.map(\.path), order: evtx.map(\.offset) + text.map(\.0))
         let handles = zip(sources, digests.separate).map { Handle(path: $0.path, hashing: !$1) }
         summary.files = sources.map { HuntSummary.FileResult(path: $0.path, format: $0.format.name) }
-        let workers = (0..<options.threads).map { _ in WorkerState() }
         let engine = rules.engine
+        let workers = (0..<options.threads).map { _ in WorkerState(rules: engine.rules.count) }
         let correlations = rules.correlations
         let minimum = options.minimumLevel
         let from = options.from
@@ -164,7 +175,7 @@ public final class HuntRunner {
                 let rule = engine.rules[index]
                 guard !correlations.suppressed.contains(index) else { return }
                 if let minimum, (rule.rule.level ?? .informational) < minimum { return }
-                found.findings.append(Finding(rule: rule, context: context))
+                found.findings.append(Finding(rule: worker.findingRule(index, of: engine), context: context))
             }
         }
 

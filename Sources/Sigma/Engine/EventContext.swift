@@ -33,6 +33,8 @@ public final class EventContext {
     @exclusivity(unchecked) private var slotCapacity = 0
     /// The last text `text(of:)` made for each field id.
     @exclusivity(unchecked) private var recentTexts: [String?] = []
+    /// Per field id, the last integer `text(of:)` gave as text (an event id repeats).
+    @exclusivity(unchecked) private var recentNumbers: [(signed: Bool, bits: UInt64, text: String)?] = []
 
     // Per field index: where its text and folded text are in `storage`, filled on first use.
     @exclusivity(unchecked) var storage = ByteBuffer(capacity: 1 << 16)
@@ -389,8 +391,23 @@ public final class EventContext {
     /// be an allocation and a copy on the worker.
     public func text(of name: FieldName) -> String? {
         let id = Int(name.id)
-        guard lazy, let index = index(ofID: id), case .text(let text) = self.text(fieldID: id, folded: false), rawIsString[index]
-        else { return string(fieldID: id) }
+        guard lazy, let index = index(ofID: id) else { return string(fieldID: id) }
+        guard case .text(let text) = self.text(fieldID: id, folded: false), rawIsString[index] else {
+            let value = fieldValue(at: index)
+            let number: (signed: Bool, bits: UInt64)
+            switch value {
+            case .integer(let signed): number = (true, UInt64(bitPattern: signed))
+            case .unsigned(let unsigned): number = (false, unsigned)
+            default: return value.text
+            }
+            if id < recentNumbers.count, let recent = recentNumbers[id], recent.signed == number.signed, recent.bits == number.bits {
+                return recent.text
+            }
+            if id >= recentNumbers.count { recentNumbers += Array(repeating: nil, count: id + 1 - recentNumbers.count) }
+            let made = value.text
+            recentNumbers[id] = (number.signed, number.bits, made)
+            return made
+        }
         if id < recentTexts.count, var recent = recentTexts[id],
             recent.withUTF8({ $0.count == text.count && (text.isEmpty || memcmp($0.baseAddress!, text.baseAddress!, text.count) == 0) })
         {
