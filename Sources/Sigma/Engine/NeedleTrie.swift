@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The tries a `NeedleScanner` walks, laid out in flat memory: a scanner's needles from the
 /// front (all but suffixes) and reversed (suffixes).
 extension NeedleScanner {
@@ -39,29 +45,56 @@ extension NeedleScanner {
             // nodes are numbered depth first, a node's children are created in increasing byte
             // order and no per-node map is needed. Edges and hits are then grouped by node with
             // a counting sort.
-            let keys = needles.map { reversed ? Array($0.bytes.reversed()) : $0.bytes }
-            let order = keys.indices.sorted { keys[$0].lexicographicallyPrecedes(keys[$1]) || (keys[$0] == keys[$1] && $0 < $1) }
+            // The keys in one array of bytes, compared with memcmp: a trie of the joined text
+            // holds thousands of keywords, and sorting arrays of bytes element by element (each
+            // comparison retaining both) was most of building one.
+            var keyBytes: [UInt8] = []
+            keyBytes.reserveCapacity(needles.reduce(0) { $0 + $1.bytes.count })
+            var keyStarts: [Int] = []
+            keyStarts.reserveCapacity(needles.count + 1)
+            for needle in needles {
+                keyStarts.append(keyBytes.count)
+                if reversed { keyBytes += needle.bytes.reversed() } else { keyBytes += needle.bytes }
+            }
+            keyStarts.append(keyBytes.count)
             var path: [Int32] = [0]
-            var previous: [UInt8] = []
             var nodeTotal = 1
             var edgeParents: [Int32] = []
             var edgeList: [(byte: UInt8, child: Int32)] = []
+            edgeParents.reserveCapacity(keyBytes.count)
+            edgeList.reserveCapacity(keyBytes.count)
             var hitNodes = [Int32](repeating: 0, count: needles.count)
-            for index in order {
-                let key = keys[index]
-                var common = 0
-                let limit = min(key.count, previous.count)
-                while common < limit && key[common] == previous[common] { common += 1 }
-                path.removeLast(path.count - (common + 1))
-                for depth in common..<key.count {
-                    let child = Int32(nodeTotal)
-                    nodeTotal += 1
-                    edgeParents.append(path[depth])
-                    edgeList.append((key[depth], child))
-                    path.append(child)
+            let order = keyBytes.withUnsafeBufferPointer { all -> [Int] in
+                let base = all.baseAddress ?? UnsafePointer(bitPattern: 1)!
+                func key(_ index: Int) -> UnsafeBufferPointer<UInt8> {
+                    UnsafeBufferPointer(start: base + keyStarts[index], count: keyStarts[index + 1] - keyStarts[index])
                 }
-                hitNodes[index] = path[key.count]
-                previous = key
+                let order = needles.indices.sorted { left, right in
+                    let a = key(left)
+                    let b = key(right)
+                    let shared = min(a.count, b.count)
+                    let compared = shared == 0 ? 0 : memcmp(a.baseAddress!, b.baseAddress!, shared)
+                    if compared != 0 { return compared < 0 }
+                    return a.count != b.count ? a.count < b.count : left < right
+                }
+                var previous = UnsafeBufferPointer<UInt8>(start: base, count: 0)
+                for index in order {
+                    let key = key(index)
+                    var common = 0
+                    let limit = min(key.count, previous.count)
+                    while common < limit && key[common] == previous[common] { common += 1 }
+                    path.removeLast(path.count - (common + 1))
+                    for depth in common..<key.count {
+                        let child = Int32(nodeTotal)
+                        nodeTotal += 1
+                        edgeParents.append(path[depth])
+                        edgeList.append((key[depth], child))
+                        path.append(child)
+                    }
+                    hitNodes[index] = path[key.count]
+                    previous = key
+                }
+                return order
             }
             var nodeList = [Node](repeating: Node(), count: nodeTotal)
             for parent in edgeParents { nodeList[Int(parent)].edgeCount += 1 }
