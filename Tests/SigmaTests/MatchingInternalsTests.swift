@@ -295,38 +295,44 @@ struct MatchingInternalsTests {
     }
 
     /// Texts of several lines over a small alphabet: whenever ICU finds a match of an
-    /// expression said to stay within lines, some line holds all its required literals (the
-    /// test that rules a text out without ICU). Expressions that could match a line break are
-    /// not said to stay within lines.
-    @Test("expressions that stay within lines need all their literals in one line")
-    func literalsWithinLines() throws {
-        let within = [
-            "cmd.{0,5}(?:/c|/r).+power.+(?:\\$?\\{?in\\}?|no).+\"", "ab.*cd", "(?i)AB[a-d]+CD", "a\\d+b\\w*c", "^ab.*cd$",
-            "ab(?:x|y)+cd", "a[ -z]b.c",
+    /// expression, some stretch of the text with at most as many line breaks as the expression
+    /// can match holds all its required literals (the test that rules a text out without
+    /// ICU). Expressions that could match line breaks without bound have no limit.
+    @Test("required literals lie within as many line breaks as a match can hold")
+    func literalsWithinLineBreaks() throws {
+        let bounded: [(source: String, limit: Int)] = [
+            ("cmd.{0,5}(?:/c|/r).+power.+(?:\\$?\\{?in\\}?|no).+\"", 0), ("ab.*cd", 0), ("(?i)AB[a-d]+CD", 0), ("a\\d+b\\w*c", 0),
+            ("^ab.*cd$", 0), ("ab(?:x|y)+cd", 0), ("a[ -z]b.c", 0), ("(?i)(?:set).*&&\\s?set.*(?:in|power).*&&.*\"", 1),
+            ("ab\\s{0,2}cd", 2), ("ab\\sc.*d\\s?ew", 2), ("ab[^x]cd.*e", 1), ("ab\\Rcd", 2), ("ab\\n{3}cd", 3),
         ]
         var random = Generator(state: 5)
-        let alphabet = Array("abcdmpowerin/\"{}$ \n\r".utf8)
+        let alphabet = Array("abcdmpowerinst&/\"{}$ \n\r".utf8)
         var ruledOut = 0
-        for source in within {
-            #expect(RegexLiteral.staysWithinLines(source), "\(source)")
+        for (source, limit) in bounded {
+            #expect(RegexLiteral.lineBreakLimit(source) == limit, "\(source)")
             let regex = try RegexMatcher(source, options: [])
-            #expect(regex.withinLines && regex.requiredLiterals.count > 1, "\(source)")
+            #expect(regex.lineBreakLimit == limit && regex.requiredLiterals.count > 1, "\(source)")
             for round in 0..<3_000 {
                 var text = random.text(alphabet, maxLength: 30)
                 // Plant the literals, sometimes on one line, sometimes apart.
                 for literal in regex.requiredLiterals { text.insert(contentsOf: literal, at: random.next(text.count + 1)) }
-                if round % 3 == 0 { text.insert(UInt8(ascii: "\n"), at: random.next(text.count + 1)) }
+                for _ in 0..<(round % 4) { text.insert(UInt8(ascii: "\n"), at: random.next(text.count + 1)) }
                 let folded = text.map(Pattern.fold)
-                let holds = folded.withUnsafeBytes { RegexLiteral.someLine(of: $0, holdsAll: regex.requiredLiterals) }
+                let holds = folded.withUnsafeBytes { RegexLiteral.someStretch(of: $0, lineBreaks: limit, holdsAll: regex.requiredLiterals) }
                 if !holds { ruledOut += 1 }
                 if regex.matches(String(decoding: text, as: UTF8.self)) { #expect(holds, "\(source) on \(String(decoding: text, as: UTF8.self))") }
             }
         }
         #expect(ruledOut > 1_000)
-        for source in ["a\\sb", "a\\Wb", "a\\Db", "a[^x]b", "a[\\s]b", "(?s)a.b", "a\\nb", "a\\x0ab", "a(?=\\n)", "a[\\x00-z]b", "a[\t-z]b", "a\\Rb", "a\\p{Zl}b"] {
-            #expect(!RegexLiteral.staysWithinLines(source), "\(source)")
+        let counted = [
+            ("a\\sb", 1), ("a\\Wb", 1), ("a\\Db", 1), ("a[^x]b", 1), ("a[\\s]b", 1), ("a\\nb", 1), ("a[\\x00-z]b", 1), ("a[\t-z]b", 1),
+            ("a\\Rb", 2), ("a\\s?b\\s{2}c\\s{1,3}?d", 6), ("a\\s|b\\n", 2),
+        ]
+        for (source, limit) in counted { #expect(RegexLiteral.lineBreakLimit(source) == limit, "\(source)") }
+        for source in ["a\\s*b", "a\\s+b", "a(\\s)b", "a(?:x\\s)?b", "a\\s{2,}b", "(?s)a.b", "(?x)a b", "a\\x0ab", "a(?=\\n)", "a\\p{Zl}b", "a[\\s]*b"] {
+            #expect(RegexLiteral.lineBreakLimit(source) == nil, "\(source)")
         }
-        #expect(try !RegexMatcher("ab.*cd", options: [.dotMatchesLineSeparators]).withinLines)
+        #expect(try RegexMatcher("ab.*cd", options: [.dotMatchesLineSeparators]).lineBreakLimit == nil)
     }
 
     /// Short texts over a small alphabet make the classes' runs, repetitions and anchors meet

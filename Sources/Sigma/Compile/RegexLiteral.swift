@@ -233,13 +233,17 @@ enum RegexLiteral {
         return nil
     }
 
-    /// Whether no match of `source` can hold a line terminator, so that its required literals
-    /// must all be in one line of the text. Conservative: `.` (without the `s` flag), literal
-    /// characters, `\d`, `\w`, `\S`, `\b`, escaped punctuation, groups without flags other
-    /// than `i`, `m`, `u` and `w`, and classes that are not negated and hold only such
-    /// characters and ranges clear of line breaks; anything else (`\s`, `\W`, `\D`, `\x`,
-    /// `[^…]`, lookarounds, ...) says no.
-    static func staysWithinLines(_ source: String) -> Bool {
+    /// The most line terminators a match of `source` can hold, so that its required literals
+    /// must all be within that many line breaks of each other in the text: 0 when every match
+    /// stays within one line. Conservative, nil when this reading sees no bound. Within lines:
+    /// `.` (without the `s` flag), literal characters, `\d`, `\w`, `\S`, `\b`, escaped
+    /// punctuation, groups without flags other than `i`, `m`, `u` and `w`, and classes that
+    /// are not negated and hold only such characters and ranges clear of line breaks. One
+    /// character that may be a line break (`\s`, `\W`, `\D`, `\n`, `[^…]`, ...; two for `\R`
+    /// and `\X`, which match CR LF) counts as many times as its quantifier allows (`?`, `{n}`,
+    /// `{n,m}`), outside groups only; unbounded repetition of one, one inside a group, other
+    /// escapes (`\x`, `\p`, ...), lookarounds and other flags give nil.
+    static func lineBreakLimit(_ source: String) -> Int? {
         let scalars = Array(source.unicodeScalars)
         let breaks: ClosedRange<UInt32> = 0x0A...0x0D
         func isBreak(_ scalar: Unicode.Scalar) -> Bool {
@@ -252,40 +256,102 @@ enum RegexLiteral {
             return next.isASCII && !next.properties.isAlphabetic && !("0"..."9").contains(next) && !isBreak(next)
         }
         var index = 0
+        var depth = 0
+        var total = 0
+        /// The most times the atom before `index` repeats, moving past its quantifier; nil
+        /// when unbounded or unreadable.
+        func repeats() -> Int? {
+            guard index < scalars.count else { return 1 }
+            switch scalars[index] {
+            case "*", "+":
+                return nil
+            case "?":
+                index += 1
+                if index < scalars.count, scalars[index] == "?" || scalars[index] == "+" { index += 1 }
+                return 1
+            case "{":
+                var numbers: [Int] = [0]
+                var item = index + 1
+                while item < scalars.count, scalars[item] != "}" {
+                    if scalars[item] == "," {
+                        numbers.append(0)
+                    } else if ("0"..."9").contains(scalars[item]), numbers[numbers.count - 1] < 10_000 {
+                        numbers[numbers.count - 1] = numbers[numbers.count - 1] * 10 + Int(scalars[item].value - 0x30)
+                    } else {
+                        return nil
+                    }
+                    item += 1
+                }
+                // `{n}` or `{n,m}`; `{n,}` has no bound.
+                guard item < scalars.count, item > index + 1, numbers.count <= 2, scalars[item - 1] != "," else { return nil }
+                index = item + 1
+                if index < scalars.count, scalars[index] == "?" || scalars[index] == "+" { index += 1 }
+                return numbers[numbers.count - 1]
+            default:
+                return 1
+            }
+        }
+        /// Counts an atom of `count` characters that may be line breaks, just read.
+        func breaking(_ count: Int) -> Bool {
+            guard depth == 0, let times = repeats() else { return false }
+            total += count * times
+            return true
+        }
         while index < scalars.count {
             let scalar = scalars[index]
-            if isBreak(scalar) { return false }
+            if isBreak(scalar) {
+                index += 1
+                guard breaking(1) else { return nil }
+                continue
+            }
             switch scalar {
             case "\\":
-                guard index + 1 < scalars.count, safeEscape(scalars[index + 1], inClass: false) else { return false }
+                guard index + 1 < scalars.count else { return nil }
+                let next = scalars[index + 1]
                 index += 2
+                if safeEscape(next, inClass: false) { continue }
+                guard "sWDnrvfteahHVRX".unicodeScalars.contains(next), breaking(next == "R" || next == "X" ? 2 : 1) else { return nil }
                 continue
             case "(":
                 if index + 1 < scalars.count, scalars[index + 1] == "?" {
                     // `(?:`, or inline flags without `s` and `x`: `(?i)`, `(?im:`.
                     var flag = index + 2
                     while flag < scalars.count, "imuw-".unicodeScalars.contains(scalars[flag]) { flag += 1 }
-                    guard flag < scalars.count, scalars[flag] == ":" || (scalars[flag] == ")" && flag > index + 2) else { return false }
+                    guard flag < scalars.count, scalars[flag] == ":" || (scalars[flag] == ")" && flag > index + 2) else { return nil }
+                    if scalars[flag] == ":" { depth += 1 }
                     index = flag + 1
                     continue
                 }
+                depth += 1
+            case ")":
+                depth -= 1
             case "[":
-                guard let end = closingBracket(scalars, from: index), index + 1 < end, scalars[index + 1] != "^" else { return false }
+                guard let end = closingBracket(scalars, from: index), index + 1 < end else { return nil }
+                var safe = scalars[index + 1] != "^"
                 var item = index + 1
                 var previous: UInt32?
-                while item < end {
+                while safe && item < end {
                     let member = scalars[item]
                     if member == "\\" {
-                        guard item + 1 < end, safeEscape(scalars[item + 1], inClass: true) else { return false }
+                        guard item + 1 < end, safeEscape(scalars[item + 1], inClass: true) else {
+                            safe = false
+                            break
+                        }
                         previous = scalars[item + 1].value
                         item += 2
                         continue
                     }
-                    if member == "[" || isBreak(member) { return false }
+                    if member == "[" || isBreak(member) {
+                        safe = false
+                        break
+                    }
                     if member == "-", let low = previous, item + 1 < end, scalars[item + 1] != "\\" {
                         // A range: it must not reach over the line breaks.
                         let high = scalars[item + 1].value
-                        if (low <= 0x0D && high >= 0x0A) || (low <= 0x85 && high >= 0x85) || (low <= 0x2029 && high >= 0x2028) { return false }
+                        if (low <= 0x0D && high >= 0x0A) || (low <= 0x85 && high >= 0x85) || (low <= 0x2029 && high >= 0x2028) {
+                            safe = false
+                            break
+                        }
                         item += 2
                         previous = nil
                         continue
@@ -294,28 +360,49 @@ enum RegexLiteral {
                     item += 1
                 }
                 index = end + 1
+                // A class is one character, whatever it holds.
+                if !safe, !breaking(1) { return nil }
                 continue
             default:
                 break
             }
             index += 1
         }
-        return true
+        return total
     }
 
-    /// Whether one line of `text` (between line breaks, `\n` to `\r`) holds every literal.
-    static func someLine(of text: UnsafeRawBufferPointer, holdsAll literals: [[UInt8]]) -> Bool {
+    /// Whether some stretch of `text` with at most `lineBreaks` line breaks (`\n` to `\r`)
+    /// holds every literal: the stretches around each place of the longest literal, from
+    /// `lineBreaks` breaks before its line to as many after.
+    static func someStretch(of text: UnsafeRawBufferPointer, lineBreaks: Int, holdsAll literals: [[UInt8]]) -> Bool {
         guard let rarest = literals.max(by: { $0.count < $1.count }) else { return true }
         func isBreak(_ byte: UInt8) -> Bool { byte >= 0x0A && byte <= 0x0D }
         var from = 0
         while let found = Pattern.find(rarest, in: text, from: from) {
             var start = found
-            while start > 0 && !isBreak(text[start - 1]) { start -= 1 }
-            var end = found + rarest.count
-            while end < text.count && !isBreak(text[end]) { end += 1 }
-            let line = UnsafeRawBufferPointer(rebasing: text[start..<end])
-            if literals.allSatisfy({ Pattern.find($0, in: line, from: 0) != nil }) { return true }
-            from = end
+            var crossed = 0
+            while start > 0 {
+                if isBreak(text[start - 1]) {
+                    if crossed == lineBreaks { break }
+                    crossed += 1
+                }
+                start -= 1
+            }
+            // The end of the literal's own line: later places in it give the same stretch.
+            var lineEnd = found + rarest.count
+            while lineEnd < text.count && !isBreak(text[lineEnd]) { lineEnd += 1 }
+            var end = lineEnd
+            crossed = 0
+            while end < text.count {
+                if isBreak(text[end]) {
+                    if crossed == lineBreaks { break }
+                    crossed += 1
+                }
+                end += 1
+            }
+            let stretch = UnsafeRawBufferPointer(rebasing: text[start..<end])
+            if literals.allSatisfy({ Pattern.find($0, in: stretch, from: 0) != nil }) { return true }
+            from = lineEnd
         }
         return false
     }

@@ -33,9 +33,10 @@ final class RegexMatcher: @unchecked Sendable, Hashable {
     /// Whether ICU may match letters beyond ASCII case folding (case-insensitive), so the
     /// literal test holds only on ASCII text.
     let foldsBeyondASCII: Bool
-    /// Whether a match stays within one line, so that its required literals must all be in
-    /// one line of the text (`RegexLiteral.staysWithinLines`).
-    let withinLines: Bool
+    /// The most line breaks a match can hold (0: it stays within one line), so that its
+    /// required literals must all be that close in the text (`RegexLiteral.lineBreakLimit`);
+    /// nil when there is no such bound.
+    let lineBreakLimit: Int?
 
     /// Why an expression does not compile.
     struct Invalid: Error {
@@ -68,8 +69,9 @@ final class RegexMatcher: @unchecked Sendable, Hashable {
         requiredLiterals = options.contains(.allowCommentsAndWhitespace) ? [] : RegexLiteral.required(in: source, caseInsensitive: insensitive)
         wildcard = options.contains(.allowCommentsAndWhitespace) ? nil : RegexLiteral.wildcardPattern(of: source, caseInsensitive: insensitive)
         classes = options.contains(.allowCommentsAndWhitespace) ? nil : ClassSequence.parse(source, caseInsensitive: insensitive)
-        withinLines = !options.contains(.allowCommentsAndWhitespace) && !options.contains(.dotMatchesLineSeparators)
-            && RegexLiteral.staysWithinLines(source)
+        lineBreakLimit =
+            options.contains(.allowCommentsAndWhitespace) || options.contains(.dotMatchesLineSeparators)
+            ? nil : RegexLiteral.lineBreakLimit(source)
     }
 
     #if canImport(_FoundationICU)

@@ -569,10 +569,10 @@ final class CompiledProgram: @unchecked Sendable {
             let literalsHold = !regex.foldsBeyondASCII || textKind().ascii
             if !present && literalsHold {
                 result = false
-            } else if regex.withinLines && regex.requiredLiterals.count > 1 && literalsHold && textKind().lineBreaks
-                && !RegexLiteral.someLine(of: text, holdsAll: regex.requiredLiterals)
+            } else if let lineBreaks = regex.lineBreakLimit, regex.requiredLiterals.count > 1, literalsHold, textKind().lineBreaks,
+                !RegexLiteral.someStretch(of: text, lineBreaks: lineBreaks, holdsAll: regex.requiredLiterals)
             {
-                // Every literal is in the text, but no line holds them all.
+                // Every literal is in the text, but not as close as a match would hold them.
                 result = false
             } else if let wildcard = regex.wildcard, textKind() == (true, false) {
                 result = wildcard.matches(text)
