@@ -66,7 +66,6 @@ struct HuntCommand: AsyncParsableCommand {
             evidence: evidence, rules: rules,
             options: HuntOptions(threads: threads.count, minimumLevel: minimumLevel, from: fromTime, to: toTime, fieldMappings: try fieldMap.load()),
             format: format, output: output, keepFindings: caseName != nil, quiet: quiet)
-        ProcessLifetime.keep(rules)
         if let caseName, let caseStore {
             try await CaseRecording.record(outcome.summary, findings: kept, inCase: caseName, store: caseStore)
             if !quiet { Console.message("stored \(grouped(kept.count)) findings and the evidence in case '\(caseName)'") }
@@ -176,8 +175,10 @@ struct RuleOptions: ParsableArguments {
         return files
     }
 
+    /// The rules, kept until the process ends (see `ProcessLifetime`).
     func load(quiet: Bool, installed: String?) throws -> LoadedRuleSet {
         let rules = RuleSetLoader.load(files: try files(installed: installed), options: try options())
+        ProcessLifetime.keep(rules)
         if rules.engine.rules.isEmpty {
             Console.error("no rule could be loaded from \(paths.isEmpty ? installed ?? "-" : paths.joined(separator: ", ")) (\(rules.problems.count) problems; see vigil rules lint)")
             throw ExitStatus.badInput

@@ -63,10 +63,13 @@ struct RulesCommand: ParsableCommand {
 }
 
 extension RuleOptions {
-    /// Loads the rules of `paths` and of `--rules`.
+    /// Loads the rules of `paths` and of `--rules` (kept until the process ends, see
+    /// `ProcessLifetime`).
     func load(adding paths: [String]) throws -> LoadedRuleSet {
         var options = self
         options.paths = paths + self.paths
-        return RuleSetLoader.load(files: try options.files(), options: try options.options())
+        let rules = RuleSetLoader.load(files: try options.files(), options: try options.options())
+        ProcessLifetime.keep(rules)
+        return rules
     }
 }
