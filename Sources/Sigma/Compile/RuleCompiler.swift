@@ -278,19 +278,41 @@ struct RuleCompiler {
 /// The predicates of a rule set, each stored once.
 struct PredicateTable: Sendable {
     private(set) var predicates: [Predicate] = []
-    private var indexes: [Predicate: Int32] = [:]
+    /// Each predicate's hash value, computed once: merging the rules' tables (on one thread)
+    /// reuses them instead of hashing every predicate's patterns again.
+    private(set) var hashes: [Int] = []
+    private var indexes: [Key: Int32] = [:]
+
+    /// A predicate with its hash value: hashing the key is combining one integer.
+    private struct Key: Hashable {
+        let predicate: Predicate
+        let hash: Int
+
+        static func == (left: Key, right: Key) -> Bool { left.hash == right.hash && left.predicate == right.predicate }
+        func hash(into hasher: inout Hasher) { hasher.combine(hash) }
+    }
 
     /// Makes room for `count` predicates: growing rehashes every predicate held.
     mutating func reserve(_ count: Int) {
         predicates.reserveCapacity(count)
+        hashes.reserveCapacity(count)
         indexes.reserveCapacity(count)
     }
 
-    mutating func index(of predicate: Predicate) -> Int32 {
-        if let index = indexes[predicate] { return index }
-        let index = Int32(predicates.count)
-        predicates.append(predicate)
-        indexes[predicate] = index
+    mutating func index(of predicate: Predicate) -> Int32 { index(of: predicate, hash: predicate.hashValue) }
+
+    /// The index of a predicate whose `hashValue` is `hash`.
+    mutating func index(of predicate: Predicate, hash: Int) -> Int32 {
+        // One probe: the defaulted subscript inserts the next index when the predicate is new
+        // (a lookup and then an insertion probed twice).
+        let next = Int32(predicates.count)
+        let index = PredicateTable.value(&indexes[Key(predicate: predicate, hash: hash), default: next])
+        if index == next {
+            predicates.append(predicate)
+            hashes.append(hash)
+        }
         return index
     }
+
+    private static func value(_ slot: inout Int32) -> Int32 { slot }
 }

@@ -224,7 +224,7 @@ public final class RuleEngine: Sendable {
             case .success(let rule):
                 compiled = rule
             }
-            let global = compiled.predicates.map { table.index(of: $0) }
+            let global = zip(compiled.predicates, compiled.predicateHashes).map { table.index(of: $0, hash: $1) }
             let ruleVariants = compiled.variants.map { ($0.expression.remapped(global), $0.channels, $0.eventIDs) }
             let ruleIndex = Int32(compiledRules.count)
             compiledRules.append(compiled.rule)
@@ -303,6 +303,8 @@ public final class RuleEngine: Sendable {
     struct PreparedRule: Sendable {
         var variants: [(expression: Expression, channels: [String]?, eventIDs: [Int]?)]
         var predicates: [Predicate]
+        /// The predicates' hash values (`PredicateTable.hashes`).
+        var predicateHashes: [Int]
         var rule: Rule
     }
 
@@ -358,7 +360,8 @@ public final class RuleEngine: Sendable {
             }
         }
         let compiled = Rule(rule: rule, mapped: alternatives != nil, fields: fieldNames.map { FieldName($0) })
-        return .success(PreparedRule(variants: ruleVariants, predicates: compiler.table.predicates, rule: compiled))
+        return .success(
+            PreparedRule(variants: ruleVariants, predicates: compiler.table.predicates, predicateHashes: compiler.table.hashes, rule: compiled))
     }
 
     /// `transform` over every element on all cores, results in order.
