@@ -56,7 +56,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .target(name: "TestSupport", dependencies: ["EVTX"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["EVTX", "STIX"], path: "Tests/TestSupport"),
         .testTarget(name: "STIXTests", dependencies: ["STIX", "TestSupport"]),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "TestSupport"]),
         .testTarget(name: "EVTXTests", dependencies: ["EVTX", "EventLog", "STIX", "Hunt", "TestSupport"]),

@@ -17,7 +17,7 @@ swift build -c release --sanitize=fuzzer \
   -Xswiftc -sanitize=fuzzer,address -Xcc -fsanitize=fuzzer-no-link,address
 
 mkdir -p corpus seeds artifacts
-if [ -z "$(ls -A seeds)" ]; then python3 seeds.py "$data" seeds 400; fi
+if [ -z "$(ls -A seeds)" ]; then python3 seeds.py "$data" seeds 600; fi
 exec .build/release/FuzzEVTX corpus seeds \
   -max_len=65536 -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 \
   -print_final_stats=1 -artifact_prefix=artifacts/

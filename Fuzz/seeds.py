@@ -3,24 +3,29 @@
 
 Usage: seeds.py DATA_DIR OUT_DIR [LIMIT]
 Each seed is one 64 KiB chunk (the harness reads the input as a chunk), trailing zeros
-removed, deduplicated by content.
+removed, deduplicated by content. Every chunk of the evtx crate's own samples comes first
+(damaged and unusual files: corrupt records, BinXML values without templates, NullType value
+text); then the first two chunks of each other file.
 """
 import hashlib
 import os
 import sys
 
 data, out = sys.argv[1], sys.argv[2]
-limit = int(sys.argv[3]) if len(sys.argv) > 3 else 400
+limit = int(sys.argv[3]) if len(sys.argv) > 3 else 600
 os.makedirs(out, exist_ok=True)
 seen = set()
 paths = []
 for root, _, files in os.walk(data):
     paths += [os.path.join(root, f) for f in files if f.endswith(".evtx")]
-for path in sorted(paths):
+paths.sort(key=lambda path: ("evtx-crate-samples" not in path, path))
+for path in paths:
     with open(path, "rb") as f:
         blob = f.read()
-    # The first two chunks of each file: templates defined, then templates reused.
-    for index in range(2):
+    # The first two chunks of each file (templates defined, then templates reused); every
+    # chunk of the crate's samples.
+    chunks = (len(blob) - 4096) // 65536 if "evtx-crate-samples" in path else 2
+    for index in range(chunks):
         start = 4096 + index * 65536
         chunk = blob[start:start + 65536]
         if not chunk.startswith(b"ElfChnk\0"):

@@ -48,9 +48,9 @@ struct DamagedFileTests {
         return result
     }
 
-    static func read(_ bytes: [UInt8], threads: Int = 2) throws -> EVTXFileSummary {
+    static func read(_ bytes: [UInt8], threads: Int = 2, carve: Bool = false) throws -> EVTXFileSummary {
         var summary: EVTXFileSummary?
-        try RecordDump(format: .jsonl, options: .init(threads: threads)).run([MemoryByteStream(bytes, path: "damaged.evtx")]) { _ in
+        try RecordDump(format: .jsonl, options: .init(threads: threads, carve: carve)).run([MemoryByteStream(bytes, path: "damaged.evtx")]) { _ in
         } finished: { summary = $0 }
         return try #require(summary)
     }
@@ -102,15 +102,21 @@ struct DamagedFileTests {
         #expect(summary.warnings.first?.description.lowercased().contains("checksum") ?? false, "\(summary.warnings)")
     }
 
-    @Test("a record whose size points past its chunk is skipped; the reader finds the next one")
+    @Test("a record whose size points past its chunk ends the chunk's list: the records after it are recovered with --carve")
     func sizePastChunk() throws {
         var bytes = try Self.original()
         let spans = Self.spans(bytes)
         let victim = spans[2]
         bytes.replaceSubrange((victim.start + 4)..<(victim.start + 8), with: [0, 0, 2, 0])
+        let after = spans.dropFirst(3).filter { $0.chunk == victim.chunk }.count
+        #expect(after > 50)
         let summary = try Self.read(bytes)
-        #expect(summary.records == spans.count - 1)
+        #expect(summary.records == spans.count - 1 - after)
         #expect(summary.skipped.count == 1, "\(summary.skipped)")
+        #expect(summary.warnings.contains { $0.description.contains("\(after) record(s) after the corrupt record") }, "\(summary.warnings)")
+        let carved = try Self.read(bytes, carve: true)
+        #expect(carved.records == spans.count - 1 - after)
+        #expect(carved.recovered == after)
     }
 
     @Test("random bytes are refused as not EVTX")

@@ -30,9 +30,11 @@ struct BinXMLWriter {
         u16(0)
     }
 
-    mutating func openElement(_ name: String, attributes: Bool = false) {
+    /// An element start; `dependencyID` false writes it as a record's own BinXML and BinXML
+    /// values do, without the dependency id templates carry.
+    mutating func openElement(_ name: String, attributes: Bool = false, dependencyID: Bool = true) {
         u8(attributes ? 0x41 : 0x01)
-        u16(0xFFFF)
+        if dependencyID { u16(0xFFFF) }
         u32(0)
         inlineName(name)
         if attributes { u32(0) }
@@ -53,6 +55,14 @@ struct BinXMLWriter {
         u8(0x01)
         u16(UInt16(value.utf16.count))
         utf16(value)
+    }
+
+    /// A value-text token of any type: a string is length-prefixed, other types are their bytes.
+    mutating func valueText(type: UInt8, bytes value: [UInt8]) {
+        u8(0x05)
+        u8(type)
+        if type == 0x01 { u16(UInt16(value.count / 2)) }
+        bytes.append(contentsOf: value)
     }
 
     mutating func substitution(_ index: UInt16, type: UInt8, optional: Bool = false) {

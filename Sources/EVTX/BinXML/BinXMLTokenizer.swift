@@ -24,6 +24,9 @@ struct BinXMLToken {
         case piData
         /// `a` template definition offset, `b` chunk offset of the instance data.
         case templateInstance
+        /// A value-text token of a type other than string: `type`, `a` chunk offset, `b` byte
+        /// length (NullType values have length 0 and produce no content).
+        case value
     }
 
     var kind: Kind
@@ -35,15 +38,23 @@ struct BinXMLToken {
 
 /// Turns a region of BinXML bytes into tokens, checking every bound; template instances are
 /// kept as one token whose data is read when the instance is built.
+///
+/// Element starts carry a dependency id in template definitions only: a record's own BinXML
+/// and BinXML substitution values (type 0x21) leave it out (MS-EVEN6 2.2.12 makes it
+/// optional; libyal's description says when). Files where the expected layout gives a name
+/// that cannot be right are read with the other layout.
 struct BinXMLTokenizer {
     let context: ChunkContext
     var cursor: ByteCursor
     let end: Int
+    /// Whether element starts are expected to carry a dependency id (template definitions).
+    let dependencyIDs: Bool
 
-    init(context: ChunkContext, range: Range<Int>) {
+    init(context: ChunkContext, range: Range<Int>, dependencyIDs: Bool) {
         self.context = context
         end = min(range.upperBound, context.bytes.count)
         cursor = ByteCursor(context.bytes, at: range.lowerBound, limit: end)
+        self.dependencyIDs = dependencyIDs
     }
 
     private func failure(_ field: String, _ reason: String) -> EVTXError {
@@ -75,9 +86,7 @@ struct BinXMLTokenizer {
             case 0x0F:
                 try cursor.skip(3, "fragment header")
             case 0x01:
-                _ = try cursor.u16("element dependency id")
-                // The element's data size is not needed: tokens say where it ends.
-                _ = try cursor.u32("element data size")
+                try skipElementStartHeader()
                 tokens.append(BinXMLToken(kind: .openElement, a: try name("element name")))
                 if hasMore { _ = try cursor.u32("attribute list size") }
                 depth += 1
@@ -95,12 +104,7 @@ struct BinXMLTokenizer {
                 tokens.append(BinXMLToken(kind: raw & 0xBF == 0x03 ? .closeEmpty : .endElement))
                 depth -= 1
             case 0x05:
-                let type = try cursor.u8("value type")
-                guard type == ValueType.string else { throw failure("value type", "text value of type 0x\(String(type, radix: 16))") }
-                let count = Int(try cursor.u16("text length"))
-                let start = cursor.position
-                try cursor.skip(count * 2, "text")
-                tokens.append(BinXMLToken(kind: .text, a: Int32(start), b: Int32(count)))
+                tokens.append(try valueText())
             case 0x07, 0x0B:
                 let count = Int(try cursor.u16("text length"))
                 let start = cursor.position
@@ -126,6 +130,60 @@ struct BinXMLTokenizer {
         guard depth == 0 else { throw failure("element", "the data ends inside an open element") }
         if !sawContent { throw failure("fragment", "no element or template instance") }
         return tokens
+    }
+
+    /// Steps over an element start's dependency id (when the layout has one) and data size,
+    /// leaving the cursor on the name offset. The expected layout wins unless its name
+    /// offset is impossible and the other layout's is plausible.
+    private mutating func skipElementStartHeader() throws(EVTXError) {
+        let start = cursor.position
+        // The element's data size is not needed: tokens say where it ends.
+        let preferred = start + (dependencyIDs ? 6 : 4)
+        let other = start + (dependencyIDs ? 4 : 6)
+        if !plausibleName(at: preferred), plausibleName(at: other) {
+            cursor.position = other
+        } else {
+            try cursor.skip(preferred - start, "element start")
+        }
+    }
+
+    /// Whether the four bytes at `position` can be the offset of an element's name: an offset
+    /// in the chunk's records area where a whole name (header, characters, final NUL) lies.
+    private func plausibleName(at position: Int) -> Bool {
+        guard position >= 0, position <= end - 4 else { return false }
+        let bytes = context.bytes
+        let offset = Int(bytes.u32(at: position))
+        guard offset >= EVTXChunkHeader.recordsOffset, offset <= bytes.count - 10 else { return false }
+        let terminator = offset + 8 + Int(bytes.u16(at: offset + 6)) * 2
+        return terminator <= bytes.count - 2 && bytes.u16(at: terminator) == 0
+    }
+
+    /// A value-text token: a string as text, any other type as a typed value of the size its
+    /// type gives (MS-EVEN6 writes strings here; other writers use every fixed-size type and
+    /// NullType). Types whose size cannot be known without a length are refused.
+    private mutating func valueText() throws(EVTXError) -> BinXMLToken {
+        let type = try cursor.u8("value type")
+        let start = cursor.position
+        let length: Int
+        switch type {
+        case ValueType.string:
+            let count = Int(try cursor.u16("text length"))
+            let textStart = cursor.position
+            try cursor.skip(count * 2, "text")
+            return BinXMLToken(kind: .text, a: Int32(textStart), b: Int32(count))
+        case ValueType.null:
+            length = 0
+        case ValueType.sid:
+            try cursor.require(8, "SID value")
+            length = 8 + Int(context.bytes[start + 1]) * 4
+        default:
+            guard let size = ValueType.itemSize(type) else {
+                throw failure("value type", "a value-text token of type 0x\(String(type, radix: 16)) has no length")
+            }
+            length = size
+        }
+        try cursor.skip(length, "value")
+        return BinXMLToken(kind: .value, type: type, a: Int32(start), b: Int32(length))
     }
 
     /// When the region is exactly a fragment header, one template instance and the end

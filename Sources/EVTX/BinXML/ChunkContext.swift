@@ -152,7 +152,7 @@ final class ChunkContext {
         guard size >= 0, dataStart <= bytes.count - size else {
             throw .binXML(chunkOffset: start, field: "template definition", reason: "data size \(size) runs past the chunk")
         }
-        var tokenizer = BinXMLTokenizer(context: self, range: dataStart..<(dataStart + size))
+        var tokenizer = BinXMLTokenizer(context: self, range: dataStart..<(dataStart + size), dependencyIDs: true)
         let tokens = try tokenizer.tokenize()
         templates[offset] = tokens
         return tokens

@@ -70,7 +70,7 @@ struct TreeBuilder {
         guard nesting <= TreeBuilder.maximumNesting else {
             throw .binXML(chunkOffset: range.lowerBound, field: "BinXML value", reason: "nested deeper than \(TreeBuilder.maximumNesting)")
         }
-        var tokenizer = BinXMLTokenizer(context: context, range: range)
+        var tokenizer = BinXMLTokenizer(context: context, range: range, dependencyIDs: false)
         // Most fragments are a fragment header and one template instance: build it directly,
         // without a token list.
         if let token = try tokenizer.singleTemplateInstance() {
@@ -129,6 +129,8 @@ struct TreeBuilder {
                 try closeElement()
             case .text:
                 if token.b > 0 { content(RecordTree.Node(kind: .text, a: token.a, b: token.b)) }
+            case .value:
+                if token.b > 0 { content(RecordTree.Node(kind: .value, type: token.type, a: token.a, b: token.b)) }
             case .cdata:
                 content(RecordTree.Node(kind: .cdata, a: token.a, b: token.b))
             case .charRef:

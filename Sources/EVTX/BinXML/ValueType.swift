@@ -39,6 +39,29 @@ enum ValueType {
         }
     }
 
+    /// A BoolType value: true or false when it holds 1 or 0, as MS-EVEN6 requires, else the
+    /// integer it holds (the `evtx` crate shows such values as they are; a guess would hide
+    /// what the writer stored).
+    enum BoolValue {
+        case bool(Bool)
+        case integer(Int64)
+    }
+
+    static func boolValue(_ value: UnsafeRawBufferPointer) -> BoolValue {
+        let raw: Int64
+        switch value.count {
+        case 4...: raw = Int64(Int32(bitPattern: value.u32(at: 0)))
+        case 2...3: raw = Int64(value.u16(at: 0))
+        case 1: raw = Int64(value[0])
+        default: raw = 0
+        }
+        switch raw {
+        case 0: return .bool(false)
+        case 1: return .bool(true)
+        default: return .integer(raw)
+        }
+    }
+
     /// Whether a value of this type renders as a JSON number or boolean when it stands alone.
     static func isNumeric(_ type: UInt8) -> Bool {
         switch type {

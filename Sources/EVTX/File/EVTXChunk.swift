@@ -67,11 +67,13 @@ public struct EVTXChunkSummary: Sendable {
 /// Reads the records of one 64 KiB chunk.
 ///
 /// The record list runs from offset 512 to the header's free-space offset. A record whose
-/// header is broken (signature, size, copy of the size) is skipped and reading resumes at the
-/// next valid record header; a record whose XML cannot be built costs that record only. With
-/// `carve`, the slack space after the records (and a chunk without a header) is scanned for
-/// record headers whose size and size copy agree; records found there are marked recovered,
-/// except those whose identifier was already read (`knownIDs`).
+/// header is broken (signature, size, copy of the size) ends the list: the records after it
+/// are recovered records, not live ones (libyal's description of corrupt event records), and
+/// are read only when carving; a record whose XML cannot be built costs that record only.
+/// With `carve`, the rest of the chunk after the list or the corrupt record (and a chunk
+/// without a header) is scanned for record headers whose size and size copy agree; records
+/// found there are marked recovered, except those whose identifier was already read
+/// (`knownIDs`).
 public enum EVTXChunk {
     static let recordSignature: UInt32 = 0x0000_2A2A
     static let recordHeaderSize = 24
@@ -115,21 +117,32 @@ public enum EVTXChunk {
         }
 
         var offset = EVTXChunkHeader.recordsOffset
+        // Where carving starts: the slack after the record list, or the first corrupt record.
+        var carveFrom = recordsEnd
         while offset + recordHeaderSize <= recordsEnd {
             if let size = validRecordSize(bytes, at: offset) {
                 readRecord(bytes, at: offset, size: size, recovered: false, context: context, scratch: scratch, seen: &seen, summary: &summary, visit: visit, carving: carve)
                 offset += size
                 continue
             }
-            // A broken record header: the record is lost; look for the next one.
             if bytes.u32(at: offset) == 0 && allZero(bytes, offset..<recordsEnd) { break }
+            // A corrupt record ends the record list: what follows it is recovered, not live
+            // (libyal's EVTX description, "Corrupt event record"), and read only when carving.
             summary.skipped.append(
                 .record(chunk: index, chunkOffset: offset, recordID: nil, reason: describeBadHeader(bytes, at: offset, end: recordsEnd)))
-            guard let next = nextRecordHeader(bytes, after: offset, before: recordsEnd) else { break }
-            offset = next
+            carveFrom = offset + 8
+            if !carve {
+                let left = recordHeaders(bytes, after: offset, before: recordsEnd)
+                if left > 0 {
+                    summary.warnings.append(
+                        .chunk(index: index, fileOffset: fileOffset, reason:
+                            "\(left) record(s) after the corrupt record at chunk offset \(offset) are not read as live; --carve recovers them"))
+                }
+            }
+            break
         }
-        if carve && recordsEnd < bytes.count {
-            scan(bytes, from: recordsEnd, to: bytes.count, recovered: true, context: context, scratch: scratch, seen: &seen, summary: &summary, visit: visit)
+        if carve && carveFrom < bytes.count {
+            scan(bytes, from: carveFrom, to: bytes.count, recovered: true, context: context, scratch: scratch, seen: &seen, summary: &summary, visit: visit)
         }
         return summary
     }
@@ -153,13 +166,19 @@ public enum EVTXChunk {
         return "record size \(size) does not match its copy \(bytes.u32(at: offset + size - 4))"
     }
 
-    private static func nextRecordHeader(_ bytes: UnsafeRawBufferPointer, after offset: Int, before end: Int) -> Int? {
+    /// How many sound record headers follow `offset` (8-byte aligned, as records are) before `end`.
+    private static func recordHeaders(_ bytes: UnsafeRawBufferPointer, after offset: Int, before end: Int) -> Int {
+        var count = 0
         var position = offset + 8
         while position + recordHeaderSize <= end {
-            if validRecordSize(bytes, at: position) != nil { return position }
-            position += 8
+            if let size = validRecordSize(bytes, at: position) {
+                count += 1
+                position += size
+            } else {
+                position += 8
+            }
         }
-        return nil
+        return count
     }
 
     static func hex32(_ value: UInt32) -> String {

@@ -129,7 +129,9 @@ struct EventBuilder {
                         guard let name = fieldName(key, base: path) else { continue }
                         draft.put(name, value, replacing: false)
                         if child.name == known.timeCreated && attribute.name == known.systemTime && rootName == "Event" {
-                            (draft.time, draft.timeSource) = time(values)
+                            let (time, source) = time(values)
+                            draft.time = time
+                            if let source { draft.timeSource = source } else { draft.plannable = false }
                         }
                     }
                     let key = ChunkContext.FieldKey(kind: 2, a: root.name, b: section.name, c: child.name, d: -1)
@@ -289,13 +291,18 @@ struct EventBuilder {
         case ValueType.int64 where count >= 8: return .integer(Int64(bitPattern: bytes.u64(at: start)))
         case ValueType.uint64 where count >= 8: return .unsigned(bytes.u64(at: start))
         case ValueType.bool where count >= 1:
-            return .bool(UnsafeRawBufferPointer(rebasing: bytes[start..<(start + count)]).contains { $0 != 0 })
+            switch ValueType.boolValue(UnsafeRawBufferPointer(rebasing: bytes[start..<(start + count)])) {
+            case .bool(let value): return .bool(value)
+            case .integer(let raw): return .integer(raw)
+            }
         default: return nil
         }
     }
 
-    /// The record's time, the first FILETIME value among `nodes`, and where it came from.
-    private func time(_ nodes: ArraySlice<Int32>) -> (EventTime?, EventPlan.TimeSource) {
+    /// The record's time, the first FILETIME value among `nodes` or else their text read as a
+    /// time (a record written without a template has `SystemTime` as text), and where it came
+    /// from; nil for the source when a plan could not say (text made of several values).
+    private func time(_ nodes: ArraySlice<Int32>) -> (EventTime?, EventPlan.TimeSource?) {
         for id in nodes {
             let node = tree.nodes[Int(id)]
             if node.kind == .value, node.type == ValueType.fileTime, node.b >= 8, Int(node.a) <= bytes.count - 8 {
@@ -303,7 +310,11 @@ struct EventBuilder {
                 return (time, node.slot >= 0 ? .slot(node.slot) : .constant(time))
             }
         }
-        return (nil, .written)
+        guard case .string(let text)? = fieldValue(nodes)?.value, let time = EventTime(parsing: text) else { return (nil, .written) }
+        let slots = nodes.map { tree.nodes[Int($0)].slot }.filter { $0 >= 0 }
+        if slots.isEmpty { return (time, .constant(time)) }
+        if slots.count == 1, nodes.count == 1, tree.nodes[Int(nodes[nodes.startIndex])].kind == .text { return (time, .textSlot(slots[0])) }
+        return (time, nil)
     }
 
     static func entity(_ name: String) -> String {

@@ -35,7 +35,10 @@ final class EventPlan {
         /// The record header's time (no `TimeCreated`).
         case written
         case constant(EventTime)
+        /// A FILETIME value.
         case slot(Int32)
+        /// A string value holding a time as text.
+        case textSlot(Int32)
     }
 
     let fields: [FieldName]
@@ -185,6 +188,12 @@ final class EventPlan {
         case .slot(let slot):
             let value = values[Int(slot)]
             return Int(value.offset) <= bytes.count - 8 ? EventTime(fileTime: bytes.u64(at: Int(value.offset))) : writtenTime
+        case .textSlot(let slot):
+            let value = values[Int(slot)]
+            let start = Int(value.offset)
+            let units = max(0, min(Int(value.length), bytes.count - start) / 2)
+            guard start >= 0, units > 0 else { return writtenTime }
+            return EventTime(parsing: UTF16Text.string(bytes, offset: start, count: units)) ?? writtenTime
         }
     }
 

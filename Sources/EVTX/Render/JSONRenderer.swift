@@ -134,12 +134,31 @@ struct JSONRenderer {
                 ValueText.decimal(UInt64(node.a), to: &output)
                 output.append(UInt8(ascii: ";"))
             case .entityRef:
-                output.append(UInt8(ascii: "&"))
-                output.append(names.utf8(node.a))
-                output.append(UInt8(ascii: ";"))
+                // The five XML entities are characters in JSON (as the crate writes them); any
+                // other stays a reference.
+                let name = names.utf8(node.a)
+                if let character = JSONRenderer.predefinedEntity(name) {
+                    UTF16Text.appendASCII(character, escaping: .json, to: &output)
+                } else {
+                    output.append(UInt8(ascii: "&"))
+                    output.append(name)
+                    output.append(UInt8(ascii: ";"))
+                }
             case .element, .piTarget, .piData:
                 continue
             }
+        }
+    }
+
+    /// The character of a predefined XML entity (`lt`, `gt`, `amp`, `quot`, `apos`).
+    static func predefinedEntity(_ name: UnsafeRawBufferPointer) -> UInt8? {
+        switch String(decoding: name, as: UTF8.self) {
+        case "lt": return UInt8(ascii: "<")
+        case "gt": return UInt8(ascii: ">")
+        case "amp": return UInt8(ascii: "&")
+        case "quot": return UInt8(ascii: "\"")
+        case "apos": return UInt8(ascii: "'")
+        default: return nil
         }
     }
 

@@ -57,8 +57,11 @@ enum ValueText {
         case ValueType.real64 where count >= 8:
             output.append(utf8: Double(bitPattern: value.u64(at: 0)).description)
         case ValueType.bool where count >= 1:
-            let isTrue = value.contains { $0 != 0 }
-            if isTrue { output.append("true") } else { output.append("false") }
+            switch ValueType.boolValue(value) {
+            case .bool(true): output.append("true")
+            case .bool(false): output.append("false")
+            case .integer(let raw): decimal(raw, to: &output)
+            }
         case ValueType.guid where count >= 16:
             guid(value, to: &output)
         case ValueType.sizeT where count == 4, ValueType.hexInt32 where count >= 4:
