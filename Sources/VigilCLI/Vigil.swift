@@ -14,4 +14,9 @@ struct Vigil: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [InvestigateCommand.self, HuntCommand.self, Dump.self, RulesCommand.self, Intel.self, CaseCommand.self, AttributeCommand.self, AttributionCommand.self, UpdateCommand.self]
     )
+
+    /// Parses with long runs of evidence paths joined (`ArgumentRuns`), then runs the command.
+    static func main() async {
+        await main(ArgumentRuns.compact(Array(CommandLine.arguments.dropFirst())))
+    }
 }

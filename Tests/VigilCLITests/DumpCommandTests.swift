@@ -37,6 +37,23 @@ struct DumpCommandTests {
         #expect(xml.stderr.contains("--format xml is for EVTX files"))
     }
 
+    @Test("thousands of paths as arguments read as the same paths listed in a file, options before, between and after them")
+    func manyArguments() throws {
+        let vigil = try VigilRun()
+        let files = (0..<3000).map { [evidence("conn.log"), evidence("audit.log"), evidence("process.csv")][$0 % 3] }
+        try files.joined(separator: "\n").write(toFile: vigil.folder.path("list.txt"), atomically: true, encoding: .utf8)
+        let listed = try vigil(["dump", "-q", "--threads", "2", "--from-list", vigil.folder.path("list.txt")], database: false)
+        #expect(listed.status == 0, "\(listed.stderr)")
+        // An option's value right before the paths, an option between them, and paths after `--`.
+        let half = files.count / 2
+        let given = try vigil(
+            ["dump", "--threads", "2"] + files[..<half] + ["-q"] + files[half..<(files.count - 20)] + ["--"] + files.suffix(20),
+            database: false)
+        #expect(given.status == 0, "\(given.stderr)")
+        #expect(given.stdout == listed.stdout)
+        #expect(given.stdout.split(separator: "\n").count >= files.count)
+    }
+
     @Test("a folder is walked; files in it that are not evidence are counted, not refused")
     func folder() throws {
         let vigil = try VigilRun()

@@ -2,9 +2,8 @@ import ArgumentParser
 import Foundation
 import Hunt
 
-/// The evidence a command reads: files and folders as arguments, and `--from-list FILE` with
-/// paths one per line (for more files than a command line comfortably holds: argument parsing
-/// grows with the square of the number of paths given as arguments).
+/// The evidence a command reads: files and folders as arguments (thousands of them parse in
+/// linear time, see `ArgumentRuns`), and `--from-list FILE` with paths one per line.
 struct EvidenceArguments: ParsableArguments {
     @Argument(help: ArgumentHelp("Evidence files, or folders to read every evidence file below.", valueName: "EVIDENCE"))
     var paths: [String] = []
@@ -21,7 +20,7 @@ struct EvidenceArguments: ParsableArguments {
     /// Every evidence file with its format, in order; files that cannot be opened or are not
     /// evidence are reported (those met in folders only counted) and counted in `refused`.
     func probe(quiet: Bool) throws -> (sources: [(path: String, format: EvidenceFile.Format)], refused: Int) {
-        let files = paths + (try listed())
+        let files = ArgumentRuns.expand(paths) + (try listed())
         let expanded = files.flatMap { InputFiles.isFolder($0) ? InputFiles.walk($0).map { ($0, true) } : [($0, false)] }
         var sources: [(String, EvidenceFile.Format)] = []
         var refused = 0
