@@ -43,7 +43,7 @@ public struct BundleImporter: Sendable {
         if strict {
             // Strict mode must see every error before writing anything.
             let all = content.validate(0..<content.candidates.count)
-            let errors = (content.readIssues + all.issues).filter { $0.severity == .error }
+            let errors = (content.readIssues + all.issues).filter { $0.refuses(strict: true) }
             if !errors.isEmpty { throw IntelStoreError.refusedStrict(source: source, issues: errors) }
             collector.record(0, all)
             batches = IngestBatches(all.objects.map { StoredObject($0, tlp: markings.level(of: $0)) })

@@ -18,7 +18,7 @@ public enum IntelStoreError: Error, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .refusedStrict(let source, let issues):
-            let errors = issues.filter { $0.severity == .error }
+            let errors = issues.filter { $0.refuses(strict: true) }
             let shown = errors.prefix(20).map { "  \($0)" }.joined(separator: "\n")
             let more = errors.count > 20 ? "\n  ... and \(errors.count - 20) more" : ""
             return "\(source): refused (--strict): \(errors.count) invalid object(s), nothing imported\n\(shown)\(more)"

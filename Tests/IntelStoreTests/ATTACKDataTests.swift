@@ -145,7 +145,7 @@ struct ATTACKDataTests {
         #expect(repairs.allSatisfy { $0.property?.hasPrefix("external_references[") ?? false })
     }
 
-    @Test("the 2.1 bundles import; Mobile's dangling relationship is a warning, its bad timestamp order a rejection")
+    @Test("the 2.1 bundles import; Mobile's dangling relationship and its timestamps out of order are warnings")
     func stix21() async throws {
         let loaded = try await ATTACKStore.shared.get()
         #expect(loaded.ics.declaredSpecVersion == "2.1")
@@ -155,16 +155,30 @@ struct ATTACKDataTests {
         #expect(loaded.ics.countsByType["x-mitre-collection"]?.new == 1)
 
         #expect(loaded.mobile.totals.total == 2_187)
-        #expect(loaded.mobile.errors.map(\.objectID) == ["relationship--f825f5ea-3815-431f-b005-4c01b8b2fed9"])
-        #expect(loaded.mobile.errors.first?.property == "modified")
+        #expect(loaded.mobile.errors.isEmpty, "\(loaded.mobile.errors)")
+        let order = loaded.mobile.warnings.filter { $0.objectID == "relationship--f825f5ea-3815-431f-b005-4c01b8b2fed9" }
+        #expect(order.map(\.property) == ["modified"])
+        #expect(order.first?.refusedWhenStrict == true)
         // In an empty store the relationship's target is in neither the bundle nor the store;
         // here Enterprise 15.1 was imported first and holds it, so the check is done directly.
         let fresh = MemoryIntelStore()
         let alone = try await BundleImporter(store: fresh).importContent(
             try SharedData.bytes("attack/mobile-attack-14.1.stix21.json"), source: "mobile", strict: false)
-        #expect(alone.warnings.map(\.objectID) == ["relationship--9d7ac1b2-3fa9-4236-b72d-5565f0c66eab"])
-        #expect(alone.warnings.first?.property == "target_ref")
-        #expect(alone.totals.new == 2_186)
+        let dangling = alone.warnings.filter { $0.property == "target_ref" }
+        #expect(dangling.map(\.objectID) == ["relationship--9d7ac1b2-3fa9-4236-b72d-5565f0c66eab"])
+        #expect(alone.totals.new == 2_187)
+    }
+
+    @Test("every object of every shared STIX bundle (ATT&CK 10.1 to 15.1, ICS, Mobile, DISARM) is accepted")
+    func everySharedBundle() throws {
+        let folder = try SharedData.file("attack")
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".json") }.sorted()
+        #expect(names.count >= 8)
+        for path in names.map({ "attack/\($0)" }) + ["disarm/DISARM.json"] {
+            let decoded = try STIXBundleReader.read(try SharedData.bytes(path))
+            #expect(decoded.errors.isEmpty, "\(path): \(decoded.errors.prefix(3))")
+            #expect(decoded.objects.count == decoded.totalCount, "\(path)")
+        }
     }
 
     @Test("export of everything, then import into an empty store, is lossless object by object")
@@ -179,7 +193,8 @@ struct ATTACKDataTests {
         let inputs = try Self.release("enterprise-attack-15.1.stix20.json")
             .merging(try Self.release("ics-attack-15.1.stix21.json")) { first, _ in first }
         let exported = try STIXBundleReader.read(bytes)
-        #expect(exported.issues.isEmpty, "\(exported.issues.prefix(5))")
+        // Mobile's relationship with `modified` before `created` leaves as MITRE published it.
+        #expect(exported.issues.map(\.objectID) == [Self.outOfOrder], "\(exported.issues.prefix(5))")
         var compared = 0
         for object in exported.objects {
             guard let input = inputs[object.id.rawValue], input.versionTimestamp == object.versionTimestamp else { continue }
@@ -189,14 +204,18 @@ struct ATTACKDataTests {
         #expect(compared > 19_000)
 
         let copy = MemoryIntelStore()
-        let report = try await BundleImporter(store: copy).importContent(bytes, source: "export", strict: true)
+        let report = try await BundleImporter(store: copy).importContent(bytes, source: "export", strict: false)
+        #expect(report.errors.isEmpty)
         #expect(report.totals.new == everything.count)
         let copied = try await copy.objects(types: [], includeRetired: true)
         #expect(copied.map(\.object) == everything.map(\.object))
         #expect(copied.map(\.tlp) == everything.map(\.tlp))
     }
 
-    @Test("stix2-validator accepts the export of everything", .enabled(if: Peers.isUsable, Peers.skipReason), .timeLimit(.minutes(10)))
+    /// Mobile 14.1's one object that breaks a MUST: `modified` earlier than `created`.
+    static let outOfOrder = "relationship--f825f5ea-3815-431f-b005-4c01b8b2fed9"
+
+    @Test("stix2-validator accepts the export of everything but the one object MITRE published out of order", .enabled(if: Peers.isUsable, Peers.skipReason), .timeLimit(.minutes(10)))
     func validator() async throws {
         let loaded = try await ATTACKStore.shared.get()
         let selection = try await ExportSelection(maximumTLP: .red, unmarkedTLP: .clear).select(from: loaded.store)
@@ -205,7 +224,8 @@ struct ATTACKDataTests {
         let tools = try #require(Peers.tools)
         let result = try runProcess("/bin/bash", [tools.appendingPathComponent("stix_check.sh").path, path])
         let verdict = result.stderr.split(separator: "\n").last { $0.hasPrefix("STIX_CHECK") } ?? ""
-        #expect(result.status == 0, "\(verdict)\n\(result.stdout.split(separator: "\n").filter { $0.contains("[X]") }.prefix(10))")
-        #expect(verdict.contains(" VALID ") && verdict.contains("errors=0"), "\(verdict)")
+        let errors = result.stdout.split(separator: "\n").filter { $0.contains("[X]") && $0.contains("--") }
+        #expect(verdict.contains("errors=1"), "\(verdict)\n\(errors.prefix(10))")
+        #expect(errors.count == 1 && errors.allSatisfy { $0.contains(Self.outOfOrder) && $0.contains("modified") }, "\(errors.prefix(10))")
     }
 }

@@ -56,6 +56,36 @@ struct ImporterTests {
         #expect(try await store.statistics() == before)
     }
 
+    @Test("an invalid custom property is a warning naming the object and property, and the object is imported as published; --strict refuses it", arguments: StoreKind.allCases)
+    func customProperties(_ kind: StoreKind) async throws {
+        let (store, folder) = try kind.make()
+        _ = folder
+        let bytes = try Fixtures.bytes("stix/bad-custom-properties.json")
+        let importer = BundleImporter(store: store)
+        await #expect(throws: IntelStoreError.self) {
+            _ = try await importer.importContent(bytes, source: "custom", strict: true)
+        }
+        #expect(try await store.statistics().versionCount == 0)
+
+        let report = try await importer.importContent(bytes, source: "custom", strict: false)
+        #expect(report.totals.new == 2)
+        // A spec-defined reference stays strict.
+        #expect(report.errors.map(\.objectID) == ["attack-pattern--1a5231ec-41af-4a35-83d0-6bdf11f28c65"])
+        #expect(report.errors.map(\.property) == ["created_by_ref"])
+        let warnings = report.warnings.map { "\($0.objectID ?? "") \($0.property ?? "")" }
+        #expect(warnings == [
+            "x-mitre-data-component--3d20385b-24ef-40e1-9f56-f39750379077 x_mitre_data_source_ref",
+            "attack-pattern--0a5231ec-41af-4a35-83d0-6bdf11f28c65 x_parent_ref",
+            "attack-pattern--0a5231ec-41af-4a35-83d0-6bdf11f28c65 x_related_refs[0]",
+        ])
+        #expect(report.warnings.allSatisfy { $0.refusedWhenStrict })
+        // Stored as published, the bad values included.
+        let component = try #require(try await store.latest(id: "x-mitre-data-component--3d20385b-24ef-40e1-9f56-f39750379077"))
+        #expect(component.object["x_mitre_data_source_ref"] == "")
+        let pattern = try #require(try await store.latest(id: "attack-pattern--0a5231ec-41af-4a35-83d0-6bdf11f28c65"))
+        #expect(pattern.object["x_parent_ref"] == 42)
+    }
+
     @Test("unreadable content changes nothing and names the position", arguments: StoreKind.allCases)
     func truncated(_ kind: StoreKind) async throws {
         let (store, folder) = try kind.make()

@@ -99,7 +99,9 @@ public struct STIXValidator: Sendable {
                 check.error(member.key, error.description)
             }
         }
-        check.expectOrder("created", before: "modified", strictly: false)
+        // Two well-formed times out of order: the object is kept as published (the store
+        // orders versions by `modified`), with a warning that --strict refuses.
+        check.expectOrder("created", before: "modified", strictly: false, keptAsPublished: true)
         check.expectOrder("first_seen", before: "last_seen", strictly: false)
         check.expectOrder("first_observed", before: "last_observed", strictly: false)
         check.expectOrder("valid_from", before: "valid_until", strictly: true)
@@ -243,12 +245,31 @@ struct ObjectCheck {
     let index: Int?
     var issues: [ValidationIssue] = []
 
+    /// Records an issue. An error in a custom property is the publisher's business: it
+    /// becomes a warning that keeps the object as published, and that `--strict` refuses.
     mutating func issue(_ severity: ValidationIssue.Severity, _ property: String?, _ message: String) {
+        let custom = severity == .error && property.map(isCustomProperty) == true
         issues.append(
             ValidationIssue(
-                severity, objectID: object.id.rawValue, objectIndex: index, objectType: object.type,
-                objectName: object.name, property: property, message: message))
+                custom ? .warning : severity, objectID: object.id.rawValue, objectIndex: index, objectType: object.type,
+                objectName: object.name, property: property,
+                message: custom ? message + " (a custom property: kept as published; --strict refuses it)" : message,
+                refusedWhenStrict: custom))
     }
+
+    /// Whether a property path names a custom property: `x_`-prefixed, or any property of a
+    /// custom object type beyond the properties common to every object.
+    func isCustomProperty(_ path: String) -> Bool {
+        let name = path.prefix { $0 != "[" && $0 != "." }
+        if name.hasPrefix("x_") { return true }
+        return object.objectType.category == .custom && !ObjectCheck.commonProperties.contains(String(name))
+    }
+
+    /// STIX 2.1 section 3.2's common properties, which keep their rules on custom objects.
+    static let commonProperties: Set<String> = [
+        "type", "spec_version", "id", "created_by_ref", "created", "modified", "revoked", "labels", "confidence",
+        "lang", "external_references", "object_marking_refs", "granular_markings", "extensions",
+    ]
 
     mutating func error(_ property: String?, _ message: String) { issue(.error, property, message) }
 
@@ -296,10 +317,18 @@ struct ObjectCheck {
     }
 
     /// Reports `later` earlier than `earlier` (or equal, when `strictly`), when both parse.
-    mutating func expectOrder(_ earlier: String, before later: String, strictly: Bool) {
+    mutating func expectOrder(_ earlier: String, before later: String, strictly: Bool, keptAsPublished: Bool = false) {
         guard let first = object.timestamp(earlier), let second = object.timestamp(later) else { return }
         if second < first || (strictly && second == first) {
-            error(later, "'\(second.text)' is \(strictly && second == first ? "equal to" : "earlier than") \(earlier) '\(first.text)'")
+            let message = "'\(second.text)' is \(strictly && second == first ? "equal to" : "earlier than") \(earlier) '\(first.text)'"
+            if keptAsPublished {
+                issues.append(
+                    ValidationIssue(
+                        .warning, objectID: object.id.rawValue, objectIndex: index, objectType: object.type, objectName: object.name,
+                        property: later, message: message + " (kept as published; --strict refuses it)", refusedWhenStrict: true))
+            } else {
+                error(later, message)
+            }
         }
     }
 

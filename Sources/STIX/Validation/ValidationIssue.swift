@@ -21,12 +21,16 @@ public struct ValidationIssue: Error, Sendable, Hashable, CustomStringConvertibl
     /// The property at fault, as a path (`external_references[2].source_name`).
     public var property: String?
     public var message: String
+    /// A warning that strict imports treat as an error: a custom property whose value breaks
+    /// a rule (the publisher's property; the object is kept as published otherwise).
+    public var refusedWhenStrict: Bool
 
     public init(
         _ severity: Severity, objectID: String? = nil, objectIndex: Int? = nil, objectType: String? = nil,
-        objectName: String? = nil, property: String? = nil, message: String
+        objectName: String? = nil, property: String? = nil, message: String, refusedWhenStrict: Bool = false
     ) {
         self.severity = severity
+        self.refusedWhenStrict = refusedWhenStrict
         self.objectID = objectID
         self.objectIndex = objectIndex
         self.objectType = objectType
@@ -46,6 +50,10 @@ public struct ValidationIssue: Error, Sendable, Hashable, CustomStringConvertibl
         if !what.isEmpty { parts.append("(\(what.joined(separator: " ")))") }
         return parts.isEmpty ? "object" : parts.joined(separator: " ")
     }
+
+    /// Whether the issue refuses its object: an error, or in a strict import also a custom
+    /// property's problem.
+    public func refuses(strict: Bool) -> Bool { severity == .error || (strict && refusedWhenStrict) }
 
     public var description: String {
         if let property { return "\(subject): property '\(property)': \(message)" }
