@@ -17,17 +17,23 @@ public struct CaseInfo: Sendable, Hashable {
 }
 
 /// An evidence file as it was when added: evidence is hashed and never modified.
+///
+/// A file that could not be hashed (or read to its end) is still recorded, with `sha256`
+/// empty and `error` saying why: evidence is never silently dropped from a case.
 public struct CaseEvidenceFile: Sendable, Hashable {
     public var path: String
     public var sha256: String
     public var size: Int64
     public var added: String
+    /// Why the file has no SHA-256 or was not read whole; nil when it was.
+    public var error: String?
 
-    public init(path: String, sha256: String, size: Int64, added: String) {
+    public init(path: String, sha256: String, size: Int64, added: String, error: String? = nil) {
         self.path = path
         self.sha256 = sha256
         self.size = size
         self.added = added
+        self.error = error
     }
 }
 

@@ -32,8 +32,8 @@ extension SQLiteIntelStore: CaseStore {
             let id = try SQLiteIntelStore.caseID(db, name)
             for file in evidence {
                 try db.execute(
-                    sql: "INSERT OR IGNORE INTO case_evidence (case_id, path, sha256, size, added) VALUES (?, ?, ?, ?, ?)",
-                    arguments: [id, file.path, file.sha256, file.size, file.added])
+                    sql: "INSERT OR IGNORE INTO case_evidence (case_id, path, sha256, size, added, error) VALUES (?, ?, ?, ?, ?, ?)",
+                    arguments: [id, file.path, file.sha256, file.size, file.added, file.error])
             }
             let statement = try db.makeStatement(sql: """
                 INSERT INTO case_finding (case_id, timestamp, computer, channel, event_id, record_id, rule_id, rule_title,
@@ -57,8 +57,8 @@ extension SQLiteIntelStore: CaseStore {
         try await reading("read case evidence") { db in
             let id = try SQLiteIntelStore.caseID(db, name)
             return try Row.fetchAll(
-                db, sql: "SELECT path, sha256, size, added FROM case_evidence WHERE case_id = ? ORDER BY added, path", arguments: [id]
-            ).map { CaseEvidenceFile(path: $0["path"], sha256: $0["sha256"], size: $0["size"], added: $0["added"]) }
+                db, sql: "SELECT path, sha256, size, added, error FROM case_evidence WHERE case_id = ? ORDER BY added, path", arguments: [id]
+            ).map { CaseEvidenceFile(path: $0["path"], sha256: $0["sha256"], size: $0["size"], added: $0["added"], error: $0["error"]) }
         }
     }
 

@@ -97,6 +97,10 @@ extension SQLiteIntelStore {
                 CREATE INDEX case_note_by_case ON case_note(case_id);
                 """)
         }
+        migrator.registerMigration("v3 evidence errors") { db in
+            // Evidence that could not be hashed or read is recorded with the reason.
+            try db.execute(sql: "ALTER TABLE case_evidence ADD COLUMN error TEXT")
+        }
         return migrator
     }
 }

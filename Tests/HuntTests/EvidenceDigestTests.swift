@@ -22,6 +22,11 @@ struct EvidenceDigestTests {
         return String(decoding: output, as: UTF8.self).split(separator: " ").first.map(String.init) ?? ""
     }
 
+    /// SigmaHQ's rules for the Security log.
+    static func securityRules() throws -> LoadedRuleSet {
+        RuleSetLoader.load(files: RuleSetLoader.ruleFiles([try SharedData.file("sigma/rules/windows/builtin/security").path]).files)
+    }
+
     @Test("digest of a regular file, of a missing one, and of a pipe (not read twice)")
     func digests() throws {
         let file = try SharedData.file("evtx/deepbluecli/password-spray.evtx").path
@@ -32,17 +37,16 @@ struct EvidenceDigestTests {
         #expect(mkfifo(pipe, 0o600) == 0)
         let digests = EvidenceDigests(paths: [file, folder.appendingPathComponent("missing").path, pipe], order: [0, 1, 2])
         #expect(digests.separate == [true, false, false])
-        #expect(digests.wait(0) == (try EvidenceDigestTests.referenceDigest(file)))
+        #expect(digests.wait(0) == .sha256(try EvidenceDigestTests.referenceDigest(file)))
         #expect(digests.wait(2) == nil)
-        #expect(EvidenceDigests.sha256(of: folder.appendingPathComponent("missing").path) == "")
+        let missing = EvidenceDigests.sha256(of: folder.appendingPathComponent("missing").path)
+        #expect(missing.text == "")
+        #expect(missing.error?.contains("No such file") == true, "\(missing)")
     }
 
     @Test("findings carry the evidence SHA-256, from a file and from a pipe")
     func findingsCarryDigest() throws {
-        let security = try SharedData.file("sigma/rules/windows/builtin/security")
-        let ruleFiles = try FileManager.default.subpathsOfDirectory(atPath: security.path).filter { $0.hasSuffix(".yml") }.sorted()
-            .map { security.appendingPathComponent($0).path }
-        let rules = RuleSetLoader.load(files: ruleFiles)
+        let rules = try Self.securityRules()
         let file = try SharedData.file("evtx/deepbluecli/password-spray.evtx").path
         let expected = try EvidenceDigestTests.referenceDigest(file)
 
@@ -78,5 +82,24 @@ struct EvidenceDigestTests {
         #expect(summary.files.map(\.sha256) == [expected, expected])
         // File order is kept: every finding of the file comes before any of the pipe.
         #expect(findings.prefix(fromFile.count).allSatisfy { $0.evidence == file })
+    }
+
+    @Test("a file whose SHA-256 cannot be computed is an error on that file in the summary; its findings and the rest go on")
+    func hashingFailure() throws {
+        let rules = try Self.securityRules()
+        let spray = try SharedData.file("evtx/deepbluecli/password-spray.evtx").path
+        let other = try SharedData.file("evtx/deepbluecli/smb-password-guessing-security.evtx").path
+        let runner = HuntRunner(rules: rules, options: HuntOptions(threads: 2))
+        // The digest of the first file fails as a disk error would make it fail.
+        runner.hash = { path in path == spray ? .unavailable(reason: "SHA-256 not computed: read error") : EvidenceDigests.sha256(of: path) }
+        var findings: [Finding] = []
+        let summary = try runner.run([HuntRunner.Source(path: spray, format: .evtx), HuntRunner.Source(path: other, format: .evtx)]) {
+            findings.append($0)
+        }
+        #expect(summary.files.map(\.digest?.error) == ["SHA-256 not computed: read error", nil])
+        #expect(summary.files[0].sha256 == nil)
+        #expect(summary.files[1].sha256 == (try EvidenceDigestTests.referenceDigest(other)))
+        #expect(findings.contains { $0.evidence == spray && $0.evidenceSHA256.isEmpty })
+        #expect(findings.contains { $0.evidence == other && !$0.evidenceSHA256.isEmpty })
     }
 }

@@ -44,6 +44,16 @@ import Testing
         #expect(notes[0].author == "alice" && notes[0].comment == "phishing link in report")
     }
 
+    @Test func evidenceThatCouldNotBeHashedIsKeptWithItsReason() async throws {
+        let (store, folder) = try Self.store()
+        _ = folder
+        try await store.createCase(CaseInfo(name: "c", created: "2026-11-29T07:00:00.000Z", tlp: nil))
+        let hashed = CaseEvidenceFile(path: "/cases/a.evtx", sha256: String(repeating: "ab", count: 32), size: 10, added: "2026-11-29T07:01:00.000Z")
+        let unhashed = CaseEvidenceFile(path: "/cases/b.evtx", sha256: "", size: 20, added: "2026-11-29T07:01:00.000Z", error: "SHA-256 not computed: read error")
+        try await store.addToCase("c", evidence: [hashed, unhashed], findings: [])
+        #expect(try await store.evidence(ofCase: "c") == [hashed, unhashed])
+    }
+
     @Test func namesAreUniqueAndMissingCasesAreErrors() async throws {
         let (store, folder) = try Self.store()
         _ = folder

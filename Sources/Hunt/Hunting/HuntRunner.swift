@@ -31,7 +31,10 @@ public struct HuntSummary: Sendable {
         public var events = 0
         public var skipped: [String] = []
         public var failure: String?
-        public var sha256: String?
+        /// The file's SHA-256, or why there is none; nil until the file is read.
+        public var digest: EvidenceDigest?
+        /// The SHA-256 (lower-case hex) when it was computed.
+        public var sha256: String? { digest.flatMap { $0.error == nil ? $0.text : nil } }
     }
 
     public var files: [FileResult] = []
@@ -62,6 +65,8 @@ public struct HuntProgress: Sendable {
 public final class HuntRunner {
     public let rules: LoadedRuleSet
     public let options: HuntOptions
+    /// Computes a file's SHA-256 (replaced in tests to make it fail).
+    var hash: @Sendable (String) -> EvidenceDigest = EvidenceDigests.sha256(of:)
 
     public init(rules: LoadedRuleSet, options: HuntOptions) {
         self.rules = rules
@@ -96,10 +101,15 @@ public final class HuntRunner {
             self.hashing = hashing
         }
 
-        /// The file's SHA-256, or "" when it could not be opened or read.
-        func sha256() -> String {
-            guard let file, let digest = try? file.file.sha256() else { return "" }
-            return digest
+        /// The file's SHA-256 from the stream that read it, or why there is none.
+        func sha256() -> EvidenceDigest {
+            guard let file else { return .unavailable(reason: "SHA-256 not computed: the file was not opened") }
+            do {
+                guard let digest = try file.file.sha256() else { return .unavailable(reason: "SHA-256 not computed") }
+                return .sha256(digest)
+            } catch {
+                return .unavailable(reason: "SHA-256 not computed: \(error)")
+            }
         }
     }
 
@@ -136,7 +146,7 @@ public final class HuntRunner {
             if case .text(let format) = item.element.format { return (item.offset, item.element.path, format) }
             return nil
         }
-        let digests = EvidenceDigests(paths: sources.map(\.path), order: evtx.map(\.offset) + text.map(\.0))
+        let digests = EvidenceDigests(paths: sources.map(\.path), order: evtx.map(\.offset) + text.map(\.0), hash: hash)
         let handles = zip(sources, digests.separate).map { Handle(path: $0.path, hashing: !$1) }
         summary.files = sources.map { HuntSummary.FileResult(path: $0.path, format: $0.format.name) }
         let engine = rules.engine
@@ -151,7 +161,7 @@ public final class HuntRunner {
         // `next` being the first of a list not written yet.
         var pending: [(file: Int, findings: [Finding], next: Int)] = []
         var pendingStart = 0
-        var hashes: [Int: String] = [:]
+        var hashes: [Int: EvidenceDigest] = [:]
         var samples: [CorrelationSample] = []
         var filesDone = 0
         var lastProgress = Date.distantPast
@@ -214,7 +224,7 @@ public final class HuntRunner {
             filesDone += 1
             let hash = digests.wait(file) ?? handles[file].sha256()
             hashes[file] = hash
-            summary.files[file].sha256 = hash
+            summary.files[file].digest = hash
             try flush(limit: 8)
         }
 
@@ -225,7 +235,7 @@ public final class HuntRunner {
             var written = 0
             while pendingStart < pending.count && written < limit {
                 let file = pending[pendingStart].file
-                let hash: String
+                let hash: EvidenceDigest
                 if let known = hashes[file] {
                     hash = known
                 } else if let ready = digests.digest(file) {
@@ -238,7 +248,7 @@ public final class HuntRunner {
                 while pending[pendingStart].next < pending[pendingStart].findings.count && written < limit {
                     let index = pending[pendingStart].next
                     pending[pendingStart].findings[index].evidence = sources[file].path
-                    pending[pendingStart].findings[index].evidenceSHA256 = hash
+                    pending[pendingStart].findings[index].evidenceSHA256 = hash.text
                     pending[pendingStart].next += 1
                     written += 1
                     count(pending[pendingStart].findings[index], into: &summary)

@@ -1,5 +1,25 @@
 import Foundation
 
+/// An evidence file's SHA-256, or why there is none.
+public enum EvidenceDigest: Sendable, Hashable {
+    /// Lower-case hex.
+    case sha256(String)
+    /// The file could not be opened or read to its end.
+    case unavailable(reason: String)
+
+    /// The digest, or "" when there is none (what a finding shows).
+    public var text: String {
+        if case .sha256(let digest) = self { return digest }
+        return ""
+    }
+
+    /// Why there is no digest; nil when there is one.
+    public var error: String? {
+        if case .unavailable(let reason) = self { return reason }
+        return nil
+    }
+}
+
 /// The SHA-256 of evidence files, computed on a thread of its own ahead of the hunt.
 ///
 /// Every finding names its file's SHA-256. Computed while the hunt reads the file, it is known
@@ -10,14 +30,14 @@ import Foundation
 /// `digest` stays nil and the caller hashes the stream as it reads it.
 final class EvidenceDigests: @unchecked Sendable {
     private let condition = NSCondition()
-    /// Per file: its digest ("" when it could not be read), once computed.
-    private var digests: [String?]
+    /// Per file: its digest, once computed.
+    private var digests: [EvidenceDigest?]
     /// Per file: whether it is read here.
     let separate: [Bool]
 
     /// Starts hashing the regular files among `paths`, in the order given by `order` (the order
-    /// the hunt reads them).
-    init(paths: [String], order: [Int]) {
+    /// the hunt reads them), with `hash` (`sha256(of:)` but in tests).
+    init(paths: [String], order: [Int], hash: @escaping @Sendable (String) -> EvidenceDigest = EvidenceDigests.sha256(of:)) {
         digests = Array(repeating: nil, count: paths.count)
         separate = paths.map { path in
             var status = stat()
@@ -27,7 +47,7 @@ final class EvidenceDigests: @unchecked Sendable {
         guard !work.isEmpty else { return }
         let thread = Thread { [self] in
             for index in work {
-                let digest = EvidenceDigests.sha256(of: paths[index])
+                let digest = hash(paths[index])
                 condition.lock()
                 digests[index] = digest
                 condition.broadcast()
@@ -39,14 +59,14 @@ final class EvidenceDigests: @unchecked Sendable {
     }
 
     /// The file's digest if it is already known.
-    func digest(_ index: Int) -> String? {
+    func digest(_ index: Int) -> EvidenceDigest? {
         condition.lock()
         defer { condition.unlock() }
         return digests[index]
     }
 
     /// The file's digest, waiting for it; nil for a file not read here.
-    func wait(_ index: Int) -> String? {
+    func wait(_ index: Int) -> EvidenceDigest? {
         guard separate[index] else { return nil }
         condition.lock()
         defer { condition.unlock() }
@@ -54,9 +74,15 @@ final class EvidenceDigests: @unchecked Sendable {
         return digests[index]
     }
 
-    /// The SHA-256 of a file's bytes (lower-case hex), or "" when it cannot be read.
-    static func sha256(of path: String) -> String {
-        guard let file = try? FileByteStream(path: path, hashing: true), let digest = try? file.sha256() else { return "" }
-        return digest
+    /// The SHA-256 of a file's bytes, or why it cannot be computed.
+    @Sendable static func sha256(of path: String) -> EvidenceDigest {
+        do {
+            guard let digest = try FileByteStream(path: path, hashing: true).sha256() else {
+                return .unavailable(reason: "SHA-256 not computed")
+            }
+            return .sha256(digest)
+        } catch {
+            return .unavailable(reason: "SHA-256 not computed: \(error)")
+        }
     }
 }

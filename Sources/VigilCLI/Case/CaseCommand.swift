@@ -61,8 +61,9 @@ struct CaseShow: AsyncParsableCommand {
             let evidence = try await store.evidence(ofCase: name)
             Console.out("\nEvidence (\(evidence.count) files)")
             var files = TextTable([.init("SHA-256"), .init("SIZE", .right), .init("ADDED"), .init("PATH")], indent: 2)
-            for file in evidence { files.add([file.sha256, grouped(Int(file.size)), file.added, file.path]) }
+            for file in evidence { files.add([file.sha256.isEmpty ? "(none)" : file.sha256, grouped(Int(file.size)), file.added, file.path]) }
             if !evidence.isEmpty { Console.out(files.render()) }
+            for file in evidence { if let error = file.error { Console.out("  \(file.path): \(error)") } }
             Console.out(summary.text())
         }
     }

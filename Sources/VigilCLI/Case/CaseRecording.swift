@@ -30,14 +30,14 @@ enum CaseRecording {
         return [environment["VIGIL_ANALYST"], environment["USER"]].compactMap { $0 }.first { !$0.isEmpty } ?? "analyst"
     }
 
-    /// Stores the hunted files (with hash and size) and the findings in the case.
+    /// Stores the hunted files (with hash and size) and the findings in the case; a file that
+    /// could not be hashed or read whole is stored with the reason, never left out.
     static func record(_ summary: HuntSummary, findings: [Finding], inCase name: String, store: any CaseStore) async throws {
         let added = now()
-        let files = summary.files.compactMap { file -> CaseEvidenceFile? in
-            guard file.failure == nil, let sha256 = file.sha256, !sha256.isEmpty else { return nil }
+        let files = summary.files.map { file -> CaseEvidenceFile in
             let path = URL(fileURLWithPath: file.path).standardizedFileURL.path
             let size = (try? FileManager.default.attributesOfItem(atPath: file.path)[.size] as? NSNumber)?.int64Value ?? 0
-            return CaseEvidenceFile(path: path, sha256: sha256, size: size, added: added)
+            return CaseEvidenceFile(path: path, sha256: file.sha256 ?? "", size: size, added: added, error: file.error)
         }
         try await store.addToCase(name, evidence: files, findings: findings.map(CaseFinding.init))
     }
