@@ -70,8 +70,14 @@ struct HuntCommand: AsyncParsableCommand {
             try await CaseRecording.record(outcome.summary, findings: kept, inCase: caseName, store: caseStore)
             if !quiet { Console.message("stored \(grouped(kept.count)) findings and the evidence in case '\(caseName)'") }
         }
-        if outcome.refused > 0 || outcome.summary.files.contains(where: { $0.failure != nil }) { throw ExitStatus.badInput }
+        if outcome.refused > 0 || outcome.summary.files.contains(where: \.hasError) { throw ExitStatus.badInput }
     }
+}
+
+extension HuntSummary.FileResult {
+    /// Why the file was not read whole or not hashed; nil when it was both.
+    var error: String? { failure ?? digest?.error }
+    var hasError: Bool { error != nil }
 }
 
 /// A hunt from evidence arguments to findings: the work `vigil hunt` and `vigil investigate` share.
@@ -109,12 +115,34 @@ enum HuntExecution {
         if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         try sink?.close()
         if !quiet && printSummary { HuntReport.print(summary, rules: rules) }
-        for file in summary.files where file.failure != nil { Console.error(file.failure ?? file.path) }
+        for file in summary.files {
+            if let failure = file.failure {
+                Console.error(failure)
+            } else if let error = file.digest?.error {
+                Console.error("\(file.path): \(error)")
+            }
+        }
         return (Outcome(summary: summary, refused: refused), kept)
     }
 }
 
 extension SigmaLevel: ExpressibleByArgument {}
+extension UnmappedRules: ExpressibleByArgument {}
+
+extension LoadedRuleSet {
+    /// One line on the rules whose log source the mapping does not name, by product; nil
+    /// when there are none.
+    var unmappedSummary: String? {
+        guard !unmapped.isEmpty else { return nil }
+        var byProduct: [String: Int] = [:]
+        for rule in unmapped { byProduct[rule.logSource.product ?? rule.logSource.category ?? rule.logSource.service ?? "?", default: 0] += 1 }
+        let products = byProduct.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        let what = unmappedPolicy == .run
+            ? "were run on every event that is not a Windows event log record (--unmapped run)"
+            : "were not run (--unmapped run runs them on every event that is not a Windows event log record; --logsource-map maps them)"
+        return "\(grouped(unmapped.count)) rules have a log source the mapping does not name (\(products)); they \(what)"
+    }
+}
 extension FindingFormat: ExpressibleByArgument {}
 
 /// The options that choose and configure rules, shared by `hunt` and `rules`.
@@ -132,6 +160,12 @@ struct RuleOptions: ParsableArguments {
 
     @Flag(help: "Also run rules whose status is deprecated or unsupported.")
     var allStatuses = false
+
+    @Option(
+        help: ArgumentHelp(
+            "Rules whose log source the mapping does not name: skip (report them) or run (on every event that is not a Windows event log record).",
+            valueName: "skip|run"))
+    var unmapped: UnmappedRules = .skip
 
     func options() throws -> RuleSetLoader.Options {
         var mapping = LogSourceMapping.standard
@@ -158,7 +192,8 @@ struct RuleOptions: ParsableArguments {
                 throw ExitStatus.badInput
             }
         }
-        return RuleSetLoader.Options(mapping: mapping, placeholders: values, excludedStatuses: allStatuses ? [] : ["deprecated", "unsupported"])
+        return RuleSetLoader.Options(
+            mapping: mapping, placeholders: values, excludedStatuses: allStatuses ? [] : ["deprecated", "unsupported"], unmapped: unmapped)
     }
 
     /// The rule files named (else those `vigil update` installed), refusing paths that do not exist.
@@ -203,9 +238,7 @@ enum HuntReport {
                 + "\(rules.problems.count) not loaded, in " + String(format: "%.2f", rules.seconds) + " s")
         for problem in rules.problems.prefix(5) { Console.message("  not loaded: \(problem)") }
         if rules.problems.count > 5 { Console.message("  ... \(rules.problems.count - 5) more (vigil rules lint lists them all)") }
-        if !rules.unmapped.isEmpty {
-            Console.message("  \(rules.unmapped.count) rules have a log source the mapping does not name; they were run on every event that is not a Windows event log record")
-        }
+        if let line = rules.unmappedSummary { Console.message("  " + line) }
         guard summary.findings > 0 else { return }
         let levels = SigmaLevel.allCases.reversed().map(\.rawValue) + ["none"]
         Console.message(

@@ -30,8 +30,8 @@ struct RulesCommand: ParsableCommand {
             Console.message(
                 "\(grouped(rules.files)) files: \(grouped(rules.engine.rules.count)) rules, \(rules.correlations.correlations.count) correlations, "
                     + "\(rules.filters) filters loaded; \(rules.problems.count) not loaded; in " + String(format: "%.2f", rules.seconds) + " s")
-            if !rules.unmapped.isEmpty {
-                Console.message("\(rules.unmapped.count) rules have a log source the mapping does not name (they run on every event that is not a Windows event log record):")
+            if let line = rules.unmappedSummary {
+                Console.message(line + ":")
                 for rule in rules.unmapped.prefix(20) { Console.message("  \(rule.location.file): \(rule.logSource)") }
                 if rules.unmapped.count > 20 { Console.message("  ... \(rules.unmapped.count - 20) more") }
             }

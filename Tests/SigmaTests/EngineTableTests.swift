@@ -32,7 +32,8 @@ struct EngineTableTests {
     static func matches(_ test: Case) throws -> Bool {
         let file = RuleLoader.load(rule(test.detection), path: "test.yml")
         guard file.problems.isEmpty, let rule = file.rules.first else { throw SigmaProblem("\(file.problems)", at: SourceLocation(file: "", line: 0)) }
-        let (engine, problems) = RuleEngine.compile([rule], placeholders: test.placeholders)
+        // `product: testing` is a product no mapping names: run it wherever unmapped rules run.
+        let (engine, problems) = RuleEngine.compile([rule], placeholders: test.placeholders, unmapped: .run)
         guard problems.isEmpty else { throw problems[0] }
         let context = EventContext()
         // A different event first, so that per-event memory is exercised.

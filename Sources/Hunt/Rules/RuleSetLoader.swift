@@ -9,8 +9,10 @@ public struct LoadedRuleSet: Sendable {
     public var correlations: CorrelationSet
     /// Rules (and correlations, filters) that did not load or compile.
     public var problems: [SigmaProblem]
-    /// Rules whose log source no mapping entry names: they apply to every event.
+    /// Rules whose log source no mapping entry names: not run, or run on every event that is
+    /// not a Windows event log record, as `unmappedPolicy` says.
     public var unmapped: [SigmaRule]
+    public var unmappedPolicy: UnmappedRules = .skip
     public var filters = 0
     public var seconds: Double
 }
@@ -22,11 +24,17 @@ public enum RuleSetLoader {
         public var placeholders: [String: [String]]
         /// Rules with these statuses are left out (`deprecated`, `unsupported` by default).
         public var excludedStatuses: Set<String>
+        /// Rules whose log source the mapping does not name: left out and reported by default.
+        public var unmapped: UnmappedRules
 
-        public init(mapping: LogSourceMapping = .standard, placeholders: [String: [String]] = [:], excludedStatuses: Set<String> = ["deprecated", "unsupported"]) {
+        public init(
+            mapping: LogSourceMapping = .standard, placeholders: [String: [String]] = [:],
+            excludedStatuses: Set<String> = ["deprecated", "unsupported"], unmapped: UnmappedRules = .skip
+        ) {
             self.mapping = mapping
             self.placeholders = placeholders
             self.excludedStatuses = excludedStatuses
+            self.unmapped = unmapped
         }
     }
 
@@ -126,7 +134,8 @@ public enum RuleSetLoader {
             filters += file.filters
             problems += file.problems
         }
-        let (engine, compileProblems) = RuleEngine.compile(rules, filters: filters, mapping: options.mapping, placeholders: options.placeholders)
+        let (engine, compileProblems) = RuleEngine.compile(
+            rules, filters: filters, mapping: options.mapping, placeholders: options.placeholders, unmapped: options.unmapped)
         problems += compileProblems
         // A correlation that cannot be bound (a missing rule, a cycle) is reported and left
         // out; the others are bound without it.
@@ -144,6 +153,7 @@ public enum RuleSetLoader {
         }
         return LoadedRuleSet(
             files: files.count, engine: engine, correlations: correlationSet!, problems: problems,
-            unmapped: engine.rules.filter { !$0.mapped }.map(\.rule), filters: filters.count, seconds: Date().timeIntervalSince(started))
+            unmapped: engine.rules.filter { !$0.mapped }.map(\.rule), unmappedPolicy: options.unmapped, filters: filters.count,
+            seconds: Date().timeIntervalSince(started))
     }
 }

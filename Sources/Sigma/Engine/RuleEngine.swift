@@ -188,9 +188,12 @@ public final class RuleEngine: Sendable {
     static let windowsFormats: Set<String> = ["evtx", "jsonl-evtx", "winlogbeat"]
     static let eventID = FieldName("EventID")
 
-    /// Compiles rules; returns the engine and the rules that could not be compiled.
+    /// Compiles rules; returns the engine and the rules that could not be compiled. Rules
+    /// whose log source the mapping does not name are kept (correlations may name them) but
+    /// never match, unless `unmapped` is `.run`.
     public static func compile(
-        _ rules: [SigmaRule], filters: [SigmaFilter] = [], mapping: LogSourceMapping = .standard, placeholders: [String: [String]] = [:]
+        _ rules: [SigmaRule], filters: [SigmaFilter] = [], mapping: LogSourceMapping = .standard, placeholders: [String: [String]] = [:],
+        unmapped: UnmappedRules = .skip
     ) -> (engine: RuleEngine, problems: [SigmaProblem]) {
         var table = PredicateTable()
         var problems: [SigmaProblem] = []
@@ -212,7 +215,7 @@ public final class RuleEngine: Sendable {
         // rehashes every predicate it holds.
         let ruleFilters = filtersByRule
         let prepared = RuleEngine.parallelMap(rules) { rule in
-            RuleEngine.variants(of: rule, filters: ruleFilters, mapping: mapping, placeholders: placeholders)
+            RuleEngine.variants(of: rule, filters: ruleFilters, mapping: mapping, placeholders: placeholders, unmapped: unmapped)
         }
         table.reserve(prepared.reduce(0) { $0 + ((try? $1.get())?.predicates.count ?? 0) })
         for result in prepared {
@@ -309,14 +312,21 @@ public final class RuleEngine: Sendable {
     }
 
     static func variants(
-        of rule: SigmaRule, filters filtersByRule: [String: [SigmaFilter]], mapping: LogSourceMapping, placeholders: [String: [String]]
+        of rule: SigmaRule, filters filtersByRule: [String: [SigmaFilter]], mapping: LogSourceMapping, placeholders: [String: [String]],
+        unmapped: UnmappedRules
     ) -> Result<PreparedRule, SigmaProblem> {
         var compiler = RuleCompiler(table: PredicateTable(), placeholders: placeholders)
         let alternatives = mapping.alternatives(for: rule.logSource)
+        // A rule that names no log source is out of no product's scope: it runs where unplaced
+        // rules run. One that names a product the mapping does not know is left out unless
+        // asked, but still compiles (its values are checked), to no variant.
+        let named = rule.logSource.product != nil || rule.logSource.category != nil || rule.logSource.service != nil
+        let leftOut = alternatives == nil && named && unmapped == .skip
+        let runsAt = alternatives ?? [LogSourceMapping.Alternative(conditions: [], renames: [:])]
         let ruleFilters = (rule.id.flatMap { filtersByRule[$0] } ?? []) + (rule.name.flatMap { filtersByRule[$0] } ?? [])
         var ruleVariants: [(expression: Expression, channels: [String]?, eventIDs: [Int]?)] = []
         do throws(SigmaProblem) {
-            for alternative in alternatives ?? [LogSourceMapping.Alternative(conditions: [], renames: [:])] {
+            for alternative in runsAt {
                 // A rule the mapping does not place (a cloud or application product) is run
                 // on every event that is not a Windows event log record.
                 let unplaced: Expression? = alternatives == nil ? .not(.predicate(compiler.table.index(of: .format(RuleEngine.windowsFormats)))) : nil
@@ -341,6 +351,7 @@ public final class RuleEngine: Sendable {
                     }
                 }
                 if let unplaced { conditions.append(unplaced) }
+                if leftOut { continue }
                 let expression: Expression = conditions.isEmpty ? detection : .and(conditions + [detection])
                 // Event ids the detection itself requires index the variant too, so that
                 // an event meets only the rules that test its id.
@@ -359,7 +370,7 @@ public final class RuleEngine: Sendable {
                 if let renamed = alternative.renames[name], !fieldNames.contains(renamed) { fieldNames.append(renamed) }
             }
         }
-        let compiled = Rule(rule: rule, mapped: alternatives != nil, fields: fieldNames.map { FieldName($0) })
+        let compiled = Rule(rule: rule, mapped: alternatives != nil || !named, fields: fieldNames.map { FieldName($0) })
         return .success(
             PreparedRule(variants: ruleVariants, predicates: compiler.table.predicates, predicateHashes: compiler.table.hashes, rule: compiled))
     }

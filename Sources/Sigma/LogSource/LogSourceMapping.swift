@@ -9,8 +9,8 @@ import EventLog
 /// all equal the rule's, keeping the most specific ones (category and service count more than
 /// product). Each entry lists alternatives
 /// (`match`): conditions (field → value or list of values; `@format` is the reader's format)
-/// and field renames. A rule that no entry matches applies to every event that is not a Windows
-/// event log record (cloud and application logs have no channel to test).
+/// and field renames. A rule that no entry matches is *unmapped*: it is not run unless asked
+/// (`UnmappedRules.run`), since a rule on events of another product gives false findings.
 public struct LogSourceMapping: Sendable {
     /// One way an event can belong to a log source.
     public struct Alternative: Sendable {
@@ -106,4 +106,12 @@ public struct LogSourceMapping: Sendable {
             preconditionFailure("the built-in log source mapping does not parse: \(error)")
         }
     }()
+}
+
+/// What a hunt does with rules whose log source the mapping does not name (a product it has no
+/// entry for): leave them out and report them, or run them on every event that is not a
+/// Windows event log record (cloud and application logs have no channel to test).
+public enum UnmappedRules: String, Sendable, CaseIterable {
+    case skip
+    case run
 }
