@@ -23,8 +23,9 @@ public struct BundleImporter: Sendable {
         "source_ref", "target_ref", "sighting_of_ref", "where_sighted_refs", "observed_data_refs",
     ]
 
-    /// Parses, validates and imports the bytes of one file.
-    public func importContent(_ bytes: [UInt8], source: String, strict: Bool) async throws -> ImportReport {
+    /// Parses, validates and imports the bytes of one file (into a `members` collection too,
+    /// when one is named).
+    public func importContent(_ bytes: [UInt8], source: String, strict: Bool, collection: String? = nil) async throws -> ImportReport {
         let knownTypes = try await store.storedTypes()
         let content: BundleContent
         do {
@@ -32,11 +33,11 @@ public struct BundleImporter: Sendable {
         } catch {
             throw ImportFailure(source: source, error: error)
         }
-        return try await importContent(content, source: source, strict: strict)
+        return try await importContent(content, source: source, strict: strict, collection: collection)
     }
 
     /// Validates and imports content that has been read.
-    public func importContent(_ content: BundleContent, source: String, strict: Bool) async throws -> ImportReport {
+    public func importContent(_ content: BundleContent, source: String, strict: Bool, collection: String? = nil) async throws -> ImportReport {
         let markings = try await tlpMarkings(for: content)
         let collector = BatchCollector()
         let batches: IngestBatches
@@ -55,7 +56,7 @@ public struct BundleImporter: Sendable {
                 return validated.objects.map { StoredObject($0, tlp: markings.level(of: $0)) }
             }
         }
-        let outcomes = try await store.ingest(batches)
+        let outcomes = try await store.ingest(batches, into: collection)
 
         let validated = collector.inOrder()
         let objects = validated.flatMap(\.objects)

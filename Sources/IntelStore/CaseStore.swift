@@ -121,3 +121,6 @@ public protocol CaseStore: Sendable {
     func addNote(_ note: CaseNote, toCase name: String) async throws
     func notes(ofCase name: String) async throws -> [CaseNote]
 }
+
+/// What the application works on: the intel and the cases, in one store (memory, SQLite, ...).
+public typealias VigilStore = IntelStore & CaseStore

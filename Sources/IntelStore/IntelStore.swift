@@ -67,10 +67,15 @@ public struct IngestBatches: Sendable {
 /// versions only. `ingest` is atomic: after an error nothing of the batch is stored. Lists
 /// come back in `sortedForDisplay()` order. Errors are `IntelStoreError`.
 ///
+/// For sharing, every version has the instant it was added (`DateAdded`, unique and
+/// increasing), collections name sets of versions, and `page` selects versions in the order
+/// they were added, with a reader's clearance applied before paging and counting.
+///
 /// It does not validate: `BundleImporter` decides what is stored.
 public protocol IntelStore: Sendable {
-    /// Stores the versions of all batches atomically; one outcome per object, in order.
-    func ingest(_ batches: IngestBatches) async throws -> [IngestOutcome]
+    /// Stores the versions of all batches atomically; one outcome per object, in order. With
+    /// a `members` collection (id or alias), every version is also added to it.
+    func ingest(_ batches: IngestBatches, into collection: String?) async throws -> [IngestOutcome]
 
     /// The latest version of an id.
     func latest(id: String) async throws -> StoredObject?
@@ -95,11 +100,31 @@ public protocol IntelStore: Sendable {
     /// The types of all stored objects.
     func storedTypes() async throws -> Set<String>
     func statistics() async throws -> IntelStatistics
+
+    // MARK: Sharing
+
+    /// Adds a collection; throws `collectionExists` when its id or alias is taken.
+    func createCollection(_ collection: IntelCollection) async throws
+    /// Every collection, by title.
+    func collections() async throws -> [IntelCollection]
+    /// A collection by id or alias.
+    func collection(_ reference: String) async throws -> IntelCollection?
+    /// Takes versions of an object out of a `members` collection; returns how many.
+    func removeFromCollection(_ collection: String, id: String, versions: VersionSelection) async throws -> Int
+    /// One page of the versions a query selects, oldest added first.
+    func page(_ query: ObjectQuery) async throws -> ObjectPage
+    /// How many versions the query selects, ignoring its cursor and limit.
+    func count(_ query: ObjectQuery) async throws -> Int
 }
 
 extension IntelStore {
     /// Stores versions atomically; one outcome per object, in order.
     public func ingest(_ objects: [StoredObject]) async throws -> [IngestOutcome] {
-        try await ingest(IngestBatches(objects))
+        try await ingest(IngestBatches(objects), into: nil)
+    }
+
+    /// Stores the versions of all batches atomically; one outcome per object, in order.
+    public func ingest(_ batches: IngestBatches) async throws -> [IngestOutcome] {
+        try await ingest(batches, into: nil)
     }
 }

@@ -14,6 +14,12 @@ public enum IntelStoreError: Error, Sendable, CustomStringConvertible {
     case noSuchCase(String)
     /// A case with this name exists already.
     case caseExists(String)
+    /// No collection has this id or alias.
+    case noSuchCollection(String)
+    /// A collection with this id or alias exists already.
+    case collectionExists(String)
+    /// Versions can only be added to or removed from a collection of members.
+    case notMembersCollection(String)
 
     public var description: String {
         switch self {
@@ -33,6 +39,12 @@ public enum IntelStoreError: Error, Sendable, CustomStringConvertible {
             return "no case named '\(name)' (create it with: vigil case new \(name))"
         case .caseExists(let name):
             return "a case named '\(name)' exists already"
+        case .noSuchCollection(let reference):
+            return "no collection '\(reference)'"
+        case .collectionExists(let reference):
+            return "a collection '\(reference)' exists already"
+        case .notMembersCollection(let reference):
+            return "collection '\(reference)' holds every object of the store; objects are not added to it or removed from it one by one"
         }
     }
 }

@@ -5,8 +5,20 @@ import Synchronization
 /// backends are checked against (the same conformance suite runs on all of them).
 ///
 /// Nothing is persisted. `ingest` is atomic: the batch is applied to a copy of the state that
-/// replaces the old one only at the end.
-public final class MemoryIntelStore: IntelStore {
+/// replaces the old one only at the end. It keeps cases too.
+public final class MemoryIntelStore: IntelStore, CustomStringConvertible {
+    /// One version of an object, and when it was added (to the store or a collection).
+    struct AddedVersion {
+        var at: DateAdded
+        var id: String
+        var key: String
+    }
+
+    struct VersionRef: Hashable {
+        var id: String
+        var key: String
+    }
+
     struct State {
         /// All versions by id, oldest first.
         var versions: [String: [StoredObject]] = [:]
@@ -17,6 +29,15 @@ public final class MemoryIntelStore: IntelStore {
         var outgoing: [String: Set<String>] = [:]
         var incoming: [String: Set<String>] = [:]
         var versionCount = 0
+        /// Every version in the order it was added, and when.
+        var added: [AddedVersion] = []
+        var addedAt: [VersionRef: DateAdded] = [:]
+        var clock = DateAddedClock()
+        var collections: [String: IntelCollection] = [:]
+        /// Per `members` collection: its versions in the order they were added.
+        var members: [String: [AddedVersion]] = [:]
+        var memberSet: [String: Set<VersionRef>] = [:]
+        var cases = CaseState()
 
         mutating func unindex(_ id: String) {
             guard let entry = entries.removeValue(forKey: id) else { return }
@@ -40,7 +61,7 @@ public final class MemoryIntelStore: IntelStore {
             }
         }
 
-        mutating func ingest(_ stored: StoredObject) -> IngestOutcome {
+        mutating func ingest(_ stored: StoredObject, now: Int64) -> IngestOutcome {
             let key = stored.versionKey
             var history = versions[stored.id] ?? []
             if history.contains(where: { $0.versionKey == key }) { return .unchanged }
@@ -49,6 +70,9 @@ public final class MemoryIntelStore: IntelStore {
             history.sort { $0.versionKey < $1.versionKey }
             versions[stored.id] = history
             versionCount += 1
+            let at = clock.next(now: now)
+            added.append(AddedVersion(at: at, id: stored.id, key: key))
+            addedAt[VersionRef(id: stored.id, key: key)] = at
             guard let current else {
                 index(stored)
                 return .new
@@ -60,16 +84,23 @@ public final class MemoryIntelStore: IntelStore {
         }
     }
 
-    private let state = Mutex(State())
+    let state = Mutex(State())
 
     public init() {}
 
-    public func ingest(_ batches: IngestBatches) async throws -> [IngestOutcome] {
-        try state.withLock { state in
+    public var description: String { "memory store" }
+
+    public func ingest(_ batches: IngestBatches, into collection: String?) async throws -> [IngestOutcome] {
+        // Batches are produced before the lock is taken: readers never wait for a producer.
+        let objects = try (0..<batches.count).flatMap { try batches.produce($0) }
+        return try state.withLock { state in
             var working = state
+            let target = try collection.map { reference in try working.membersCollection(reference) }
+            let now = DateAddedClock.now()
             var outcomes: [IngestOutcome] = []
-            for index in 0..<batches.count {
-                outcomes.append(contentsOf: try batches.produce(index).map { working.ingest($0) })
+            for stored in objects {
+                outcomes.append(working.ingest(stored, now: now))
+                if let target { working.addMember(target, VersionRef(id: stored.id, key: stored.versionKey), now: now) }
             }
             state = working
             return outcomes

@@ -4,10 +4,14 @@ import IntelStore
 import STIX
 
 extension SQLiteIntelStore {
-    public func ingest(_ batches: IngestBatches) async throws -> [IngestOutcome] {
+    public func ingest(_ batches: IngestBatches, into collection: String?) async throws -> [IngestOutcome] {
         let importedAt = STIXTimestamp(secondsSinceEpoch: Int64(Date().timeIntervalSince1970)).text
+        let now = DateAddedClock.now()
         return try await writing("import") { db in
+            let target = try collection.map { try SQLiteIntelStore.membersCollection($0, in: db) }
             let statements = try IngestStatements(db)
+            // Writers are serialised, so the clock read here is the last one handed out.
+            var clock = DateAddedClock(last: try Int64.fetchOne(db, sql: "SELECT last FROM added_clock") ?? 0)
             // Latest stored version keys, loaded per batch and kept up to date as the batches
             // go (an id may come several times).
             var current: [String: String] = [:]
@@ -18,16 +22,27 @@ extension SQLiteIntelStore {
                 let unknown = rows.map(\.stored.id).filter { current[$0] == nil }
                 current.merge(try SQLiteIntelStore.latestKeys(of: unknown, in: db)) { known, _ in known }
                 for row in rows {
-                    outcomes.append(try SQLiteIntelStore.write(row, latest: &current, statements: statements, importedAt: importedAt))
+                    outcomes.append(
+                        try SQLiteIntelStore.write(row, latest: &current, statements: statements, importedAt: importedAt) {
+                            clock.next(now: now).microseconds
+                        })
+                    if let target {
+                        // Dated only when it is new to the collection.
+                        let candidate = max(now, clock.last + 1)
+                        try statements.addMember.run([.text(target), .text(row.stored.id), .text(row.key), .integer(candidate)])
+                        if db.changesCount > 0 { _ = clock.next(now: candidate) }
+                    }
                 }
             }
+            try db.execute(sql: "UPDATE added_clock SET last = ?", arguments: [clock.last])
             return outcomes
         }
     }
 
     /// Writes one version and says what it did; `latest` is the latest key of each id so far.
     private static func write(
-        _ row: PreparedRow, latest: inout [String: String], statements: IngestStatements, importedAt: String
+        _ row: PreparedRow, latest: inout [String: String], statements: IngestStatements, importedAt: String,
+        added: () -> Int64
     ) throws -> IngestOutcome {
         let id = row.stored.id
         let previous = latest[id]
@@ -36,7 +51,8 @@ extension SQLiteIntelStore {
             if stored { return .unchanged }
         }
         try statements.insertVersion.run([
-            .text(id), .text(row.key), .text(row.json), BoundValue(row.stored.tlp?.rawValue), .text(importedAt),
+            .text(id), .text(row.key), .text(row.json), BoundValue(row.stored.tlp?.rawValue), .text(importedAt), .integer(added()),
+            .text(row.stored.type),
         ])
         guard let previous else {
             try statements.index(row)
@@ -91,12 +107,15 @@ struct IngestStatements {
     let insertObject: Statement
     let insertLabel: Statement
     let insertExternalID: Statement
+    let addMember: Statement
     let deletes: [Statement]
 
     init(_ db: Database) throws {
         versionExists = try db.makeStatement(sql: "SELECT 1 FROM object_version WHERE id = ? AND version_key = ?")
         insertVersion = try db.makeStatement(
-            sql: "INSERT INTO object_version (id, version_key, json, tlp, imported_at) VALUES (?, ?, ?, ?, ?)")
+            sql: "INSERT INTO object_version (id, version_key, json, tlp, imported_at, added_us, type) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        addMember = try db.makeStatement(
+            sql: "INSERT OR IGNORE INTO collection_member (collection_id, object_id, version_key, added_us) VALUES (?, ?, ?, ?)")
         insertObject = try db.makeStatement(sql: """
             INSERT INTO object (id, type, version_key, name, revoked, deprecated, tlp, search_text,
                                 relationship_type, source_ref, target_ref)

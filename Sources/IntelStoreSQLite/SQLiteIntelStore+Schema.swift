@@ -1,4 +1,6 @@
 import GRDB
+import IntelStore
+import STIX
 
 extension SQLiteIntelStore {
     /// The schema's history. A migration that has landed is never edited: change the schema
@@ -100,6 +102,47 @@ extension SQLiteIntelStore {
         migrator.registerMigration("v3 evidence errors") { db in
             // Evidence that could not be hashed or read is recorded with the reason.
             try db.execute(sql: "ALTER TABLE case_evidence ADD COLUMN error TEXT")
+        }
+        migrator.registerMigration("v4 sharing: date added, collections") { db in
+            // Every version gets the instant it was added (unique, increasing: pages follow it)
+            // and its type (TAXII filters by type).
+            try db.execute(sql: """
+                ALTER TABLE object_version ADD COLUMN added_us INTEGER;
+                ALTER TABLE object_version ADD COLUMN type TEXT;
+                UPDATE object_version SET type = substr(id, 1, instr(id, '--') - 1);
+                """)
+            // Versions stored before are dated by their import, in the order they were stored.
+            var clock = DateAddedClock()
+            let update = try db.makeStatement(sql: "UPDATE object_version SET added_us = ? WHERE rowid = ?")
+            let rows = try Row.fetchCursor(db, sql: "SELECT rowid, imported_at FROM object_version ORDER BY rowid")
+            var dated: [(Int64, Int64)] = []
+            while let row = try rows.next() {
+                let imported = (try? STIXTimestamp(row["imported_at"] as String)).map { DateAdded($0).microseconds } ?? 0
+                dated.append((clock.next(now: imported).microseconds, row["rowid"]))
+            }
+            for (added, rowid) in dated { try update.execute(arguments: [added, rowid]) }
+            try db.execute(sql: """
+                CREATE UNIQUE INDEX object_version_by_added ON object_version(added_us);
+                CREATE TABLE added_clock (last INTEGER NOT NULL);
+                CREATE TABLE collection (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    alias TEXT UNIQUE,
+                    title TEXT NOT NULL,
+                    description TEXT NOT NULL,
+                    content TEXT NOT NULL,
+                    maximum_tlp INTEGER,
+                    types TEXT NOT NULL
+                );
+                CREATE TABLE collection_member (
+                    collection_id TEXT NOT NULL REFERENCES collection(id),
+                    object_id TEXT NOT NULL,
+                    version_key TEXT NOT NULL,
+                    added_us INTEGER NOT NULL,
+                    UNIQUE (collection_id, object_id, version_key)
+                );
+                CREATE UNIQUE INDEX collection_member_by_added ON collection_member(collection_id, added_us);
+                """)
+            try db.execute(sql: "INSERT INTO added_clock (last) VALUES (?)", arguments: [clock.last])
         }
         return migrator
     }

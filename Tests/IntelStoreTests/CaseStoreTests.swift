@@ -5,12 +5,9 @@ import STIX
 import TestSupport
 import Testing
 
-@Suite struct CaseStoreTests {
-    static func store() throws -> (SQLiteIntelStore, TemporaryFolder) {
-        let folder = try TemporaryFolder()
-        return (try SQLiteIntelStore(path: folder.path("vigil.sqlite")), folder)
-    }
-
+/// Cases, on every store backend.
+@Suite("Store conformance: cases")
+struct CaseStoreTests {
     static func finding(_ time: String?, rule: String, techniques: [String] = ["T1059.001"]) -> CaseFinding {
         CaseFinding(
             timestamp: time, computer: "WS01", channel: "Security", eventID: "4688", recordID: 42, ruleID: "r-1",
@@ -19,8 +16,9 @@ import Testing
             evidenceSHA256: String(repeating: "ab", count: 32))
     }
 
-    @Test func aCaseKeepsEvidenceFindingsAndNotesInOrder() async throws {
-        let (store, folder) = try Self.store()
+    @Test(arguments: StoreKind.allCases)
+    func aCaseKeepsEvidenceFindingsAndNotesInOrder(_ kind: StoreKind) async throws {
+        let (store, folder) = try kind.make()
         _ = folder
         try await store.createCase(CaseInfo(name: "MFA-2022", created: "2026-11-29T07:00:00.000Z", tlp: .red, description: "ministry"))
         let info = try #require(try await store.caseInfo(named: "MFA-2022"))
@@ -44,8 +42,9 @@ import Testing
         #expect(notes[0].author == "alice" && notes[0].comment == "phishing link in report")
     }
 
-    @Test func evidenceThatCouldNotBeHashedIsKeptWithItsReason() async throws {
-        let (store, folder) = try Self.store()
+    @Test(arguments: StoreKind.allCases)
+    func evidenceThatCouldNotBeHashedIsKeptWithItsReason(_ kind: StoreKind) async throws {
+        let (store, folder) = try kind.make()
         _ = folder
         try await store.createCase(CaseInfo(name: "c", created: "2026-11-29T07:00:00.000Z", tlp: nil))
         let hashed = CaseEvidenceFile(path: "/cases/a.evtx", sha256: String(repeating: "ab", count: 32), size: 10, added: "2026-11-29T07:01:00.000Z")
@@ -54,8 +53,9 @@ import Testing
         #expect(try await store.evidence(ofCase: "c") == [hashed, unhashed])
     }
 
-    @Test func namesAreUniqueAndMissingCasesAreErrors() async throws {
-        let (store, folder) = try Self.store()
+    @Test(arguments: StoreKind.allCases)
+    func namesAreUniqueAndMissingCasesAreErrors(_ kind: StoreKind) async throws {
+        let (store, folder) = try kind.make()
         _ = folder
         try await store.createCase(CaseInfo(name: "one", created: "2026-11-29T07:00:00.000Z", tlp: nil))
         await #expect(throws: IntelStoreError.self) {

@@ -10,7 +10,7 @@ enum StoreKind: String, CaseIterable, Sendable, CustomStringConvertible {
     var description: String { rawValue }
 
     /// A new, empty store; the folder keeps a SQLite file alive for the test's duration.
-    func make() throws -> (store: any IntelStore, folder: TemporaryFolder) {
+    func make() throws -> (store: any VigilStore, folder: TemporaryFolder) {
         let folder = try TemporaryFolder()
         switch self {
         case .memory: return (MemoryIntelStore(), folder)

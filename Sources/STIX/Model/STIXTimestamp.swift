@@ -84,6 +84,19 @@ public struct STIXTimestamp: Sendable, Hashable, Comparable, CustomStringConvert
         self.fractionDigits = 3
     }
 
+    /// A timestamp for an instant to the microsecond, written with six fraction digits (as
+    /// TAXII servers write `date_added`).
+    public init(microsecondsSinceEpoch micros: Int64) {
+        let seconds = micros >= 0 ? micros / 1_000_000 : (micros - 999_999) / 1_000_000
+        let fraction = Int(micros - seconds * 1_000_000)
+        let base = STIXTimestamp(secondsSinceEpoch: seconds)
+        let digits = String(fraction)
+        self.text = String(base.text.prefix(19)) + "." + String(repeating: "0", count: 6 - digits.count) + digits + "Z"
+        self.secondsSinceEpoch = seconds
+        self.nanoseconds = Int32(fraction * 1_000)
+        self.fractionDigits = 6
+    }
+
     public var description: String { text }
 
     /// A fixed-width text that sorts as the instants do: nine fraction digits, always.

@@ -1,0 +1,76 @@
+extension MemoryIntelStore {
+    /// The cases of a memory store.
+    struct CaseState {
+        var infos: [String: CaseInfo] = [:]
+        var evidence: [String: [CaseEvidenceFile]] = [:]
+        var findings: [String: [CaseFinding]] = [:]
+        var notes: [String: [CaseNote]] = [:]
+
+        func require(_ name: String) throws(IntelStoreError) {
+            guard infos[name] != nil else { throw .noSuchCase(name) }
+        }
+    }
+}
+
+extension MemoryIntelStore: CaseStore {
+    public func createCase(_ info: CaseInfo) async throws {
+        try state.withLock { (state: inout State) throws(IntelStoreError) in
+            guard state.cases.infos[info.name] == nil else { throw .caseExists(info.name) }
+            state.cases.infos[info.name] = info
+        }
+    }
+
+    public func caseInfo(named name: String) async throws -> CaseInfo? {
+        state.withLock { $0.cases.infos[name] }
+    }
+
+    public func cases() async throws -> [CaseInfo] {
+        state.withLock { $0.cases.infos.values.sorted { $0.name < $1.name } }
+    }
+
+    public func addToCase(_ name: String, evidence: [CaseEvidenceFile], findings: [CaseFinding]) async throws {
+        try state.withLock { (state: inout State) throws(IntelStoreError) in
+            try state.cases.require(name)
+            var files = state.cases.evidence[name] ?? []
+            for file in evidence where !files.contains(where: { $0.path == file.path && $0.sha256 == file.sha256 }) { files.append(file) }
+            state.cases.evidence[name] = files
+            state.cases.findings[name, default: []] += findings
+        }
+    }
+
+    public func evidence(ofCase name: String) async throws -> [CaseEvidenceFile] {
+        try state.withLock { (state: inout State) throws(IntelStoreError) in
+            try state.cases.require(name)
+            return (state.cases.evidence[name] ?? []).sorted { ($0.added, $0.path) < ($1.added, $1.path) }
+        }
+    }
+
+    public func findings(ofCase name: String) async throws -> [CaseFinding] {
+        try state.withLock { (state: inout State) throws(IntelStoreError) in
+            try state.cases.require(name)
+            // Time order, those without a time last; equal times keep the order they were added.
+            return (state.cases.findings[name] ?? []).enumerated().sorted { lhs, rhs in
+                switch (lhs.element.timestamp, rhs.element.timestamp) {
+                case let (left?, right?): return left != right ? left < right : lhs.offset < rhs.offset
+                case (nil, nil): return lhs.offset < rhs.offset
+                case (_?, nil): return true
+                case (nil, _?): return false
+                }
+            }.map(\.element)
+        }
+    }
+
+    public func addNote(_ note: CaseNote, toCase name: String) async throws {
+        try state.withLock { (state: inout State) throws(IntelStoreError) in
+            try state.cases.require(name)
+            state.cases.notes[name, default: []].append(note)
+        }
+    }
+
+    public func notes(ofCase name: String) async throws -> [CaseNote] {
+        try state.withLock { (state: inout State) throws(IntelStoreError) in
+            try state.cases.require(name)
+            return state.cases.notes[name] ?? []
+        }
+    }
+}
