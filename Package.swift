@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "Attribution", targets: ["Attribution"]),
         .library(name: "IntelStore", targets: ["IntelStore"]),
         .library(name: "IntelStoreSQLite", targets: ["IntelStoreSQLite"]),
+        .library(name: "VigilKit", targets: ["VigilKit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -49,10 +50,15 @@ let package = Package(
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
         ),
+        // The application: what the CLI and the server both call.
+        .target(
+            name: "VigilKit",
+            dependencies: ["STIX", "EventLog", "EVTX", "Sigma", "Hunt", "Attribution", "IntelStore", "IntelStoreSQLite", "Reports"]
+        ),
         .executableTarget(
             name: "VigilCLI",
             dependencies: [
-                "STIX", "IntelStore", "IntelStoreSQLite", "EventLog", "EVTX", "Sigma", "Hunt", "Attribution", "Reports",
+                "VigilKit", "STIX", "IntelStore", "EventLog", "EVTX", "Sigma", "Hunt", "Attribution", "Reports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -67,6 +73,7 @@ let package = Package(
             name: "IntelStoreTests",
             dependencies: ["STIX", "IntelStore", "IntelStoreSQLite", "TestSupport"]
         ),
+        .testTarget(name: "VigilKitTests", dependencies: ["VigilKit", "Hunt", "IntelStore", "Reports", "STIX", "TestSupport"]),
         .testTarget(name: "VigilCLITests", dependencies: ["VigilCLI", "TestSupport"]),
     ]
 )

@@ -3,6 +3,8 @@ import EVTX
 import Foundation
 import EventLog
 import Hunt
+import Reports
+import VigilKit
 
 /// `vigil dump FILE... [--format jsonl|xml|events] [--carve] [--threads N]`
 struct Dump: ParsableCommand {
@@ -43,55 +45,33 @@ struct Dump: ParsableCommand {
     func run() throws {
         let mappings = try fieldMap.load()
         let sink = try OutputSink(path: output)
-        let (sources, refused) = try evidence.probe(quiet: quiet)
-        var failed = refused
-        var evtxStreams: [any ByteStream] = []
-        var textSources: [TextStreamReader.Source] = []
-        for (path, fileFormat) in sources {
-            switch fileFormat {
-            case .evtx:
-                evtxStreams.append(EvidenceFile.deferredStream(path: path))
-            case .text(let textFormat):
-                guard format != .xml else {
-                    Console.error("\(path): --format xml is for EVTX files; this file is \(textFormat.rawValue) (use --format events)")
-                    failed += 1
-                    continue
-                }
-                textSources.append(TextStreamReader.Source(stream: EvidenceFile.deferredStream(path: path), format: textFormat, mappings: mappings))
-            case .unknown:
-                continue
-            }
-        }
+        let selection = try evidence.select(quiet: quiet)
+        let dump = EvidenceDump(
+            evidence: selection, format: EvidenceDump.Format(rawValue: format.rawValue) ?? .jsonl, carve: carve, threads: threads.count,
+            mappings: mappings)
+        var failed = selection.refused.count + dump.unrenderable.count
+        for refused in dump.unrenderable { Console.error(refused) }
         let started = Date()
         var totals = (files: 0, records: 0, recovered: 0, skipped: 0)
-        /// Counts a file's summary; false when the file failed.
-        func tally(_ failure: EvidenceError?, records: Int, recovered: Int, skipped: Int) -> Bool {
+        try dump.run { bytes in
+            try sink.write(bytes)
+        } finished: { summary in
             totals.files += 1
+            let (failure, records, recovered, skipped): (EvidenceError?, Int, Int, Int)
+            switch summary {
+            case .evtx(let file): (failure, records, recovered, skipped) = (file.failure, file.records, file.recovered, file.skipped.count)
+            case .text(let file): (failure, records, recovered, skipped) = (file.failure, file.records, 0, file.skipped.count)
+            }
             if let failure {
                 Console.error(failure.description)
                 failed += 1
-                return false
+                return
             }
-            totals.records += records
-            totals.recovered += recovered
-            totals.skipped += skipped
-            return !quiet
-        }
-        let dump = RecordDump(
-            format: RecordDump.Format(rawValue: format.rawValue) ?? .jsonl,
-            options: EVTXStreamReader.Options(threads: threads.count, carve: carve), mapping: EVTXFieldMapping(mappings))
-        try dump.run(evtxStreams) { bytes in
-            try sink.write(bytes)
-        } finished: { summary in
-            if tally(summary.failure, records: summary.records, recovered: summary.recovered, skipped: summary.skipped.count) {
-                DumpSummary.print(summary)
-            }
-        }
-        try EventDump(options: TextStreamReader.Options(threads: threads.count)).run(textSources) { bytes in
-            try sink.write(bytes)
-        } finished: { summary in
-            if tally(summary.failure, records: summary.records, recovered: 0, skipped: summary.skipped.count) {
-                DumpSummary.print(summary)
+            (totals.records, totals.recovered, totals.skipped) = (totals.records + records, totals.recovered + recovered, totals.skipped + skipped)
+            guard !quiet else { return }
+            switch summary {
+            case .evtx(let file): DumpSummary.print(file)
+            case .text(let file): DumpSummary.print(file)
             }
         }
         try sink.close()
@@ -112,17 +92,7 @@ struct FieldMapOption: ParsableArguments {
     var path: String?
 
     func load() throws -> FieldMappings {
-        guard let path else { return .standard }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            Console.error("\(path): cannot be read")
-            throw ExitStatus.badInput
-        }
-        do {
-            return try FieldMappings(json: Array(data))
-        } catch {
-            Console.error("\(path): \(error)")
-            throw ExitStatus.badInput
-        }
+        try Failure.report { try EvidenceDump.fieldMappings(path) }
     }
 }
 

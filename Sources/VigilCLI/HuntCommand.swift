@@ -2,7 +2,9 @@ import ArgumentParser
 import EventLog
 import Foundation
 import Hunt
+import Reports
 import Sigma
+import VigilKit
 
 /// `vigil hunt EVIDENCE... --rules DIR... [--min-level L] [--from T --to T] [--format F]`
 struct HuntCommand: AsyncParsableCommand {
@@ -48,7 +50,8 @@ struct HuntCommand: AsyncParsableCommand {
     @OptionGroup var store: StoreOptions
 
     func run() async throws {
-        let caseStore = try caseName.map { _ in try store.openSQLite() }
+        let location = store.location
+        let caseStore = try caseName.map { _ in try store.open() }
         if let caseName, let caseStore, try await caseStore.caseInfo(named: caseName) == nil {
             Console.error("no case named '\(caseName)' (create it with: vigil case new \(caseName))")
             throw ExitStatus.badInput
@@ -61,47 +64,30 @@ struct HuntCommand: AsyncParsableCommand {
             guard let time = EventTime(parsing: text) else { throw ValidationError("--to \(text) is not a time") }
             return time
         }
-        let rules = try ruleOptions.load(quiet: quiet, installed: store.installedRules)
-        let (outcome, kept) = try HuntExecution.run(
-            evidence: evidence, rules: rules,
-            options: HuntOptions(threads: threads.count, minimumLevel: minimumLevel, from: fromTime, to: toTime, fieldMappings: try fieldMap.load()),
-            format: format, output: output, keepFindings: caseName != nil, quiet: quiet)
+        let rules = try ruleOptions.load(installed: location.installedRules)
+        let options = HuntOptions(threads: threads.count, minimumLevel: minimumLevel, from: fromTime, to: toTime, fieldMappings: try fieldMap.load())
+        let (outcome, kept) = try HuntPrinting.run(
+            HuntSession(evidence: try evidence.select(quiet: quiet), rules: rules, options: options), format: format, output: output,
+            keepFindings: caseName != nil, quiet: quiet)
         if let caseName, let caseStore {
-            try await CaseRecording.record(outcome.summary, findings: kept, inCase: caseName, store: caseStore)
+            try await Failure.report { try await CaseRecorder.record(outcome.summary, findings: kept, inCase: caseName, store: caseStore) }
             if !quiet { Console.message("stored \(grouped(kept.count)) findings and the evidence in case '\(caseName)'") }
         }
-        if outcome.refused > 0 || outcome.summary.files.contains(where: \.hasError) { throw ExitStatus.badInput }
+        if outcome.hasErrors { throw ExitStatus.badInput }
     }
 }
 
-extension HuntSummary.FileResult {
-    /// Why the file was not read whole or not hashed; nil when it was both.
-    var error: String? { failure ?? digest?.error }
-    var hasError: Bool { error != nil }
-}
-
-/// A hunt from evidence arguments to findings: the work `vigil hunt` and `vigil investigate` share.
-enum HuntExecution {
-    struct Outcome {
-        var summary: HuntSummary
-        /// Evidence paths refused before the hunt (missing, unreadable, not evidence).
-        var refused: Int
-    }
-
-    /// Hunts, writes each finding in `format` to `output` (standard output when nil, nowhere
-    /// when `format` is nil), prints progress and the summary unless quiet, and returns the
-    /// findings when asked to keep them.
+/// A hunt with the CLI's output: findings in a format to a file or standard output, a
+/// progress line on a terminal, the summary and the files' errors on standard error.
+enum HuntPrinting {
     static func run(
-        evidence: EvidenceArguments, rules: LoadedRuleSet, options: HuntOptions, format: FindingFormat?, output: String?,
-        keepFindings: Bool, quiet: Bool, printSummary: Bool = true
-    ) throws -> (outcome: Outcome, findings: [Finding]) {
-        let (sources, refused) = try evidence.probe(quiet: quiet)
+        _ session: HuntSession, format: FindingFormat?, output: String?, keepFindings: Bool, quiet: Bool, printSummary: Bool = true
+    ) throws -> (outcome: HuntSession.Outcome, findings: [Finding]) {
         let sink = try format.map { _ in try OutputSink(path: output) }
         if let header = format?.header { try sink?.write(Array(header.utf8)) }
-        let runner = HuntRunner(rules: rules, options: options)
         let showProgress = !quiet && Console.messagesAreInteractive
         var kept: [Finding] = []
-        let summary = try runner.run(sources.map { HuntRunner.Source(path: $0.path, format: $0.format) }) { finding in
+        let outcome = try session.run { finding in
             if keepFindings { kept.append(finding) }
             if let format { try sink?.write(format.bytes(finding)) }
         } progress: { progress in
@@ -114,15 +100,9 @@ enum HuntExecution {
         }
         if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         try sink?.close()
-        if !quiet && printSummary { HuntReport.print(summary, rules: rules) }
-        for file in summary.files {
-            if let failure = file.failure {
-                Console.error(failure)
-            } else if let error = file.digest?.error {
-                Console.error("\(file.path): \(error)")
-            }
-        }
-        return (Outcome(summary: summary, refused: refused), kept)
+        if !quiet && printSummary { HuntReport.print(outcome.summary, rules: session.rules) }
+        for error in outcome.fileErrors { Console.error(error) }
+        return (outcome, kept)
     }
 }
 
@@ -145,7 +125,7 @@ extension LoadedRuleSet {
 }
 extension FindingFormat: ExpressibleByArgument {}
 
-/// The options that choose and configure rules, shared by `hunt` and `rules`.
+/// The options that choose and configure rules, shared by `hunt`, `investigate` and `rules`.
 struct RuleOptions: ParsableArguments {
     @Option(name: .customLong("rules"), help: ArgumentHelp("Sigma rule files or folders (repeatable).", valueName: "PATH"))
     var paths: [String] = []
@@ -167,57 +147,16 @@ struct RuleOptions: ParsableArguments {
             valueName: "skip|run"))
     var unmapped: UnmappedRules = .skip
 
-    func options() throws -> RuleSetLoader.Options {
-        var mapping = LogSourceMapping.standard
-        if let logSourceMap {
-            do {
-                mapping = try LogSourceMapping(text: try String(contentsOfFile: logSourceMap, encoding: .utf8), path: logSourceMap)
-            } catch let problem as LogSourceMapping.Problem {
-                Console.error(problem.description)
-                throw ExitStatus.badInput
-            } catch {
-                Console.error("\(logSourceMap): cannot be read")
-                throw ExitStatus.badInput
-            }
-        }
-        var values: [String: [String]] = [:]
-        if let placeholders {
-            do {
-                values = try PlaceholderFile.read(try String(contentsOfFile: placeholders, encoding: .utf8), path: placeholders)
-            } catch let problem as SigmaProblem {
-                Console.error(problem.description)
-                throw ExitStatus.badInput
-            } catch {
-                Console.error("\(placeholders): cannot be read")
-                throw ExitStatus.badInput
-            }
-        }
-        return RuleSetLoader.Options(
-            mapping: mapping, placeholders: values, excludedStatuses: allStatuses ? [] : ["deprecated", "unsupported"], unmapped: unmapped)
-    }
-
-    /// The rule files named (else those `vigil update` installed), refusing paths that do not exist.
-    func files(installed: String? = nil) throws -> [String] {
-        var paths = self.paths
-        if paths.isEmpty, let installed { paths = [installed] }
-        guard !paths.isEmpty else {
-            Console.error("no rules: give --rules with a folder of Sigma rules (for example a SigmaHQ checkout's rules/), or install SigmaHQ's with `vigil update` (`vigil update --from DIR` offline)")
-            throw ExitStatus.badInput
-        }
-        let (files, missing) = RuleSetLoader.ruleFiles(paths)
-        for path in missing { Console.error("\(path): no such file or folder") }
-        if !missing.isEmpty { throw ExitStatus.badInput }
-        return files
+    var selection: RuleSelection {
+        RuleSelection(paths: paths, logSourceMap: logSourceMap, placeholders: placeholders, allStatuses: allStatuses, unmapped: unmapped)
     }
 
     /// The rules, kept until the process ends (see `ProcessLifetime`).
-    func load(quiet: Bool, installed: String?) throws -> LoadedRuleSet {
-        let rules = RuleSetLoader.load(files: try files(installed: installed), options: try options())
+    func load(installed: String?, adding extra: [String] = [], requireRules: Bool = true) throws -> LoadedRuleSet {
+        var selection = self.selection
+        selection.paths = extra + selection.paths
+        let rules = try Failure.report { try selection.load(installed: installed, requireRules: requireRules) }
         ProcessLifetime.keep(rules)
-        if rules.engine.rules.isEmpty {
-            Console.error("no rule could be loaded from \(paths.isEmpty ? installed ?? "-" : paths.joined(separator: ", ")) (\(rules.problems.count) problems; see vigil rules lint)")
-            throw ExitStatus.badInput
-        }
         return rules
     }
 }

@@ -1,11 +1,10 @@
 import ArgumentParser
-import Attribution
-import EventLog
 import Foundation
 import Hunt
-import IntelStore
 import Reports
+import Attribution
 import STIX
+import VigilKit
 
 /// `vigil investigate EVIDENCE...`: the main job — hunt into a case, attribute, write the report.
 struct InvestigateCommand: AsyncParsableCommand {
@@ -34,75 +33,41 @@ struct InvestigateCommand: AsyncParsableCommand {
     @Option(help: "Groups listed in the summary.") var top = 5
 
     func run() async throws {
-        do {
-            try await investigate()
-        } catch let error as IntelStoreError {
-            Console.error(error.description)
-            throw ExitStatus.badInput
-        } catch let failure as Updater.Failure {
-            Console.error(failure.description)
-            throw ExitStatus.badInput
+        let investigation = Investigation(
+            location: store.location, store: try store.open(), evidence: try evidence.allPaths(), rules: ruleOptions.selection,
+            caseName: caseName, tlp: tlp, victim: victim, hunt: HuntOptions(threads: threads.count))
+        let result = try await Failure.report {
+            try await investigation.run { event in
+                if case .note(let text) = event { Console.message(text) }
+            }
         }
-    }
+        for refused in result.hunt.refused { Console.error(refused) }
+        for error in result.hunt.fileErrors { Console.error(error) }
 
-    func investigate() async throws {
-        let database = try store.openSQLite()
-        try await ensureInstalled(database)
-        let name = caseName ?? "case-" + String(CaseRecording.now().prefix(19)).replacingOccurrences(of: ":", with: "").replacingOccurrences(of: "T", with: "-")
-        if try await database.caseInfo(named: name) == nil {
-            try await database.createCase(CaseInfo(name: name, created: CaseRecording.now(), tlp: tlp, description: "created by vigil investigate"))
-        }
-        let rules = try ruleOptions.load(quiet: true, installed: store.installedRules)
-        let (hunt, findings) = try HuntExecution.run(
-            evidence: evidence, rules: rules, options: HuntOptions(threads: threads.count), format: nil, output: nil,
-            keepFindings: true, quiet: false, printSummary: false)
-        try await CaseRecording.record(hunt.summary, findings: findings, inCase: name, store: database)
-        let attribution = try await CaseAttribution.run(case: name, store: database, victim: victim)
-
-        let folder = output ?? "vigil-\(name)"
+        let folder = output ?? "vigil-\(result.caseName)"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let caseFindings = try await database.findings(ofCase: name)
-        let outputs: [(String, String)] = [
-            ("timeline.csv", TimelineFormat.csv.render(caseFindings)),
-            ("timeline.jsonl", TimelineFormat.jsonl.render(caseFindings)),
-            ("attribution.txt", try attribution.render(.text, top: 10, explain: true)),
-            ("attribution.stix.json", try attribution.render(.stix, top: 3, explain: false)),
-        ]
-        for (file, text) in outputs { try Data(text.utf8).write(to: URL(fileURLWithPath: folder + "/" + file)) }
+        for (file, text) in result.outputs { try Data(text.utf8).write(to: URL(fileURLWithPath: folder + "/" + file)) }
 
-        let summary = hunt.summary
+        let summary = result.hunt.summary
         let skipped = summary.files.reduce(0) { $0 + $1.skipped.count }
-        Console.out("Case \(name)")
+        let refused = result.hunt.refused.count
+        Console.out("Case \(result.caseName)")
         Console.out("Evidence: \(summary.files.count) file\(summary.files.count == 1 ? "" : "s"), \(grouped(summary.events)) events read" + (skipped > 0 ? ", \(grouped(skipped)) records unreadable" : "")
-            + (hunt.refused > 0 ? ", \(hunt.refused) paths refused" : "") + String(format: " (%.1f s)", summary.seconds))
-        Console.out("Rules: \(grouped(rules.engine.rules.count)) loaded, \(rules.problems.count) not loaded")
-        let case_ = attribution.summary
+            + (refused > 0 ? ", \(refused) paths refused" : "") + String(format: " (%.1f s)", summary.seconds))
+        Console.out("Rules: \(grouped(result.rulesLoaded)) loaded, \(result.ruleProblems) not loaded")
+        let case_ = result.attribution.summary
         Console.out("Findings: \(grouped(case_.findingCount))" + (case_.byLevel.isEmpty ? "" : " — " + ["critical", "high", "medium", "low", "informational"].compactMap { level in
             case_.byLevel[level].map { "\(level) \(grouped($0))" } }.joined(separator: ", ")))
         if !case_.byTactic.isEmpty {
             Console.out("By tactic: " + case_.byTactic.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map { "\($0.key) \(grouped($0.value))" }.joined(separator: ", "))
         }
         Console.out("Techniques observed: \(case_.techniques.count)")
-        Console.out(AttributionText.verdictLine(attribution.result))
-        for (index, group) in attribution.result.ranking.prefix(top).enumerated() {
+        Console.out(AttributionText.verdictLine(result.attribution.result))
+        for (index, group) in result.attribution.result.ranking.prefix(top).enumerated() {
             let confidence = Int((group.probability * 100).rounded())
             Console.out("  \(index + 1). \(group.group.name)\(group.group.attackID.map { " (\($0))" } ?? "") — \(confidence)/100, \(ConfidenceWords(confidence: confidence).rawValue)")
         }
-        Console.out("Outputs: " + outputs.map { folder + "/" + $0.0 }.joined(separator: ", "))
-        if hunt.refused > 0 || summary.files.contains(where: { $0.failure != nil }) { throw ExitStatus.badInput }
-    }
-
-    /// Makes sure ATT&CK and rules are installed: updates from the official sources when they
-    /// are missing, or says what to run.
-    func ensureInstalled(_ database: some IntelStore) async throws {
-        let groups = try await database.statistics().objectsByType["intrusion-set"] ?? 0
-        let rulesMissing = ruleOptions.paths.isEmpty && store.installedRules == nil
-        guard groups == 0 || rulesMissing else { return }
-        Console.message("ATT&CK or Sigma rules are not installed; trying `vigil update` from the official sources")
-        do {
-            try await Updater(store: store, quiet: false).update(from: nil, allReleases: false)
-        } catch let failure as Updater.Failure {
-            throw Updater.Failure(description: "\(failure.description)\nnothing to attribute with: run `vigil update --from DIR` with an offline mirror (DIR/attack/enterprise-attack*.json, DIR/sigma/rules*), or give --rules and import ATT&CK with `vigil intel import`")
-        }
+        Console.out("Outputs: " + result.outputs.map { folder + "/" + $0.name }.joined(separator: ", "))
+        if result.hunt.hasErrors { throw ExitStatus.badInput }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Hunt
+import Reports
 import Sigma
 
 /// `vigil rules lint|list`
@@ -25,7 +26,7 @@ struct RulesCommand: ParsableCommand {
         @OptionGroup var ruleOptions: RuleOptions
 
         func run() throws {
-            let rules = try ruleOptions.load(adding: paths)
+            let rules = try ruleOptions.load(installed: nil, adding: paths, requireRules: false)
             for problem in rules.problems { Console.out(problem.description) }
             Console.message(
                 "\(grouped(rules.files)) files: \(grouped(rules.engine.rules.count)) rules, \(rules.correlations.correlations.count) correlations, "
@@ -49,7 +50,7 @@ struct RulesCommand: ParsableCommand {
         @OptionGroup var ruleOptions: RuleOptions
 
         func run() throws {
-            let rules = try ruleOptions.load(adding: paths)
+            let rules = try ruleOptions.load(installed: nil, adding: paths, requireRules: false)
             for compiled in rules.engine.rules {
                 let rule = compiled.rule
                 Console.out(
@@ -59,17 +60,5 @@ struct RulesCommand: ParsableCommand {
                 Console.out([correlation.id ?? "-", correlation.level?.rawValue ?? "-", correlation.kind.rawValue, correlation.title].joined(separator: "\t"))
             }
         }
-    }
-}
-
-extension RuleOptions {
-    /// Loads the rules of `paths` and of `--rules` (kept until the process ends, see
-    /// `ProcessLifetime`).
-    func load(adding paths: [String]) throws -> LoadedRuleSet {
-        var options = self
-        options.paths = paths + self.paths
-        let rules = RuleSetLoader.load(files: try options.files(), options: try options.options())
-        ProcessLifetime.keep(rules)
-        return rules
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Attribution
 import Foundation
 import STIX
+import VigilKit
 
 /// `vigil attribution`: how well attribution works, measured on ATT&CK releases.
 struct AttributionCommand: AsyncParsableCommand {
@@ -41,59 +42,16 @@ struct AttributionEvaluate: AsyncParsableCommand {
     var minimumTechniques = 5
 
     func run() async throws {
-        guard releases.count >= 2 else {
-            Console.error("give at least two releases, oldest first (the rolling protocols need a release before each case)")
-            throw ExitStatus.badInput
-        }
-        let started = Date()
-        let loaded = try KnowledgeLoader.releases(releases)
-        let loadSeconds = Date().timeIntervalSince(started)
-        let builder = EvaluationCases(minimumTechniques: minimumTechniques)
-        var cases = builder.campaigns(loaded) + builder.reports(loaded)
-        if let newest = loaded.last { cases += builder.leaveOneCampaignOut(newest) }
-        var model = AttributionModel()
-        if fit {
-            model = AttributionEvaluation.fitCalibration(cases, model: model)
-        }
-        let evaluation = AttributionEvaluation(cases: cases, model: model)
-        let seconds = Date().timeIntervalSince(started)
+        let run = AttributionEvaluationRun(releases: releases, minimumTechniques: minimumTechniques, fit: fit)
+        let result = try Failure.report { try run.run() }
         if json {
-            Console.out(JSONWriter(pretty: true).string(evaluation.json))
+            Console.out(JSONWriter(pretty: true).string(result.evaluation.json))
         } else {
-            EvaluationText.print(evaluation, releases: loaded.map(\.name))
+            EvaluationText.print(result.evaluation, releases: result.releaseNames)
         }
+        let model = result.model
         Console.message(String(
-            format: "%d releases read in %.1f s; %d cases evaluated; %.1f s in all%@", loaded.count, loadSeconds, cases.count,
-            seconds, fit ? String(format: "; fitted temperature %.2f, size exponent %.2f, unknown prior %.2f", model.temperature, model.sizeExponent, model.unknownPrior) : ""))
-    }
-}
-
-/// Reads STIX bundles into attribution knowledge.
-enum KnowledgeLoader {
-    /// Each file as a release named after the file, read in parallel.
-    static func releases(_ paths: [String]) throws -> [KnowledgeRelease] {
-        let results = paths.concurrentMap(minimumChunk: 1) { path -> Result<KnowledgeRelease, InputFiles.Failure> in
-            do {
-                let bytes = try InputFiles.read(path)
-                let content = try STIXBundleReader.content(bytes)
-                let name = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
-                    .replacingOccurrences(of: ".stix20", with: "").replacingOccurrences(of: ".stix21", with: "")
-                return .success(KnowledgeRelease(name: name, knowledge: AttackKnowledge(objects: content.candidates.map(\.object))))
-            } catch let failure as InputFiles.Failure {
-                return .failure(failure)
-            } catch {
-                return .failure(InputFiles.Failure(path: path, reason: "not a STIX bundle: \(error)"))
-            }
-        }
-        var releases: [KnowledgeRelease] = []
-        for result in results {
-            switch result {
-            case .success(let release): releases.append(release)
-            case .failure(let failure):
-                Console.error(failure.description)
-                throw ExitStatus.badInput
-            }
-        }
-        return releases
+            format: "%d releases read in %.1f s; %d cases evaluated; %.1f s in all%@", result.releaseNames.count, result.loadSeconds, result.cases,
+            result.seconds, fit ? String(format: "; fitted temperature %.2f, size exponent %.2f, unknown prior %.2f", model.temperature, model.sizeExponent, model.unknownPrior) : ""))
     }
 }

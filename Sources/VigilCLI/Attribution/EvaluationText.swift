@@ -1,5 +1,6 @@
 import Attribution
 import Foundation
+import Reports
 
 /// How an attribution evaluation reads on the terminal.
 enum EvaluationText {

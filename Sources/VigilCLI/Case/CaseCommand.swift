@@ -3,6 +3,7 @@ import Foundation
 import IntelStore
 import Reports
 import STIX
+import VigilKit
 
 /// `vigil case`: cases hold evidence (hashed, never modified), findings, notes and assertions.
 struct CaseCommand: AsyncParsableCommand {
@@ -22,8 +23,8 @@ struct CaseNew: AsyncParsableCommand {
     @Option(help: "A line describing the case.") var description = ""
 
     func run() async throws {
-        try await CaseAccess.run {
-            try await store.openSQLite().createCase(CaseInfo(name: name, created: CaseRecording.now(), tlp: tlp, description: description))
+        try await Failure.report {
+            try await store.open().createCase(CaseInfo(name: name, created: CaseRecorder.now(), tlp: tlp, description: description))
             Console.out("created case '\(name)' (\(tlp.label))")
         }
     }
@@ -34,9 +35,9 @@ struct CaseList: AsyncParsableCommand {
     @OptionGroup var store: StoreOptions
 
     func run() async throws {
-        try await CaseAccess.run {
+        try await Failure.report {
             var table = TextTable([.init("NAME"), .init("TLP"), .init("CREATED"), .init("DESCRIPTION", maxWidth: 60)])
-            for info in try await store.openSQLite().cases() {
+            for info in try await store.open().cases() {
                 table.add([info.name, info.tlp?.label ?? "-", info.created, info.description])
             }
             Console.out(table.render())
@@ -51,8 +52,8 @@ struct CaseShow: AsyncParsableCommand {
     @Argument(help: "The case's name.") var name: String
 
     func run() async throws {
-        try await CaseAccess.run {
-            let store = try store.openSQLite()
+        try await Failure.report {
+            let store = try store.open()
             guard let info = try await store.caseInfo(named: name) else { throw IntelStoreError.noSuchCase(name) }
             let summary = CaseSummary(
                 findings: try await store.findings(ofCase: name), notes: try await store.notes(ofCase: name))
@@ -78,8 +79,8 @@ struct CaseTimeline: AsyncParsableCommand {
     var output: String?
 
     func run() async throws {
-        try await CaseAccess.run {
-            let findings = try await store.openSQLite().findings(ofCase: name)
+        try await Failure.report {
+            let findings = try await store.open().findings(ofCase: name)
             let sink = try OutputSink(path: output)
             try sink.write(Array(format.render(findings).utf8))
             try sink.close()
@@ -95,9 +96,9 @@ struct CaseNoteCommand: AsyncParsableCommand {
     @Option(help: "Who writes it (default $VIGIL_ANALYST or $USER).") var author: String?
 
     func run() async throws {
-        try await CaseAccess.run {
-            try await store.openSQLite().addNote(
-                CaseNote(kind: .note, text: text, author: author ?? CaseRecording.analyst, at: CaseRecording.now()), toCase: name)
+        try await Failure.report {
+            try await store.open().addNote(
+                CaseNote(kind: .note, text: text, author: author ?? CaseRecorder.analyst, at: CaseRecorder.now()), toCase: name)
             Console.out("noted in case '\(name)'")
         }
     }
@@ -114,38 +115,18 @@ struct CaseAssert: AsyncParsableCommand {
     @Option(help: "Who asserts it (default $VIGIL_ANALYST or $USER).") var author: String?
 
     func run() async throws {
-        var notes: [CaseNote] = []
-        for id in ids {
-            let upper = id.uppercased()
-            let kind: CaseNote.Kind
-            if upper.wholeMatch(of: /T\d{4}(\.\d{3})?/) != nil {
-                kind = .technique
-            } else if upper.wholeMatch(of: /S\d{4}/) != nil {
-                kind = .software
-            } else {
-                Console.error("'\(id)' is neither an ATT&CK technique id (T1566 or T1566.002) nor a software id (S0154)")
-                throw ExitStatus.badInput
+        let notes = try Failure.report {
+            try ids.map { id throws(VigilError) in
+                try CaseNote.assertion(id, comment: comment, author: author ?? CaseRecorder.analyst, at: CaseRecorder.now())
             }
-            notes.append(CaseNote(kind: kind, text: upper, comment: comment, author: author ?? CaseRecording.analyst, at: CaseRecording.now()))
         }
-        try await CaseAccess.run {
-            let store = try store.openSQLite()
+        try await Failure.report {
+            let store = try store.open()
             for note in notes { try await store.addNote(note, toCase: name) }
             Console.out("asserted \(notes.map(\.text).joined(separator: ", ")) in case '\(name)'")
         }
     }
 }
 
-/// Runs case work, turning store errors into messages and exit status 2.
-enum CaseAccess {
-    static func run(_ body: () async throws -> Void) async throws {
-        do {
-            try await body()
-        } catch let error as IntelStoreError {
-            Console.error(error.description)
-            throw ExitStatus.badInput
-        }
-    }
-}
 
 extension TimelineFormat: ExpressibleByArgument {}

@@ -1,10 +1,12 @@
 import ArgumentParser
 import Foundation
 import IntelStore
+import Reports
 import STIX
+import VigilKit
 
 /// `vigil intel import FILE|DIR...`
-struct IntelImport: AsyncParsableCommand {
+struct IntelImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
         abstract: "Import STIX 2.0/2.1 bundles; a folder is walked for .json files.",
@@ -27,33 +29,23 @@ struct IntelImport: AsyncParsableCommand {
     var showIssues = 20
 
     func run() async throws {
-        let files = try InputFiles.expand(paths, extensions: ["json"])
         let store = try self.store.open()
-        let importer = BundleImporter(store: store)
+        let (results, emptyFolders) = try await Failure.report { try await IntelImport.importFiles(paths, into: store, strict: strict) }
+        for folder in emptyFolders { Console.warning("\(folder): no .json files in this folder") }
         var totals = ImportReport.Counts()
         var failed = 0
-        for file in files {
-            let started = Date()
-            do {
-                let bytes = try InputFiles.read(file)
-                let report = try await importer.importContent(bytes, source: file, strict: strict)
-                ImportSummary.print(report, seconds: Date().timeIntervalSince(started), showIssues: showIssues)
+        for result in results {
+            if let report = result.report {
+                ImportSummary.print(report, seconds: result.seconds, showIssues: showIssues)
                 totals = totals + report.totals
-            } catch let failure as ImportFailure {
-                Console.error(failure.description)
-                failed += 1
-            } catch let error as IntelStoreError {
-                if case .database = error { Console.error(error.description); throw ExitStatus.badInput }
-                Console.error(error.description)
-                failed += 1
-            } catch let error as InputFiles.Failure {
-                Console.error(error.description)
+            } else {
+                Console.error(result.failure ?? result.path)
                 failed += 1
             }
         }
-        if files.count > 1 {
+        if results.count > 1 {
             Console.message(
-                "all \(files.count) files: \(grouped(totals.total)) objects, \(grouped(totals.new)) new, "
+                "all \(results.count) files: \(grouped(totals.total)) objects, \(grouped(totals.new)) new, "
                     + "\(grouped(totals.updated)) updated, \(grouped(totals.unchanged)) unchanged, "
                     + "\(grouped(totals.older)) older, \(grouped(totals.rejected)) rejected"
                     + (failed > 0 ? "; \(failed) file(s) not imported" : ""))

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
-import Hunt
+import Reports
+import VigilKit
 
 /// The evidence a command reads: files and folders as arguments (thousands of them parse in
 /// linear time, see `ArgumentRuns`), and `--from-list FILE` with paths one per line.
@@ -17,49 +18,24 @@ struct EvidenceArguments: ParsableArguments {
         if paths.isEmpty && list == nil { throw ValidationError("Name evidence files or folders, or --from-list FILE.") }
     }
 
-    /// Every evidence file with its format, in order; files that cannot be opened or are not
-    /// evidence are reported (those met in folders only counted) and counted in `refused`.
-    func probe(quiet: Bool) throws -> (sources: [(path: String, format: EvidenceFile.Format)], refused: Int) {
-        let files = ArgumentRuns.expand(paths) + (try listed())
-        let expanded = files.flatMap { InputFiles.isFolder($0) ? InputFiles.walk($0).map { ($0, true) } : [($0, false)] }
-        var sources: [(String, EvidenceFile.Format)] = []
-        var refused = 0
-        var notEvidence = 0
-        // Formats are sniffed up front (on all cores); files are opened again when read.
-        for ((path, inFolder), probed) in zip(expanded, EvidenceFile.probe(expanded.map(\.0))) {
-            switch probed {
-            case .failure(let error):
-                Console.error(error.description)
-                refused += 1
-            case .success(.unknown) where inFolder:
-                // A folder of evidence holds notes and reports too: they are counted, not refused.
-                notEvidence += 1
-            case .success(.unknown):
-                Console.error("\(path): not a format Vigil reads (EVTX, JSON lines, Zeek, CSV, audit log)")
-                refused += 1
-            case .success(let format):
-                sources.append((path, format))
-            }
+    /// Every path given, in order.
+    func allPaths() throws -> [String] {
+        var listed: [String] = []
+        if let list {
+            let bytes = list == "-" ? Array(FileHandle.standardInput.readDataToEndOfFile()) : try Failure.report { try InputFiles.read(list) }
+            listed = String(decoding: bytes, as: UTF8.self).split(whereSeparator: \.isNewline).map(String.init)
         }
-        if notEvidence > 0 && !quiet {
-            Console.message("skipped \(grouped(notEvidence)) \(notEvidence == 1 ? "file" : "files") in folders that \(notEvidence == 1 ? "is" : "are") not evidence Vigil reads")
-        }
-        return (sources, refused)
+        return ArgumentRuns.expand(paths) + listed
     }
 
-    private func listed() throws -> [String] {
-        guard let list else { return [] }
-        let bytes: [UInt8]
-        if list == "-" {
-            bytes = Array(FileHandle.standardInput.readDataToEndOfFile())
-        } else {
-            do {
-                bytes = try InputFiles.read(list)
-            } catch {
-                Console.error(error.description)
-                throw ExitStatus.badInput
-            }
+    /// The evidence files with their formats; what was refused is printed.
+    func select(quiet: Bool) throws -> EvidenceSelection {
+        let selection = EvidenceSelection(paths: try allPaths())
+        for refused in selection.refused { Console.error(refused) }
+        if selection.notEvidence > 0 && !quiet {
+            let count = selection.notEvidence
+            Console.message("skipped \(grouped(count)) \(count == 1 ? "file" : "files") in folders that \(count == 1 ? "is" : "are") not evidence Vigil reads")
         }
-        return String(decoding: bytes, as: UTF8.self).split(whereSeparator: \.isNewline).map(String.init)
+        return selection
     }
 }

@@ -1,44 +1,37 @@
-import ArgumentParser
 import Foundation
 
-/// Files named on the command line: folders are walked, files are read whole.
-enum InputFiles {
-    struct Failure: Error, CustomStringConvertible {
-        var path: String
-        var reason: String
-        var description: String { "\(path): \(reason)" }
-    }
-
+/// Files named by the user: folders are walked, files are read whole.
+public enum InputFiles {
     /// The files of `paths`, folders replaced by the files below them with one of `extensions`
-    /// (sorted, hidden ones skipped). A path that does not exist is a usage error.
-    static func expand(_ paths: [String], extensions: Set<String>) throws -> [String] {
+    /// (sorted, hidden ones skipped); also the folders that held none. A path that does not
+    /// exist is refused.
+    public static func expand(_ paths: [String], extensions: Set<String>) throws(VigilError) -> (files: [String], emptyFolders: [String]) {
         var files: [String] = []
-        let manager = FileManager.default
+        var empty: [String] = []
         for path in paths {
             var isDirectory: ObjCBool = false
-            guard manager.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                Console.error("\(path): no such file or folder")
-                throw ExitStatus.badInput
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                throw .input(path: path, reason: "no such file or folder")
             }
             guard isDirectory.boolValue else {
                 files.append(path)
                 continue
             }
             let found = walk(path).filter { extensions.contains(($0 as NSString).pathExtension.lowercased()) }
-            if found.isEmpty { Console.warning("\(path): no .\(extensions.sorted().joined(separator: "/.")) files in this folder") }
+            if found.isEmpty { empty.append(path) }
             files.append(contentsOf: found)
         }
-        return files
+        return (files, empty)
     }
 
     /// Whether a path names a folder.
-    static func isFolder(_ path: String) -> Bool {
+    public static func isFolder(_ path: String) -> Bool {
         var isDirectory: ObjCBool = false
         return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
     }
 
     /// The files below a folder, sorted, hidden files and folders skipped.
-    static func walk(_ folder: String) -> [String] {
+    public static func walk(_ folder: String) -> [String] {
         var found: [String] = []
         guard let walker = FileManager.default.enumerator(atPath: folder) else { return [] }
         while let relative = walker.nextObject() as? String {
@@ -53,12 +46,12 @@ enum InputFiles {
     }
 
     /// The bytes of a file, read straight into one buffer (no intermediate `Data` copy).
-    static func read(_ path: String) throws(Failure) -> [UInt8] {
+    public static func read(_ path: String) throws(VigilError) -> [UInt8] {
         let descriptor = open(path, O_RDONLY)
-        guard descriptor >= 0 else { throw Failure(path: path, reason: "cannot be opened: \(String(cString: strerror(errno)))") }
+        guard descriptor >= 0 else { throw .input(path: path, reason: "cannot be opened: \(String(cString: strerror(errno)))") }
         defer { close(descriptor) }
         var status = stat()
-        guard fstat(descriptor, &status) == 0 else { throw Failure(path: path, reason: "cannot be read") }
+        guard fstat(descriptor, &status) == 0 else { throw .input(path: path, reason: "cannot be read") }
         let size = Int(status.st_size)
         var failure: String?
         let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
@@ -73,7 +66,7 @@ enum InputFiles {
                 count += got
             }
         }
-        if let failure { throw Failure(path: path, reason: "cannot be read: \(failure)") }
+        if let failure { throw .input(path: path, reason: "cannot be read: \(failure)") }
         return bytes
     }
 }

@@ -4,8 +4,8 @@ import STIX
 
 /// How an attribution reads: the verdict in estimative words, the ranking, and with `explain`
 /// every piece of evidence behind each listed group's score.
-enum AttributionText {
-    static func verdictLine(_ result: AttributionResult) -> String {
+public enum AttributionText {
+    public static func verdictLine(_ result: AttributionResult) -> String {
         switch result.verdict {
         case .group(let group):
             return "Verdict: \(group.name)\(group.attackID.map { " (\($0))" } ?? "") — \(result.words.rawValue) confidence (\(result.confidence)/100)"
@@ -14,7 +14,7 @@ enum AttributionText {
         }
     }
 
-    static func render(_ attribution: CaseAttribution, top: Int, explain: Bool) -> String {
+    public static func render(_ attribution: CaseAttribution, top: Int, explain: Bool) -> String {
         let result = attribution.result
         var lines: [String] = []
         let techniques = result.evidence.features.filter { $0.kind == .technique }.count
@@ -59,7 +59,7 @@ enum AttributionText {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    static func json(_ attribution: CaseAttribution, top: Int) -> JSONValue {
+    public static func json(_ attribution: CaseAttribution, top: Int) -> JSONValue {
         let result = attribution.result
         func object(_ members: [(String, JSONValue)]) -> JSONValue { .object(JSONObject(members.map { (key: $0.0, value: $0.1) })) }
         let verdict: JSONValue

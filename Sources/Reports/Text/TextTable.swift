@@ -1,33 +1,33 @@
-/// Aligned text columns for terminal output.
-struct TextTable {
-    enum Alignment { case left, right }
+/// Aligned text columns for terminal output and text reports.
+public struct TextTable: Sendable {
+    public enum Alignment: Sendable { case left, right }
 
-    struct Column {
-        var title: String
-        var alignment: Alignment
+    public struct Column: Sendable {
+        public var title: String
+        public var alignment: Alignment
         /// Longer cells are cut with an ellipsis.
-        var maxWidth: Int?
+        public var maxWidth: Int?
 
-        init(_ title: String, _ alignment: Alignment = .left, maxWidth: Int? = nil) {
+        public init(_ title: String, _ alignment: Alignment = .left, maxWidth: Int? = nil) {
             self.title = title
             self.alignment = alignment
             self.maxWidth = maxWidth
         }
     }
 
-    var columns: [Column]
-    var rows: [[String]] = []
+    public var columns: [Column]
+    public var rows: [[String]] = []
     /// Spaces before each line.
-    var indent = 0
+    public var indent = 0
 
-    init(_ columns: [Column], indent: Int = 0) {
+    public init(_ columns: [Column], indent: Int = 0) {
         self.columns = columns
         self.indent = indent
     }
 
-    mutating func add(_ cells: [String]) { rows.append(cells) }
+    public mutating func add(_ cells: [String]) { rows.append(cells) }
 
-    func render() -> String {
+    public func render() -> String {
         let cut = rows.map { row in
             row.enumerated().map { index, cell -> String in
                 guard index < columns.count, let limit = columns[index].maxWidth, cell.count > limit else { return cell }
@@ -57,7 +57,7 @@ struct TextTable {
 }
 
 /// Integers with thousands separators, as in the summaries: 17,899.
-func grouped(_ number: Int) -> String {
+public func grouped(_ number: Int) -> String {
     let digits = String(abs(number))
     var result = ""
     for (index, character) in digits.enumerated() {
@@ -68,7 +68,7 @@ func grouped(_ number: Int) -> String {
 }
 
 /// Wraps text to a width, keeping paragraph breaks, each line indented.
-func wrapped(_ text: String, width: Int, indent: Int) -> String {
+public func wrapped(_ text: String, width: Int, indent: Int) -> String {
     let prefix = String(repeating: " ", count: indent)
     var lines: [String] = []
     for paragraph in text.split(separator: "\n", omittingEmptySubsequences: false) {

@@ -1,0 +1,144 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Hunt
+import IntelStore
+import Reports
+import STIX
+
+/// Installs what hunting and attribution need: MITRE ATT&CK (Enterprise, STIX) into the store
+/// and SigmaHQ's rules into the rules folder beside it, from the official sources or from an
+/// offline mirror laid out like Vigil's shared data (`attack/enterprise-attack*.json`,
+/// `sigma/rules*`).
+public struct Updater: Sendable {
+    /// The official sources.
+    public enum Sources {
+        public static let attack = "https://raw.githubusercontent.com/mitre-attack/attack-stix-data/master/enterprise-attack/enterprise-attack.json"
+        public static let sigma = "https://github.com/SigmaHQ/sigma/archive/refs/heads/master.tar.gz"
+    }
+
+    public var location: StoreLocation
+    public var store: any VigilStore
+    public var progress: ProgressHandler
+
+    public init(location: StoreLocation, store: any VigilStore, progress: @escaping ProgressHandler = { _ in }) {
+        self.location = location
+        self.store = store
+        self.progress = progress
+    }
+
+    /// Installs from `mirror` (a folder), else downloads; `allReleases` imports every
+    /// Enterprise release of the mirror, oldest first.
+    public func update(from mirror: String?, allReleases: Bool) async throws(VigilError) {
+        if let mirror {
+            try await importATTACK(files: try releases(in: mirror + "/attack", all: allReleases))
+            try installRules(folders: try ruleFolders(in: mirror + "/sigma"))
+            return
+        }
+        let work = NSTemporaryDirectory() + "vigil-update-\(UUID().uuidString)"
+        do {
+            try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        } catch {
+            throw .update("\(work): cannot be created: \(error.localizedDescription)")
+        }
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let attack = work + "/enterprise-attack.json"
+        try await download(Sources.attack, to: attack)
+        try await importATTACK(files: [attack])
+        let archive = work + "/sigma.tar.gz"
+        try await download(Sources.sigma, to: archive)
+        try run("/usr/bin/env", ["tar", "-xzf", archive, "-C", work])
+        let extracted = (try? FileManager.default.contentsOfDirectory(atPath: work))?.first { $0.hasPrefix("sigma-") }
+        guard let extracted else { throw .update("the SigmaHQ archive did not contain a sigma-* folder") }
+        try installRules(folders: try ruleFolders(in: work + "/" + extracted))
+    }
+
+    /// The Enterprise bundles of a folder, oldest release first (the newest alone unless `all`).
+    public func releases(in folder: String, all: Bool) throws(VigilError) -> [String] {
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [])
+            .filter { $0.hasPrefix("enterprise-attack") && $0.hasSuffix(".json") }
+        guard !names.isEmpty else { throw .update("\(folder): no enterprise-attack*.json bundle") }
+        func version(_ name: String) -> [Int] {
+            name.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
+        }
+        let sorted = names.sorted { version($0).lexicographicallyPrecedes(version($1)) }
+        return (all ? sorted : [sorted[sorted.count - 1]]).map { folder + "/" + $0 }
+    }
+
+    func ruleFolders(in folder: String) throws(VigilError) -> [String] {
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasPrefix("rules") }.sorted()
+        guard !names.isEmpty else { throw .update("\(folder): no rules* folders of Sigma rules") }
+        return names.map { folder + "/" + $0 }
+    }
+
+    func importATTACK(files: [String]) async throws(VigilError) {
+        let importer = BundleImporter(store: store)
+        for file in files {
+            let started = Date()
+            let bytes = try InputFiles.read(file)
+            let report = try await VigilError.wrapping { try await importer.importContent(bytes, source: file, strict: false) }
+            progress(.note(
+                "\(file): \(grouped(report.totals.total)) objects (\(grouped(report.totals.new)) new, \(grouped(report.totals.updated)) updated) in "
+                    + String(format: "%.1f", Date().timeIntervalSince(started)) + " s"))
+        }
+    }
+
+    /// Replaces the installed rules by copies of `folders`.
+    func installRules(folders: [String]) throws(VigilError) {
+        let target = location.rulesFolder
+        let manager = FileManager.default
+        let staging = target + ".new"
+        do {
+            try? manager.removeItem(atPath: staging)
+            try manager.createDirectory(atPath: staging, withIntermediateDirectories: true)
+            for folder in folders {
+                // A mirror may link its folders: copy what the link points to.
+                let source = URL(fileURLWithPath: folder).resolvingSymlinksInPath().path
+                try manager.copyItem(atPath: source, toPath: staging + "/" + (folder as NSString).lastPathComponent)
+            }
+            try? manager.removeItem(atPath: target)
+            try manager.moveItem(atPath: staging, toPath: target)
+        } catch {
+            throw .update("\(target): the rules cannot be installed: \(error.localizedDescription)")
+        }
+        // The files a hunt loads (`.yml` and `.yaml`, hidden ones left out).
+        let count = RuleSetLoader.ruleFiles([target]).files.count
+        progress(.note("\(grouped(count)) Sigma rule files installed in \(target)"))
+    }
+
+    func download(_ url: String, to path: String) async throws(VigilError) {
+        guard let address = URL(string: url) else { throw .update("bad URL \(url)") }
+        progress(.note("downloading \(url)"))
+        var request = URLRequest(url: address)
+        request.timeoutInterval = 30
+        let data: Data
+        let response: URLResponse
+        do {
+            (data, response) = try await URLSession.shared.data(for: request)
+        } catch {
+            throw .update("\(url) cannot be reached (\(error.localizedDescription)); on an offline network copy a mirror and run `vigil update --from DIR`")
+        }
+        if let http = response as? HTTPURLResponse, http.statusCode != 200 { throw .update("\(url): HTTP \(http.statusCode)") }
+        do {
+            try data.write(to: URL(fileURLWithPath: path))
+        } catch {
+            throw .update("\(path): cannot be written: \(error.localizedDescription)")
+        }
+    }
+
+    func run(_ tool: String, _ arguments: [String]) throws(VigilError) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: tool)
+        process.arguments = arguments
+        do {
+            try process.run()
+        } catch {
+            throw .update("\(arguments.joined(separator: " ")) cannot be run: \(error.localizedDescription)")
+        }
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw .update("\(arguments.joined(separator: " ")) failed with status \(process.terminationStatus)")
+        }
+    }
+}
