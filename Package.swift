@@ -15,6 +15,8 @@ let package = Package(
         .library(name: "Attribution", targets: ["Attribution"]),
         .library(name: "IntelStore", targets: ["IntelStore"]),
         .library(name: "IntelStoreSQLite", targets: ["IntelStoreSQLite"]),
+        .library(name: "Hunt", targets: ["Hunt"]),
+        .library(name: "Reports", targets: ["Reports"]),
         .library(name: "VigilKit", targets: ["VigilKit"]),
     ],
     dependencies: [
@@ -33,13 +35,13 @@ let package = Package(
         // Regular expressions run in the toolchain's ICU (Foundation's own), through its C
         // interface where it can be imported.
         .target(
-            name: "Sigma", dependencies: ["EventLog", .product(name: "Yams", package: "Yams")],
+            name: "Sigma", dependencies: ["EventLog", "STIX", .product(name: "Yams", package: "Yams")],
             linkerSettings: [.linkedLibrary("_FoundationICU", .when(platforms: [.linux]))]
         ),
         // System OpenSSL (libcrypto), for SHA-256 of evidence files (it uses the CPU's SHA
         // instructions).
         .systemLibrary(name: "CCrypto", path: "Sources/CCrypto", providers: [.apt(["libssl-dev"])]),
-        .target(name: "Hunt", dependencies: ["EventLog", "EVTX", "Sigma", "CZlib", "CCrypto"]),
+        .target(name: "Hunt", dependencies: ["STIX", "EventLog", "EVTX", "Sigma", "CZlib", "CCrypto"]),
         .target(name: "Attribution", dependencies: ["STIX"]),
         .target(name: "IntelStore", dependencies: ["STIX"]),
         .target(name: "Reports", dependencies: ["STIX", "EventLog", "Attribution", "IntelStore"]),

@@ -13,9 +13,12 @@ public struct BundleImporter: Sendable {
     public let store: any IntelStore
     /// Objects validated and handed to the store at a time.
     public var batchSize = 2_048
+    /// Where parsing and validation run.
+    public var executor: ParallelExecutor
 
-    public init(store: any IntelStore) {
+    public init(store: any IntelStore, executor: ParallelExecutor = .shared) {
         self.store = store
+        self.executor = executor
     }
 
     /// Properties whose targets must exist for the relationship to mean anything.
@@ -29,7 +32,7 @@ public struct BundleImporter: Sendable {
         let knownTypes = try await store.storedTypes()
         let content: BundleContent
         do {
-            content = try STIXBundleReader.content(bytes, knownTypes: knownTypes)
+            content = try STIXBundleReader.content(bytes, knownTypes: knownTypes, executor: executor)
         } catch {
             throw ImportFailure(source: source, error: error)
         }

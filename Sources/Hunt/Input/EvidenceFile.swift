@@ -1,5 +1,6 @@
 import Foundation
 import EventLog
+import STIX
 
 /// An evidence file opened for reading: the file, transparently decompressed when it is gzip,
 /// and the format its first bytes show.
@@ -49,23 +50,16 @@ public final class EvidenceFile {
         self.stream = PrefixedByteStream(prefix: prefix, rest: stream)
     }
 
-    /// The formats of files, found on all cores; each file is opened, sniffed and closed
-    /// again. Read them later with `deferredStream(path:)`.
-    public static func probe(_ paths: [String]) -> [Result<Format, EvidenceError>] {
-        let results = ResultSlots<Result<Format, EvidenceError>>(count: paths.count)
-        let next = NextIndex()
-        DispatchQueue.concurrentPerform(iterations: min(paths.count, ProcessInfo.processInfo.activeProcessorCount)) { _ in
-            while true {
-                let index = next.take()
-                guard index < paths.count else { return }
-                do throws(EvidenceError) {
-                    results.store(index, .success(try EvidenceFile(path: paths[index]).format))
-                } catch {
-                    results.store(index, .failure(error))
-                }
+    /// The formats of files, found on the executor's threads; each file is opened, sniffed and
+    /// closed again. Read them later with `deferredStream(path:)`.
+    public static func probe(_ paths: [String], executor: ParallelExecutor = .shared) -> [Result<Format, EvidenceError>] {
+        executor.map(paths) { path in
+            do throws(EvidenceError) {
+                return .success(try EvidenceFile(path: path).format)
+            } catch {
+                return .failure(error)
             }
         }
-        return (0..<paths.count).map { results.take($0) ?? .failure(.open(path: paths[$0], reason: "not probed")) }
     }
 
     /// A stream of a file's (decompressed) content that opens the file when first read.

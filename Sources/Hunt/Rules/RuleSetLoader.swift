@@ -1,4 +1,5 @@
 import Foundation
+import STIX
 import Sigma
 
 /// Sigma rules read from files and folders and compiled: the engine, the correlations, and
@@ -26,15 +27,19 @@ public enum RuleSetLoader {
         public var excludedStatuses: Set<String>
         /// Rules whose log source the mapping does not name: left out and reported by default.
         public var unmapped: UnmappedRules
+        /// Where reading and compiling run.
+        public var executor: ParallelExecutor
 
         public init(
             mapping: LogSourceMapping = .standard, placeholders: [String: [String]] = [:],
-            excludedStatuses: Set<String> = ["deprecated", "unsupported"], unmapped: UnmappedRules = .skip
+            excludedStatuses: Set<String> = ["deprecated", "unsupported"], unmapped: UnmappedRules = .skip,
+            executor: ParallelExecutor = .shared
         ) {
             self.mapping = mapping
             self.placeholders = placeholders
             self.excludedStatuses = excludedStatuses
             self.unmapped = unmapped
+            self.executor = executor
         }
     }
 
@@ -101,41 +106,32 @@ public enum RuleSetLoader {
     /// Loads and compiles the rules of these files.
     public static func load(files: [String], options: Options = Options()) -> LoadedRuleSet {
         let started = Date()
-        let results = ResultSlots<SigmaRuleFile>(count: files.count)
-        let next = NextIndex()
-        DispatchQueue.concurrentPerform(iterations: max(1, min(files.count, ProcessInfo.processInfo.activeProcessorCount))) { _ in
-            while true {
-                let index = next.take()
-                guard index < files.count else { return }
-                let path = files[index]
-                guard let data = FileManager.default.contents(atPath: path) else {
-                    var failed = SigmaRuleFile(path: path)
-                    failed.problems.append(SigmaProblem("cannot be read", at: SourceLocation(file: path)))
-                    results.store(index, failed)
-                    continue
-                }
-                guard let text = String(data: data, encoding: .utf8) else {
-                    var failed = SigmaRuleFile(path: path)
-                    failed.problems.append(SigmaProblem("not UTF-8 text", at: SourceLocation(file: path)))
-                    results.store(index, failed)
-                    continue
-                }
-                results.store(index, RuleLoader.load(text, path: path))
+        let parsed = options.executor.map(files) { path -> SigmaRuleFile in
+            guard let data = FileManager.default.contents(atPath: path) else {
+                var failed = SigmaRuleFile(path: path)
+                failed.problems.append(SigmaProblem("cannot be read", at: SourceLocation(file: path)))
+                return failed
             }
+            guard let text = String(data: data, encoding: .utf8) else {
+                var failed = SigmaRuleFile(path: path)
+                failed.problems.append(SigmaProblem("not UTF-8 text", at: SourceLocation(file: path)))
+                return failed
+            }
+            return RuleLoader.load(text, path: path)
         }
         var rules: [SigmaRule] = []
         var correlations: [SigmaCorrelation] = []
         var filters: [SigmaFilter] = []
         var problems: [SigmaProblem] = []
-        for index in files.indices {
-            guard let file = results.take(index) else { continue }
+        for file in parsed {
             rules += file.rules.filter { !options.excludedStatuses.contains($0.status ?? "") }
             correlations += file.correlations.filter { !options.excludedStatuses.contains($0.status ?? "") }
             filters += file.filters
             problems += file.problems
         }
         let (engine, compileProblems) = RuleEngine.compile(
-            rules, filters: filters, mapping: options.mapping, placeholders: options.placeholders, unmapped: options.unmapped)
+            rules, filters: filters, mapping: options.mapping, placeholders: options.placeholders, unmapped: options.unmapped,
+            executor: options.executor)
         problems += compileProblems
         // A correlation that cannot be bound (a missing rule, a cycle) is reported and left
         // out; the others are bound without it.

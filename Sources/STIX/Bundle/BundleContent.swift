@@ -30,11 +30,26 @@ public struct BundleContent: Sendable {
     public var totalCount: Int
     /// The validator, knowing the types present in the content.
     public var validator: STIXValidator
+    /// Where validation runs.
+    public var executor: ParallelExecutor = .shared
 
-    /// Validates `candidates[range]`, spreading the work over all cores.
+    public init(
+        bundleID: String?, declaredSpecVersion: String?, candidates: [Candidate], readIssues: [ValidationIssue], totalCount: Int,
+        validator: STIXValidator, executor: ParallelExecutor = .shared
+    ) {
+        self.bundleID = bundleID
+        self.declaredSpecVersion = declaredSpecVersion
+        self.candidates = candidates
+        self.readIssues = readIssues
+        self.totalCount = totalCount
+        self.validator = validator
+        self.executor = executor
+    }
+
+    /// Validates `candidates[range]`, spreading the work over the executor's threads.
     public func validate(_ range: Range<Int>) -> Validated {
         let slice = Array(candidates[range])
-        let found = slice.concurrentMap { validator.validate($0.object, index: $0.index) }
+        let found = slice.concurrentMap(executor: executor) { validator.validate($0.object, index: $0.index) }
         var validated = Validated(objects: [], upgradedCount: 0, issues: [])
         validated.objects.reserveCapacity(slice.count)
         for (candidate, issues) in zip(slice, found) {

@@ -27,24 +27,25 @@ public struct DecodedBundle: Sendable {
 public enum STIXBundleReader {
     /// Reads and validates content. `knownTypes` are custom types references may name besides
     /// those of the specification, `x-` types and the types present in the content.
-    public static func read(_ bytes: [UInt8], knownTypes: Set<String> = []) throws(STIXError) -> DecodedBundle {
-        try content(bytes, knownTypes: knownTypes).validateAll()
+    public static func read(_ bytes: [UInt8], knownTypes: Set<String> = [], executor: ParallelExecutor = .shared) throws(STIXError) -> DecodedBundle {
+        try content(bytes, knownTypes: knownTypes, executor: executor).validateAll()
     }
 
     /// Validates parsed JSON.
-    public static func decode(_ json: JSONValue, knownTypes: Set<String> = []) throws(STIXError) -> DecodedBundle {
-        try content(json, knownTypes: knownTypes).validateAll()
+    public static func decode(_ json: JSONValue, knownTypes: Set<String> = [], executor: ParallelExecutor = .shared) throws(STIXError) -> DecodedBundle {
+        try content(json, knownTypes: knownTypes, executor: executor).validateAll()
     }
 
     /// Reads content without validating its objects yet, so that a caller can validate it in
     /// batches (and overlap that with storing earlier batches).
-    public static func content(_ bytes: [UInt8], knownTypes: Set<String> = []) throws(STIXError) -> BundleContent {
-        try content(JSONParser.parse(bytes, parallelListKey: "objects"), knownTypes: knownTypes)
+    /// Parsing and validation run on `executor`.
+    public static func content(_ bytes: [UInt8], knownTypes: Set<String> = [], executor: ParallelExecutor = .shared) throws(STIXError) -> BundleContent {
+        try content(JSONParser.parse(bytes, parallelListKey: "objects", executor: executor), knownTypes: knownTypes, executor: executor)
     }
 
     /// Parsed JSON as content: the bundle's envelope, and each object upgraded to 2.1 with its
     /// `type` and `id` checked.
-    public static func content(_ json: JSONValue, knownTypes: Set<String> = []) throws(STIXError) -> BundleContent {
+    public static func content(_ json: JSONValue, knownTypes: Set<String> = [], executor: ParallelExecutor = .shared) throws(STIXError) -> BundleContent {
         var bundleID: String?
         var declaredVersion: String?
         let rawObjects: [JSONValue]
@@ -70,7 +71,7 @@ public enum STIXBundleReader {
             throw STIXError.notSTIX(reason: "unsupported bundle spec_version \"\(declaredVersion)\" (2.0 and 2.1 are read)")
         }
 
-        let read = Array(rawObjects.enumerated()).concurrentMap { index, raw -> Result<(BundleContent.Candidate, [ValidationIssue]), ValidationIssue> in
+        let read = Array(rawObjects.enumerated()).concurrentMap(executor: executor) { index, raw -> Result<(BundleContent.Candidate, [ValidationIssue]), ValidationIssue> in
             guard var members = raw.objectValue else {
                 return .failure(ValidationIssue(.error, objectIndex: index, message: "is a \(raw.kindName), not an object"))
             }
@@ -100,6 +101,6 @@ public enum STIXBundleReader {
         let validator = STIXValidator(knownTypes: knownTypes.union(candidates.map(\.object.type)))
         return BundleContent(
             bundleID: bundleID, declaredSpecVersion: declaredVersion, candidates: candidates, readIssues: issues,
-            totalCount: rawObjects.count, validator: validator)
+            totalCount: rawObjects.count, validator: validator, executor: executor)
     }
 }

@@ -31,7 +31,7 @@ public struct JSONParser {
     }
 
     /// Parses one JSON document from bytes the caller owns (a line of a log file).
-    public static func parse(_ buffer: UnsafeRawBufferPointer, duplicateKeys: DuplicateKeys = .refuse) throws(STIXError) -> JSONValue {
+    package static func parse(_ buffer: UnsafeRawBufferPointer, duplicateKeys: DuplicateKeys = .refuse) throws(STIXError) -> JSONValue {
         try typed { try parseDocument(buffer.assumingMemoryBound(to: UInt8.self), duplicateKeys: duplicateKeys) }
     }
 
@@ -47,8 +47,8 @@ public struct JSONParser {
     /// Parses one JSON document, spreading one large list over all cores: the list under `key`
     /// in a top-level object (a bundle's `objects`), or a top-level array. The result is the
     /// same as `parse(_:)`; errors name the same positions.
-    public static func parse(_ bytes: [UInt8], parallelListKey key: String) throws(STIXError) -> JSONValue {
-        try typed { try bytes.withUnsafeBufferPointer { buffer in try parseDocumentInParallel(buffer, listKey: key) } }
+    public static func parse(_ bytes: [UInt8], parallelListKey key: String, executor: ParallelExecutor = .shared) throws(STIXError) -> JSONValue {
+        try typed { try bytes.withUnsafeBufferPointer { buffer in try parseDocumentInParallel(buffer, listKey: key, executor: executor) } }
     }
 
     /// Runs a parse, passing on its `STIXError` (buffer closures only rethrow untyped errors).
@@ -83,7 +83,7 @@ public struct JSONParser {
 extension JSONParser {
     /// The top of the document is parsed here; the big list's elements are first only skipped
     /// over (to find where each one ends), then parsed independently on all cores.
-    private static func parseDocumentInParallel(_ buffer: UnsafeBufferPointer<UInt8>, listKey: String) throws -> JSONValue {
+    private static func parseDocumentInParallel(_ buffer: UnsafeBufferPointer<UInt8>, listKey: String, executor: ParallelExecutor) throws -> JSONValue {
         var reader = JSONByteReader(buffer)
         reader.skipWhitespace()
         var ranges: [Range<Int>] = []
@@ -112,7 +112,7 @@ extension JSONParser {
         if reader.position < buffer.count { throw reader.failure("unexpected content after the JSON value") }
 
         nonisolated(unsafe) let shared = buffer
-        let parsed = ranges.concurrentMap(minimumChunk: 64) { range -> Result<JSONValue, STIXError> in
+        let parsed = ranges.concurrentMap(minimumChunk: 64, executor: executor) { range -> Result<JSONValue, STIXError> in
             var element = JSONByteReader(shared, end: range.upperBound)
             element.position = range.lowerBound
             do {

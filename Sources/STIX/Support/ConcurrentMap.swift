@@ -2,38 +2,25 @@ import Dispatch
 import Foundation
 
 extension Array where Element: Sendable {
-    /// `map` spread over all cores in contiguous chunks, results in order.
+    /// `map` spread over the executor's threads in contiguous chunks, results in order.
     ///
     /// For pure, independent transformations of many elements (validating objects, serialising
     /// them); small arrays are mapped in place, where threads would cost more than they save.
-    public func concurrentMap<T: Sendable>(minimumChunk: Int = 256, _ transform: @Sendable (Element) -> T) -> [T] {
-        let cores = ProcessInfo.processInfo.activeProcessorCount
-        guard cores > 1, count >= minimumChunk * 2 else { return map(transform) }
-        let chunkCount = Swift.min(cores * 4, (count + minimumChunk - 1) / minimumChunk)
+    public func concurrentMap<T: Sendable>(
+        minimumChunk: Int = 256, executor: ParallelExecutor = .shared, _ transform: @Sendable (Element) -> T
+    ) -> [T] {
+        guard executor.width > 1, count >= minimumChunk * 2 else { return map(transform) }
+        let chunkCount = Swift.min(executor.width * 4, (count + minimumChunk - 1) / minimumChunk)
         let chunkSize = (count + chunkCount - 1) / chunkCount
-        let results = ChunkResults<T>(count: chunkCount)
+        let results = OrderedSlots<[T]>(count: chunkCount)
         self.withUnsafeBufferPointer { elements in
             nonisolated(unsafe) let elements = elements
-            DispatchQueue.concurrentPerform(iterations: chunkCount) { chunk in
-                let start = chunk * chunkSize
+            executor.forEach(chunkCount) { chunk in
+                let start = Swift.min(chunk * chunkSize, elements.count)
                 let end = Swift.min(start + chunkSize, elements.count)
-                guard start < end else { return }
                 results.store(chunk, elements[start..<end].map(transform))
             }
         }
-        return results.joined()
+        return results.values().flatMap { $0 }
     }
-}
-
-/// One slot per chunk; each chunk writes only its own slot, once.
-private final class ChunkResults<T>: @unchecked Sendable {
-    private var slots: [[T]]
-
-    init(count: Int) { slots = Array(repeating: [], count: count) }
-
-    func store(_ index: Int, _ values: [T]) {
-        slots.withUnsafeMutableBufferPointer { $0[index] = values }
-    }
-
-    func joined() -> [T] { slots.flatMap { $0 } }
 }

@@ -1,3 +1,4 @@
+import STIX
 import Synchronization
 
 /// Rule expressions and string predicates laid out in flat memory, for matching without
@@ -96,7 +97,7 @@ final class CompiledProgram: @unchecked Sendable {
 
     /// Builds the program from compiled expressions (the roots are returned in order) and the
     /// predicate table.
-    init(expressions: [Expression], predicates: [Predicate], roots: inout [Int32]) {
+    init(expressions: [Expression], predicates: [Predicate], roots: inout [Int32], executor: ParallelExecutor) {
         var nodeList: [Node] = []
         var childList: [Int32] = []
         func add(_ expression: Expression) -> Int32 {
@@ -240,7 +241,7 @@ final class CompiledProgram: @unchecked Sendable {
         // Each scanner's tries are built on their own (the big ones take most of compiling's
         // serial part).
         let joined = scannerIndexes[.joined]
-        scanners = RuleEngine.parallelMap(Array(scannerNeedles.indices)) { [scannerNeedles] index in
+        scanners = executor.map(Array(scannerNeedles.indices)) { [scannerNeedles] index in
             NeedleScanner(scannerNeedles[index], joined: Int32(index) == joined)
         }
         joinedScanner = joined

@@ -37,7 +37,7 @@ public final class EventContext {
     @exclusivity(unchecked) private var recentNumbers: [(signed: Bool, bits: UInt64, text: String)?] = []
 
     // Per field index: where its text and folded text are in `storage`, filled on first use.
-    @exclusivity(unchecked) var storage = ByteBuffer(capacity: 1 << 16)
+    @exclusivity(unchecked) var storage = RenderBuffer(capacity: 1 << 16)
     @exclusivity(unchecked) private var rawRanges: UnsafeMutablePointer<Range<Int>?> = .allocate(capacity: 1)
     @exclusivity(unchecked) var foldedRanges: UnsafeMutablePointer<Range<Int>?> = .allocate(capacity: 1)
     @exclusivity(unchecked) private var fieldCapacity = 0

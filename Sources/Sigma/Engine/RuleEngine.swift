@@ -1,5 +1,6 @@
 import Dispatch
 import EventLog
+import STIX
 
 /// Sigma rules compiled for matching events, with the index that hands each event only to
 /// the rules whose log source it can belong to.
@@ -193,7 +194,7 @@ public final class RuleEngine: Sendable {
     /// never match, unless `unmapped` is `.run`.
     public static func compile(
         _ rules: [SigmaRule], filters: [SigmaFilter] = [], mapping: LogSourceMapping = .standard, placeholders: [String: [String]] = [:],
-        unmapped: UnmappedRules = .skip
+        unmapped: UnmappedRules = .skip, executor: ParallelExecutor = .shared
     ) -> (engine: RuleEngine, problems: [SigmaProblem]) {
         var table = PredicateTable()
         var problems: [SigmaProblem] = []
@@ -214,7 +215,7 @@ public final class RuleEngine: Sendable {
         // single serial pass would have given it. The merged table is sized first: growing
         // rehashes every predicate it holds.
         let ruleFilters = filtersByRule
-        let prepared = RuleEngine.parallelMap(rules) { rule in
+        let prepared = executor.map(rules) { rule in
             RuleEngine.variants(of: rule, filters: ruleFilters, mapping: mapping, placeholders: placeholders, unmapped: unmapped)
         }
         table.reserve(prepared.reduce(0) { $0 + ((try? $1.get())?.predicates.count ?? 0) })
@@ -247,7 +248,7 @@ public final class RuleEngine: Sendable {
             }
         }
         var roots: [Int32] = []
-        let program = CompiledProgram(expressions: expressions, predicates: table.predicates, roots: &roots)
+        let program = CompiledProgram(expressions: expressions, predicates: table.predicates, roots: &roots, executor: executor)
         var variants = zip(variantRules, roots).map { Variant(rule: $0.0, root: $0.1) }
         // Anchors: an event meets a variant only when one needle of each of its anchor groups
         // is found (`NeedleEntry`). A second group reads only scanners that first groups read.
@@ -256,7 +257,7 @@ public final class RuleEngine: Sendable {
         // Per variant: the joined-text needles of its anchor.
         var keywordNeedles = [[Int32]](repeating: [], count: variants.count)
         var asciiOnlyScanners = [Bool](repeating: false, count: program.scanners.count)
-        let candidates = parallelMap(variants.map(\.root)) { program.anchorCandidates(of: $0) }
+        let candidates = executor.map(variants.map(\.root)) { program.anchorCandidates(of: $0) }
         // A second group on a field no first group reads would scan that field for every
         // event of the list, which costs more than the evaluations it saves.
         let cheap = Set(candidates.flatMap { $0.first?.map(\.scanner) ?? [] })
@@ -373,18 +374,6 @@ public final class RuleEngine: Sendable {
         let compiled = Rule(rule: rule, mapped: alternatives != nil || !named, fields: fieldNames.map { FieldName($0) })
         return .success(
             PreparedRule(variants: ruleVariants, predicates: compiler.table.predicates, predicateHashes: compiler.table.hashes, rule: compiled))
-    }
-
-    /// `transform` over every element on all cores, results in order.
-    static func parallelMap<T, R: Sendable>(_ items: [T], _ transform: @Sendable (T) -> R) -> [R] where T: Sendable {
-        var results = [R?](repeating: nil, count: items.count)
-        results.withUnsafeMutableBufferPointer { buffer in
-            nonisolated(unsafe) let slots = buffer
-            DispatchQueue.concurrentPerform(iterations: items.count) { index in
-                slots[index] = transform(items[index])
-            }
-        }
-        return results.map { $0! }
     }
 
     private init(

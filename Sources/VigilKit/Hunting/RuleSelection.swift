@@ -1,5 +1,6 @@
 import Foundation
 import Hunt
+import STIX
 import Sigma
 
 /// Which Sigma rules to hunt with and how to place them on events: rule files and folders
@@ -14,6 +15,8 @@ public struct RuleSelection: Sendable {
     /// Also run deprecated and unsupported rules.
     public var allStatuses: Bool
     public var unmapped: UnmappedRules
+    /// Where reading and compiling run (a server passes its bounded executor).
+    public var executor: ParallelExecutor = .shared
 
     public init(paths: [String] = [], logSourceMap: String? = nil, placeholders: String? = nil, allStatuses: Bool = false, unmapped: UnmappedRules = .skip) {
         self.paths = paths
@@ -46,7 +49,8 @@ public struct RuleSelection: Sendable {
             }
         }
         return RuleSetLoader.Options(
-            mapping: mapping, placeholders: values, excludedStatuses: allStatuses ? [] : ["deprecated", "unsupported"], unmapped: unmapped)
+            mapping: mapping, placeholders: values, excludedStatuses: allStatuses ? [] : ["deprecated", "unsupported"], unmapped: unmapped,
+            executor: executor)
     }
 
     /// The rule files named (else those installed), refusing paths that do not exist.

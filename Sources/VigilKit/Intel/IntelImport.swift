@@ -17,10 +17,10 @@ public enum IntelImport {
     /// Imports the files of `paths` (folders walked for .json files). A file that cannot be
     /// read or is refused is reported and the others go on; a database failure stops.
     public static func importFiles(
-        _ paths: [String], into store: any VigilStore, strict: Bool, collection: String? = nil
+        _ paths: [String], into store: any VigilStore, strict: Bool, collection: String? = nil, executor: ParallelExecutor = .shared
     ) async throws(VigilError) -> (results: [FileResult], emptyFolders: [String]) {
         let (files, empty) = try InputFiles.expand(paths, extensions: ["json"])
-        let importer = BundleImporter(store: store)
+        let importer = BundleImporter(store: store, executor: executor)
         var results: [FileResult] = []
         for file in files {
             let started = Date()
