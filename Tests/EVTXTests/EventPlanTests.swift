@@ -100,7 +100,7 @@ struct FieldReaderTests {
         if reader.time != event.time || reader.position != event.origin.position || reader.format != event.origin.format {
             return "time, position or format"
         }
-        var buffer = ByteBuffer()
+        var buffer = RenderBuffer()
         for (index, field) in event.fields.enumerated() {
             buffer.removeAll()
             let found = reader.appendText(index, to: &buffer)
@@ -136,7 +136,7 @@ struct FieldReaderTests {
 
     /// How the reader's items of a list field differ from the event's list, or nil.
     static func itemDifference(_ reader: EventFieldReader, _ index: Int, _ items: [FieldValue]) -> String? {
-        var buffer = ByteBuffer()
+        var buffer = RenderBuffer()
         for (item, value) in items.enumerated() {
             buffer.removeAll()
             let found = reader.appendItemText(index, item, to: &buffer)

@@ -25,7 +25,7 @@ struct UTF16TextTests {
             // Stored at an odd offset too: records do not align their values.
             let padding = next(2)
             let bytes = [UInt8](repeating: 0x41, count: padding) + units.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }
-            var output = ByteBuffer(capacity: 16)
+            var output = RenderBuffer(capacity: 16)
             bytes.withUnsafeBytes { UTF16Text.append($0, offset: padding, count: units.count, escaping: .none, to: &output) }
             let decoded = Array(UnsafeBufferPointer(start: output.baseAddress, count: output.count))
             #expect(decoded == expected, "\(units)")

@@ -28,7 +28,7 @@ struct EVTXJSONEquivalenceTests {
             let names = FieldNameCache()
             var records: [(Event, [UInt8])] = []
             let summary = EVTXChunk.read(input.bytes, index: input.index, fileOffset: input.fileOffset, scratch: input.scratch) { record in
-                var line = ByteBuffer()
+                var line = RenderBuffer()
                 record.appendJSON(to: &line)
                 records.append((record.event(names: names), line.array()))
             }

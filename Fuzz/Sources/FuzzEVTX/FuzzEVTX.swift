@@ -13,16 +13,14 @@ public func fuzzEVTX(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     for index in 0..<min(size, chunk.count) { chunk[index] = data[index] }
     var header = Array(chunk[0..<4096])
     header.replaceSubrange(0..<8, with: Array("ElfFile\0".utf8))
-    header.withUnsafeBytes { bytes in _ = try? EVTXFileHeader(bytes) }
+    _ = try? EVTXFileHeader(header)
     chunk.replaceSubrange(0..<8, with: Array("ElfChnk\0".utf8))
-    var output = ByteBuffer()
-    chunk.withUnsafeBytes { bytes in
-        _ = EVTXChunk.read(bytes, index: 0, fileOffset: 4096, carve: true) { record in
-            output.removeAll()
-            record.appendJSON(to: &output)
-            record.appendXML(to: &output)
-            _ = record.event()
-        }
+    var output = RenderBuffer()
+    _ = EVTXChunk.read(chunk, index: 0, fileOffset: 4096, carve: true) { record in
+        output.removeAll()
+        record.appendJSON(to: &output)
+        record.appendXML(to: &output)
+        _ = record.event()
     }
     return 0
 }

@@ -12,7 +12,7 @@ enum UTF16Text {
     /// Appends `count` code units starting at `offset`, stopping early at a NUL unit.
     @inline(__always)
     static func append(
-        _ bytes: UnsafeRawBufferPointer, offset: Int, count: Int, escaping: Escaping, to output: inout ByteBuffer
+        _ bytes: UnsafeRawBufferPointer, offset: Int, count: Int, escaping: Escaping, to output: inout RenderBuffer
     ) {
         var index = 0
         let end = min(count, max(0, (bytes.count - offset) / 2))
@@ -79,7 +79,7 @@ enum UTF16Text {
 
     /// Appends `count` code units as JSON string content, stopping early at a NUL unit: the
     /// hot path of rendering, with runs of plain ASCII copied without per-byte dispatch.
-    static func appendJSON(_ bytes: UnsafeRawBufferPointer, offset: Int, count: Int, to output: inout ByteBuffer) {
+    static func appendJSON(_ bytes: UnsafeRawBufferPointer, offset: Int, count: Int, to output: inout RenderBuffer) {
         let end = min(count, max(0, (bytes.count - offset) / 2))
         var index = 0
         output.reserve(end)
@@ -135,13 +135,13 @@ enum UTF16Text {
 
     /// A Swift string from `count` code units (stopping at NUL).
     static func string(_ bytes: UnsafeRawBufferPointer, offset: Int, count: Int) -> String {
-        var utf8 = ByteBuffer(capacity: count * 3)
+        var utf8 = RenderBuffer(capacity: count * 3)
         append(bytes, offset: offset, count: count, escaping: .none, to: &utf8)
         return utf8.withBytes { String(decoding: $0, as: UTF8.self) }
     }
 
     @inline(__always)
-    static func appendASCII(_ byte: UInt8, escaping: Escaping, to output: inout ByteBuffer) {
+    static func appendASCII(_ byte: UInt8, escaping: Escaping, to output: inout RenderBuffer) {
         switch escaping {
         case .none:
             output.append(byte)
@@ -173,7 +173,7 @@ enum UTF16Text {
     }
 
     @inline(__always)
-    static func appendScalar(_ scalar: UInt32, to output: inout ByteBuffer) {
+    static func appendScalar(_ scalar: UInt32, to output: inout RenderBuffer) {
         switch scalar {
         case 0..<0x80:
             output.append(UInt8(scalar))

@@ -19,12 +19,12 @@ public struct EVTXRecordView {
     let scratch: EVTXChunkScratch
 
     /// Appends the record as one line of `evtx`-crate-shaped JSON (no newline).
-    public func appendJSON(to output: inout ByteBuffer) {
+    public func appendJSON(to output: inout RenderBuffer) {
         scratch.appendJSON(context: context, to: &output)
     }
 
     /// Appends the record as an indented XML document (no XML declaration).
-    public func appendXML(to output: inout ByteBuffer) {
+    public func appendXML(to output: inout RenderBuffer) {
         guard let tree = scratch.tree() else {
             output.append(utf8: "<!-- record \(recordID) could not be rendered: \(scratch.treeError.map { "\($0)" } ?? "") -->\n")
             return
@@ -78,7 +78,17 @@ public enum EVTXChunk {
     static let recordSignature: UInt32 = 0x0000_2A2A
     static let recordHeaderSize = 24
 
+    /// Reads the records of a chunk's bytes (64 KiB; a shorter buffer is read as far as it goes).
     public static func read(
+        _ chunk: [UInt8], index: Int, fileOffset: Int, carve: Bool = false, knownIDs: Set<UInt64> = [], scratch: EVTXChunkScratch? = nil,
+        visit: (EVTXRecordView) -> Void
+    ) -> EVTXChunkSummary {
+        chunk.withUnsafeBytes { bytes in
+            read(bytes, index: index, fileOffset: fileOffset, carve: carve, knownIDs: knownIDs, scratch: scratch, visit: visit)
+        }
+    }
+
+    package static func read(
         _ bytes: UnsafeRawBufferPointer, index: Int, fileOffset: Int, carve: Bool = false,
         knownIDs: Set<UInt64> = [], scratch: EVTXChunkScratch? = nil, visit: (EVTXRecordView) -> Void
     ) -> EVTXChunkSummary {
@@ -249,7 +259,7 @@ public final class EVTXChunkScratch: @unchecked Sendable {
     /// compare the two).
     private let eventPlans: Bool
     /// Text of the value being decoded through an event plan.
-    @exclusivity(unchecked) private var valueText = ByteBuffer(capacity: 4096)
+    @exclusivity(unchecked) private var valueText = RenderBuffer(capacity: 4096)
     private let fieldReader = PlanFieldReader()
     /// What `prepare` found of the record's shape's event plan: nil when none was recorded
     /// yet, `.some(nil)` when the shape has none.
@@ -349,7 +359,7 @@ public final class EVTXChunkScratch: @unchecked Sendable {
             .event(recordID: record.recordID, writtenTime: record.writtenTime, recovered: record.recovered)
     }
 
-    func appendJSON(context: ChunkContext, to output: inout ByteBuffer) {
+    func appendJSON(context: ChunkContext, to output: inout RenderBuffer) {
         if let planKey {
             if let plan = registry.plan(planKey) {
                 plan.render(scan, context.bytes, to: &output)
@@ -357,7 +367,7 @@ public final class EVTXChunkScratch: @unchecked Sendable {
             }
             if let tree = tree() {
                 // The first record of this shape in the chunk: make its plan.
-                var recorded = ByteBuffer(capacity: 4096)
+                var recorded = RenderBuffer(capacity: 4096)
                 JSONRenderer.render(context: context, tree: tree, recording: true, to: &recorded)
                 let plan = recorded.withBytes { JSONPlan(recorded: $0) }
                 registry.store(plan, for: planKey)

@@ -16,12 +16,12 @@ public struct EVTXChunkHeader: Sendable, Hashable {
     public var computedHeaderChecksum: UInt32
 
     /// Whether these bytes start with a chunk signature.
-    public static func hasSignature(_ bytes: UnsafeRawBufferPointer) -> Bool {
+    package static func hasSignature(_ bytes: UnsafeRawBufferPointer) -> Bool {
         bytes.count >= 8 && bytes.prefix(8).elementsEqual(signature)
     }
 
     /// Reads a chunk header from the start of a chunk's bytes.
-    public init(_ bytes: UnsafeRawBufferPointer) throws(EVTXError) {
+    package init(_ bytes: UnsafeRawBufferPointer) throws(EVTXError) {
         guard bytes.count >= EVTXChunkHeader.recordsOffset else {
             throw .binXML(chunkOffset: 0, field: "chunk header", reason: "only \(bytes.count) bytes")
         }

@@ -24,7 +24,12 @@ public struct EVTXFileHeader: Sendable, Hashable {
     public var checksumMatches: Bool { storedChecksum == computedChecksum }
 
     /// Reads the header from the first bytes of a file (at least 128 are needed).
-    public init(_ bytes: UnsafeRawBufferPointer) throws(EVTXError) {
+    public init(_ bytes: [UInt8]) throws(EVTXError) {
+        let result = bytes.withUnsafeBytes { raw in Result { () throws(EVTXError) in try EVTXFileHeader(raw) } }
+        self = try result.get()
+    }
+
+    package init(_ bytes: UnsafeRawBufferPointer) throws(EVTXError) {
         guard bytes.count >= 128 else {
             throw .fileHeader(reason: "the file is \(bytes.count) bytes long, shorter than an EVTX header")
         }

@@ -244,7 +244,7 @@ struct EventBuilder {
         if contentNodes == 1, single.kind == .value, let typed = EventBuilder.typedValue(single.type, at: Int(single.a), count: Int(single.b), in: bytes) {
             return Valued(value: typed, source: recording ? (single.slot >= 0 ? .typed(slot: single.slot) : .constant(typed)) : nil)
         }
-        var text = ByteBuffer(capacity: 256)
+        var text = RenderBuffer(capacity: 256)
         var parts: [EventPlan.TextPart] = []
         var fixedStart = 0
         for id in nodes {
@@ -267,7 +267,7 @@ struct EventBuilder {
     }
 
     /// Appends a content node's text (elements and processing instructions have none here).
-    static func appendText(_ node: RecordTree.Node, bytes: UnsafeRawBufferPointer, names: [String], to text: inout ByteBuffer) {
+    static func appendText(_ node: RecordTree.Node, bytes: UnsafeRawBufferPointer, names: [String], to text: inout RenderBuffer) {
         switch node.kind {
         case .text, .cdata: UTF16Text.append(bytes, offset: Int(node.a), count: Int(node.b), escaping: .none, to: &text)
         case .value: ValueText.append(node, bytes, escaping: .none, to: &text)

@@ -166,7 +166,7 @@ final class EventPlan {
     /// scan's).
     func event(
         _ values: UnsafeBufferPointer<TreeBuilder.Value>, _ bytes: UnsafeRawBufferPointer, recordID: UInt64, writtenTime: EventTime,
-        recovered: Bool, text: inout ByteBuffer
+        recovered: Bool, text: inout RenderBuffer
     ) -> Event {
         var fieldList: [Field] = []
         fieldList.reserveCapacity(fields.count)
@@ -198,7 +198,7 @@ final class EventPlan {
     }
 
     /// A field's value.
-    func value(_ source: Source, _ values: UnsafeBufferPointer<TreeBuilder.Value>, _ bytes: UnsafeRawBufferPointer, text: inout ByteBuffer) -> FieldValue {
+    func value(_ source: Source, _ values: UnsafeBufferPointer<TreeBuilder.Value>, _ bytes: UnsafeRawBufferPointer, text: inout RenderBuffer) -> FieldValue {
         switch source {
         case .constant(let value):
             return value
@@ -215,7 +215,7 @@ final class EventPlan {
     }
 
     /// Appends the text a `.text` source's parts make.
-    func appendText(_ parts: [TextPart], _ values: UnsafeBufferPointer<TreeBuilder.Value>, _ bytes: UnsafeRawBufferPointer, to text: inout ByteBuffer) {
+    func appendText(_ parts: [TextPart], _ values: UnsafeBufferPointer<TreeBuilder.Value>, _ bytes: UnsafeRawBufferPointer, to text: inout RenderBuffer) {
         for part in parts {
             switch part {
             case .fixed(let fixed):

@@ -29,7 +29,7 @@ struct JSONPlan {
 
     static let markerByte: UInt8 = 0xFF
 
-    static func marker(_ kind: SlotKind, slot: Int32, to output: inout ByteBuffer) {
+    static func marker(_ kind: SlotKind, slot: Int32, to output: inout RenderBuffer) {
         output.append(markerByte, kind.rawValue)
         let value = UInt32(bitPattern: slot)
         output.append(UInt8(truncatingIfNeeded: value), UInt8(truncatingIfNeeded: value >> 8))
@@ -56,7 +56,7 @@ struct JSONPlan {
     }
 
     /// Renders a record of this shape, whose values `scan` found.
-    func render(_ scan: ShapeScan, _ bytes: UnsafeRawBufferPointer, to output: inout ByteBuffer) {
+    func render(_ scan: ShapeScan, _ bytes: UnsafeRawBufferPointer, to output: inout RenderBuffer) {
         text.withUnsafeBytes { fixed in
             var start = 0
             for slot in slots {

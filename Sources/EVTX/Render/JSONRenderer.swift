@@ -25,7 +25,7 @@ struct JSONRenderer {
 
     /// Renders `{"Event": ...}` for a record. With `recording`, the output is a plan's text:
     /// content from substitution values becomes `JSONPlan` slot markers.
-    static func render(context: ChunkContext, tree: RecordTree, recording: Bool = false, to output: inout ByteBuffer) {
+    static func render(context: ChunkContext, tree: RecordTree, recording: Bool = false, to output: inout RenderBuffer) {
         tree.withView { view in
             context.withNames { names in
                 JSONRenderer(context: context, tree: view, names: names, recording: recording).render(to: &output)
@@ -45,7 +45,7 @@ struct JSONRenderer {
         userDataName = known.userData
     }
 
-    private func render(to output: inout ByteBuffer) {
+    private func render(to output: inout RenderBuffer) {
         let root = tree.elements[Int(tree.root)]
         output.append(UInt8(ascii: "{"), UInt8(ascii: "\""))
         output.append(names.utf8(root.name))
@@ -76,7 +76,7 @@ struct JSONRenderer {
 
     // MARK: Values
 
-    private func elementValue(_ element: RecordTree.Element, isDataContainer: Bool, to output: inout ByteBuffer) {
+    private func elementValue(_ element: RecordTree.Element, isDataContainer: Bool, to output: inout RenderBuffer) {
         let children = tree.children(of: element)
         let text = hasText(children)
         let attributeText = attributesHaveText(element)
@@ -90,7 +90,7 @@ struct JSONRenderer {
     }
 
     /// A number or boolean when the content is exactly one such value, else a string.
-    private func contentValue(_ nodes: UnsafeBufferPointer<Int32>, skipElements: Bool, to output: inout ByteBuffer) {
+    private func contentValue(_ nodes: UnsafeBufferPointer<Int32>, skipElements: Bool, to output: inout RenderBuffer) {
         var single: RecordTree.Node?
         var count = 0
         for id in nodes {
@@ -117,7 +117,7 @@ struct JSONRenderer {
     }
 
     /// The concatenated text of content nodes (elements skipped), JSON-escaped.
-    private func text(_ nodes: UnsafeBufferPointer<Int32>, to output: inout ByteBuffer) {
+    private func text(_ nodes: UnsafeBufferPointer<Int32>, to output: inout RenderBuffer) {
         for id in nodes {
             let node = tree.nodes[Int(id)]
             if recording && node.slot >= 0 {
@@ -162,7 +162,7 @@ struct JSONRenderer {
         }
     }
 
-    private func key(_ name: Int32, suffix: Int, to output: inout ByteBuffer) {
+    private func key(_ name: Int32, suffix: Int, to output: inout RenderBuffer) {
         output.append(UInt8(ascii: "\""))
         for byte in names.utf8(name) { UTF16Text.appendASCII(byte, escaping: .json, to: &output) }
         if suffix > 0 {
@@ -181,7 +181,7 @@ struct JSONRenderer {
         return nil
     }
 
-    private func dataValue(_ element: RecordTree.Element, to output: inout ByteBuffer) {
+    private func dataValue(_ element: RecordTree.Element, to output: inout RenderBuffer) {
         let children = tree.children(of: element)
         if !element.hasElementChild && !hasText(children) {
             output.append(UInt8(ascii: "\""), UInt8(ascii: "\""))
@@ -193,7 +193,7 @@ struct JSONRenderer {
         }
     }
 
-    private func body(_ element: RecordTree.Element, isDataContainer: Bool, omittingAttribute omitted: Int32 = -1, to output: inout ByteBuffer) {
+    private func body(_ element: RecordTree.Element, isDataContainer: Bool, omittingAttribute omitted: Int32 = -1, to output: inout RenderBuffer) {
         output.append(UInt8(ascii: "{"))
         var wroteAny = false
 

@@ -22,7 +22,7 @@ final class PlanFieldReader: EventFieldReader {
     @exclusivity(unchecked) private var nameCount = 0
     @exclusivity(unchecked) private var aliasSources: [Int] = []
     /// Room for decoding a value to compare or to make a string of.
-    @exclusivity(unchecked) private var text = ByteBuffer(capacity: 1024)
+    @exclusivity(unchecked) private var text = RenderBuffer(capacity: 1024)
 
     /// A plan of no fields: the reader's own, between records.
     private let empty = EventPlan(fields: [], sources: [], time: .written, mapping: .standard, owner: ObjectIdentifier(EventPlan.self))
@@ -110,7 +110,7 @@ final class PlanFieldReader: EventFieldReader {
 
     override var fieldNames: UnsafeBufferPointer<FieldName> { UnsafeBufferPointer(start: names, count: nameCount) }
 
-    override func appendText(_ index: Int, to buffer: inout ByteBuffer) -> EventFieldText {
+    override func appendText(_ index: Int, to buffer: inout RenderBuffer) -> EventFieldText {
         appendText(plan.steps[planIndex(index)], to: &buffer)
     }
 
@@ -125,7 +125,7 @@ final class PlanFieldReader: EventFieldReader {
         plan.steps[Int(plan.steps[planIndex(index)].partStart) + item]
     }
 
-    override func appendItemText(_ index: Int, _ item: Int, to buffer: inout ByteBuffer) -> EventFieldText {
+    override func appendItemText(_ index: Int, _ item: Int, to buffer: inout RenderBuffer) -> EventFieldText {
         appendText(itemStep(index, item), to: &buffer)
     }
 
@@ -146,7 +146,7 @@ final class PlanFieldReader: EventFieldReader {
     }
 
     @inline(__always)
-    private func appendText(_ step: EventPlan.Step, to buffer: inout ByteBuffer) -> EventFieldText {
+    private func appendText(_ step: EventPlan.Step, to buffer: inout RenderBuffer) -> EventFieldText {
         switch step.kind {
         case .text:
             let parts = plan.parts + Int(step.partStart)

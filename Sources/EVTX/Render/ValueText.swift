@@ -8,7 +8,7 @@ import STIX
 enum ValueText {
     /// Appends the text of a value node, escaped for the output format.
     static func append(
-        _ node: RecordTree.Node, _ bytes: UnsafeRawBufferPointer, escaping: UTF16Text.Escaping, to output: inout ByteBuffer
+        _ node: RecordTree.Node, _ bytes: UnsafeRawBufferPointer, escaping: UTF16Text.Escaping, to output: inout RenderBuffer
     ) {
         let start = Int(node.a)
         let length = Int(node.b)
@@ -30,7 +30,7 @@ enum ValueText {
         scalar(node.type, value, escaping: escaping, to: &output)
     }
 
-    static func scalar(_ type: UInt8, _ value: UnsafeRawBufferPointer, escaping: UTF16Text.Escaping, to output: inout ByteBuffer) {
+    static func scalar(_ type: UInt8, _ value: UnsafeRawBufferPointer, escaping: UTF16Text.Escaping, to output: inout RenderBuffer) {
         let count = value.count
         switch type {
         case ValueType.string:
@@ -80,7 +80,7 @@ enum ValueText {
         }
     }
 
-    static func decimal(_ value: Int64, to output: inout ByteBuffer) {
+    static func decimal(_ value: Int64, to output: inout RenderBuffer) {
         if value < 0 {
             output.append(UInt8(ascii: "-"))
             decimal(value == .min ? UInt64(Int64.max) + 1 : UInt64(-value), to: &output)
@@ -89,13 +89,13 @@ enum ValueText {
         }
     }
 
-    static func decimal(_ value: UInt64, to output: inout ByteBuffer) {
+    static func decimal(_ value: UInt64, to output: inout RenderBuffer) {
         appendDigits(value, minimumWidth: 1, to: &output)
     }
 
     /// Appends the decimal digits of `value`, left-padded with zeros to `minimumWidth`.
     @inline(__always)
-    static func appendDigits(_ value: UInt64, minimumWidth: Int, to output: inout ByteBuffer) {
+    static func appendDigits(_ value: UInt64, minimumWidth: Int, to output: inout RenderBuffer) {
         var digits = 1
         var rest = value / 10
         while rest > 0 {
@@ -114,7 +114,7 @@ enum ValueText {
         }
     }
 
-    static func hex(_ value: UInt64, to output: inout ByteBuffer) {
+    static func hex(_ value: UInt64, to output: inout RenderBuffer) {
         output.append(UInt8(ascii: "0"), UInt8(ascii: "x"))
         if value == 0 {
             output.append(UInt8(ascii: "0"))
@@ -129,7 +129,7 @@ enum ValueText {
 
     private static let upperDigits = Array("0123456789ABCDEF".utf8)
 
-    static func upperHex(_ value: UnsafeRawBufferPointer, to output: inout ByteBuffer) {
+    static func upperHex(_ value: UnsafeRawBufferPointer, to output: inout RenderBuffer) {
         for byte in value {
             output.append(upperDigits[Int(byte >> 4)])
             output.append(upperDigits[Int(byte & 0xF)])
@@ -137,7 +137,7 @@ enum ValueText {
     }
 
     /// Data1-Data2-Data3 little-endian, then the last 8 bytes as they are.
-    static func guid(_ value: UnsafeRawBufferPointer, to output: inout ByteBuffer) {
+    static func guid(_ value: UnsafeRawBufferPointer, to output: inout RenderBuffer) {
         let order = [3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15]
         for (index, position) in order.enumerated() {
             if index == 4 || index == 6 || index == 8 || index == 10 { output.append(UInt8(ascii: "-")) }
@@ -146,7 +146,7 @@ enum ValueText {
         }
     }
 
-    static func sid(_ value: UnsafeRawBufferPointer, to output: inout ByteBuffer) {
+    static func sid(_ value: UnsafeRawBufferPointer, to output: inout RenderBuffer) {
         let revision = value[0]
         let subCount = Int(value[1])
         var authority: UInt64 = 0
@@ -162,21 +162,21 @@ enum ValueText {
     }
 
     /// FILETIME (100 ns since 1601) as an RFC 3339 UTC time with microseconds.
-    static func fileTime(_ ticks: UInt64, to output: inout ByteBuffer) {
+    static func fileTime(_ ticks: UInt64, to output: inout RenderBuffer) {
         let seconds = Int64(ticks / 10_000_000) - 11_644_473_600
         let micros = Int((ticks % 10_000_000) / 10)
         dateTime(seconds: seconds, micros: micros, to: &output)
     }
 
     /// SYSTEMTIME: year, month, day of week, day, hour, minute, second, milliseconds.
-    static func systemTime(_ value: UnsafeRawBufferPointer, to output: inout ByteBuffer) {
+    static func systemTime(_ value: UnsafeRawBufferPointer, to output: inout RenderBuffer) {
         let field = { (index: Int) in Int(value.u16(at: index * 2)) }
         let days = CivilDate.daysSinceEpoch(year: field(0), month: field(1), day: field(3))
         let seconds = Int64(days) * 86_400 + Int64(field(4) * 3600 + field(5) * 60 + field(6))
         dateTime(seconds: seconds, micros: field(7) * 1000, to: &output)
     }
 
-    static func dateTime(seconds: Int64, micros: Int, to output: inout ByteBuffer) {
+    static func dateTime(seconds: Int64, micros: Int, to output: inout RenderBuffer) {
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let secondOfDay = Int(seconds - days * 86_400)
         let (year, month, day) = CivilDate.from(daysSinceEpoch: Int(days))
@@ -196,7 +196,7 @@ enum ValueText {
         output.append(UInt8(ascii: "Z"))
     }
 
-    static func pad(_ value: Int, _ width: Int, to output: inout ByteBuffer) {
+    static func pad(_ value: Int, _ width: Int, to output: inout RenderBuffer) {
         if value < 0 { output.append(UInt8(ascii: "-")) }
         appendDigits(UInt64(value.magnitude), minimumWidth: width, to: &output)
     }

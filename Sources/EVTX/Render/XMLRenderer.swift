@@ -7,11 +7,11 @@ struct XMLRenderer {
 
     private var bytes: UnsafeRawBufferPointer { context.bytes }
 
-    func render(to output: inout ByteBuffer) {
+    func render(to output: inout RenderBuffer) {
         element(tree.elements[Int(tree.root)], depth: 0, to: &output)
     }
 
-    private func element(_ element: RecordTree.Element, depth: Int, to output: inout ByteBuffer) {
+    private func element(_ element: RecordTree.Element, depth: Int, to output: inout RenderBuffer) {
         output.append(repeating: UInt8(ascii: " "), count: depth * 2)
         output.append(UInt8(ascii: "<"))
         output.append(context.nameUTF8[Int(element.name)])
@@ -52,7 +52,7 @@ struct XMLRenderer {
         output.append(UInt8(ascii: "\n"))
     }
 
-    private func text<C: Collection>(_ nodes: C, attribute: Bool, to output: inout ByteBuffer) where C.Element == Int32 {
+    private func text<C: Collection>(_ nodes: C, attribute: Bool, to output: inout RenderBuffer) where C.Element == Int32 {
         let escaping = UTF16Text.Escaping.xml(attribute: attribute)
         for id in nodes {
             let node = tree.nodes[Int(id)]

@@ -92,7 +92,7 @@ public struct FieldMappings: Sendable {
     }
 
     /// Whether UTF-8 text equals a string ignoring case, as `equalIgnoringCase` of two strings.
-    public static func equalIgnoringCase(_ text: UnsafeRawBufferPointer, _ other: String) -> Bool {
+    package static func equalIgnoringCase(_ text: UnsafeRawBufferPointer, _ other: String) -> Bool {
         var other = other
         let ascii = other.withUTF8 { FieldMappings.equalIgnoringASCIICase(text.assumingMemoryBound(to: UInt8.self), $0) }
         return ascii ?? (String(decoding: text, as: UTF8.self).lowercased() == other.lowercased())

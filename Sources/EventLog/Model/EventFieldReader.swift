@@ -18,7 +18,7 @@ open class EventFieldReader {
 
     /// Appends the field's text (as `FieldValue.text` reads it) as UTF-8 when the field is a
     /// string; appends nothing for a list or any other value, which `fieldValue` then gives.
-    open func appendText(_ index: Int, to buffer: inout ByteBuffer) -> EventFieldText { .value }
+    open func appendText(_ index: Int, to buffer: inout RenderBuffer) -> EventFieldText { .value }
 
     open func fieldValue(_ index: Int) -> FieldValue { .null }
 
@@ -29,7 +29,7 @@ open class EventFieldReader {
     open func itemCount(_ index: Int) -> Int? { nil }
 
     /// `appendText` for item `item` of a list-valued field: its text when it is a string.
-    open func appendItemText(_ index: Int, _ item: Int, to buffer: inout ByteBuffer) -> EventFieldText { .value }
+    open func appendItemText(_ index: Int, _ item: Int, to buffer: inout RenderBuffer) -> EventFieldText { .value }
 
     /// `utf16Text` for item `item` of a list-valued field.
     open func itemUTF16Text(_ index: Int, _ item: Int) -> UnsafeRawBufferPointer? { nil }

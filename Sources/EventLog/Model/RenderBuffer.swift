@@ -3,7 +3,7 @@
 /// `[UInt8]` checks for uniqueness and may retain on every append; this buffer owns its
 /// memory directly and is not copyable, so appends are plain stores. Reuse one per thread:
 /// `removeAll()` keeps the capacity.
-public struct ByteBuffer: ~Copyable {
+public struct RenderBuffer: ~Copyable {
     @usableFromInline var base: UnsafeMutablePointer<UInt8>
     @usableFromInline var length: Int
     @usableFromInline var capacity: Int
@@ -46,7 +46,7 @@ public struct ByteBuffer: ~Copyable {
     }
 
     @inlinable
-    public mutating func append(_ bytes: UnsafeRawBufferPointer) {
+    package mutating func append(_ bytes: UnsafeRawBufferPointer) {
         guard let source = bytes.baseAddress, bytes.count > 0 else { return }
         if length + bytes.count > capacity { grow(to: length + bytes.count) }
         (base + length).update(from: source.assumingMemoryBound(to: UInt8.self), count: bytes.count)
@@ -102,7 +102,7 @@ public struct ByteBuffer: ~Copyable {
     /// Overwrites a byte already written.
     @inlinable
     public mutating func set(_ index: Int, _ byte: UInt8) {
-        precondition(index >= 0 && index < length, "ByteBuffer index out of range")
+        precondition(index >= 0 && index < length, "RenderBuffer index out of range")
         base[index] = byte
     }
 
@@ -111,11 +111,11 @@ public struct ByteBuffer: ~Copyable {
     /// Where the bytes start, valid until the buffer next grows: for readers that keep ranges
     /// of it and work on them in place.
     @inlinable
-    public var baseAddress: UnsafeMutablePointer<UInt8> { base }
+    package var baseAddress: UnsafeMutablePointer<UInt8> { base }
 
     /// Appends a copy of bytes already written.
     public mutating func appendCopy(of range: Range<Int>) {
-        precondition(range.lowerBound >= 0 && range.upperBound <= length, "ByteBuffer range out of bounds")
+        precondition(range.lowerBound >= 0 && range.upperBound <= length, "RenderBuffer range out of bounds")
         reserve(range.count)
         (base + length).update(from: base + range.lowerBound, count: range.count)
         length += range.count
@@ -125,7 +125,10 @@ public struct ByteBuffer: ~Copyable {
     public mutating func truncate(to count: Int) { length = min(length, max(0, count)) }
 
     /// The bytes, valid until the next mutation.
-    public func withBytes<T>(_ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
+    /// A copy of the bytes written so far.
+    public var bytes: [UInt8] { withBytes { Array($0) } }
+
+    package func withBytes<T>(_ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
         try body(UnsafeRawBufferPointer(start: base, count: length))
     }
 

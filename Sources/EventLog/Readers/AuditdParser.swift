@@ -16,10 +16,10 @@ public struct AuditdParser: TextEventParser {
     }
 
     public var syntax: TextRecordFramer.Syntax { .lines }
-    public func isHeader(_ record: UnsafeRawBufferPointer, first: Bool) -> Bool { false }
-    public mutating func readHeader(_ record: UnsafeRawBufferPointer, line: UInt64) throws(TextRecordError) {}
+    package func isHeader(_ record: UnsafeRawBufferPointer, first: Bool) -> Bool { false }
+    package mutating func readHeader(_ record: UnsafeRawBufferPointer, line: UInt64) throws(TextRecordError) {}
 
-    public func event(_ record: UnsafeRawBufferPointer, line: UInt64, names: FieldNameCache) throws(TextRecordError) -> Event {
+    package func event(_ record: UnsafeRawBufferPointer, line: UInt64, names: FieldNameCache) throws(TextRecordError) -> Event {
         var event = Event(origin: EventOrigin(format: "auditd", position: line))
         var pairs = PairScanner(bytes: record)
         var sawType = false

@@ -21,9 +21,9 @@ public struct CSVParser: TextEventParser {
 
     public var syntax: TextRecordFramer.Syntax { .csv }
 
-    public func isHeader(_ record: UnsafeRawBufferPointer, first: Bool) -> Bool { first }
+    package func isHeader(_ record: UnsafeRawBufferPointer, first: Bool) -> Bool { first }
 
-    public mutating func readHeader(_ record: UnsafeRawBufferPointer, line: UInt64) throws(TextRecordError) {
+    package mutating func readHeader(_ record: UnsafeRawBufferPointer, line: UInt64) throws(TextRecordError) {
         var counts: [UInt8: Int] = [:]
         var quoted = false
         for byte in record {
@@ -47,7 +47,7 @@ public struct CSVParser: TextEventParser {
         timeFields = form.timeFields.map { FieldName($0) } + named.filter { !form.timeFields.contains($0.name) }
     }
 
-    public func event(_ record: UnsafeRawBufferPointer, line: UInt64, names _: FieldNameCache) throws(TextRecordError) -> Event {
+    package func event(_ record: UnsafeRawBufferPointer, line: UInt64, names _: FieldNameCache) throws(TextRecordError) -> Event {
         let values = try CSVParser.split(record, delimiter: delimiter, line: line)
         var event = Event(origin: EventOrigin(format: "csv", position: line))
         event.fields.reserveCapacity(values.count)

@@ -55,7 +55,7 @@ public struct JSONEventReader: Sendable {
 
     /// Reads one record from its bytes; `position` is its line number; `names` caches the
     /// calling thread's resolved field names (made with `makeNameCache()`).
-    public func event(fromJSON bytes: UnsafeRawBufferPointer, position: UInt64, names: FieldNameCache) throws(TextRecordError) -> Event {
+    package func event(fromJSON bytes: UnsafeRawBufferPointer, position: UInt64, names: FieldNameCache) throws(TextRecordError) -> Event {
         let value: JSONValue
         do {
             value = try JSONParser.parse(bytes, duplicateKeys: .keepAll)

@@ -4,7 +4,7 @@
 ///
 /// Records come from `TextRecordFramer`: a line, a CSV row (whose quoted fields may span
 /// lines) or a JSON value, without the line break.
-public protocol TextEventParser: Sendable {
+package protocol TextEventParser: Sendable {
     /// Which framing splits this format into records.
     var syntax: TextRecordFramer.Syntax { get }
     /// Whether a record is a header; `first` is true for the first record of the file.
@@ -23,7 +23,7 @@ public enum TextFormat: String, Sendable, CaseIterable {
     case auditd
 
     /// A parser for this format with a field mapping.
-    public func parser(mappings: FieldMappings = .standard) -> any TextEventParser {
+    package func parser(mappings: FieldMappings = .standard) -> any TextEventParser {
         switch self {
         case .jsonLines: return JSONLinesParser(reader: JSONEventReader(mappings: mappings))
         case .zeekTSV: return ZeekTSVParser(mappings: mappings)
@@ -58,10 +58,10 @@ public struct JSONLinesParser: TextEventParser {
     public init(reader: JSONEventReader = JSONEventReader()) { self.reader = reader }
 
     public var syntax: TextRecordFramer.Syntax { .json }
-    public func isHeader(_ record: UnsafeRawBufferPointer, first: Bool) -> Bool { false }
-    public mutating func readHeader(_ record: UnsafeRawBufferPointer, line: UInt64) throws(TextRecordError) {}
+    package func isHeader(_ record: UnsafeRawBufferPointer, first: Bool) -> Bool { false }
+    package mutating func readHeader(_ record: UnsafeRawBufferPointer, line: UInt64) throws(TextRecordError) {}
 
-    public func event(_ record: UnsafeRawBufferPointer, line: UInt64, names: FieldNameCache) throws(TextRecordError) -> Event {
+    package func event(_ record: UnsafeRawBufferPointer, line: UInt64, names: FieldNameCache) throws(TextRecordError) -> Event {
         try reader.event(fromJSON: record, position: line, names: names)
     }
 }

@@ -45,11 +45,11 @@ public struct ZeekTSVParser: TextEventParser {
 
     public var syntax: TextRecordFramer.Syntax { .lines }
 
-    public func isHeader(_ record: UnsafeRawBufferPointer, first: Bool) -> Bool {
+    package func isHeader(_ record: UnsafeRawBufferPointer, first: Bool) -> Bool {
         record.first == UInt8(ascii: "#")
     }
 
-    public mutating func readHeader(_ record: UnsafeRawBufferPointer, line: UInt64) throws(TextRecordError) {
+    package mutating func readHeader(_ record: UnsafeRawBufferPointer, line: UInt64) throws(TextRecordError) {
         let header = text(record)
         // `#separator` is followed by a space and the separator, escaped (`\x09`).
         if header.hasPrefix("#separator ") {
@@ -87,7 +87,7 @@ public struct ZeekTSVParser: TextEventParser {
         }
     }
 
-    public func event(_ record: UnsafeRawBufferPointer, line: UInt64, names _: FieldNameCache) throws(TextRecordError) -> Event {
+    package func event(_ record: UnsafeRawBufferPointer, line: UInt64, names _: FieldNameCache) throws(TextRecordError) -> Event {
         guard !names.isEmpty else { throw TextRecordError(line: line, reason: "a Zeek record before any #fields header") }
         var event = Event(origin: EventOrigin(format: "zeek-tsv", position: line))
         event.fields.reserveCapacity(names.count + 1)

@@ -24,7 +24,7 @@ public struct RecordDump {
 
     /// The rendered records of one chunk (written on a worker, read on the caller's thread).
     final class Rendered: @unchecked Sendable {
-        var text = ByteBuffer(capacity: 256 * 1024)
+        var text = RenderBuffer(capacity: 256 * 1024)
         /// Each record's identifier, whether it was recovered, and where its text ends.
         var records: [(id: UInt64, recovered: Bool, end: Int)] = []
     }

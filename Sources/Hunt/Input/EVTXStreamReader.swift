@@ -1,3 +1,4 @@
+import STIX
 import Synchronization
 import EVTX
 import EventLog
@@ -39,7 +40,7 @@ public final class EVTXStreamReader {
 
     /// One chunk handed to the worker.
     public struct ChunkInput {
-        public let bytes: UnsafeRawBufferPointer
+        package let bytes: UnsafeRawBufferPointer
         /// Which of the streams the chunk belongs to.
         public let file: Int
         public let index: Int
@@ -124,7 +125,7 @@ public final class EVTXStreamReader {
         defer { pool.stop() }
 
         /// Starts processing a batch on the worker threads; `pool.wait()` waits for it.
-        func process(_ buffer: UnsafeMutableRawBufferPointer, _ batch: [Slot], into results: ResultSlots<(Result, EVTXChunkSummary)>) {
+        func process(_ buffer: UnsafeMutableRawBufferPointer, _ batch: [Slot], into results: OrderedSlots<(Result, EVTXChunkSummary)>) {
             nonisolated(unsafe) let shared = UnsafeRawBufferPointer(buffer)
             let carve = options.carve
             let scratches = self.scratches
@@ -146,7 +147,7 @@ public final class EVTXStreamReader {
             }
         }
 
-        func deliverAll(_ batch: [Slot], _ results: ResultSlots<(Result, EVTXChunkSummary)>) throws {
+        func deliverAll(_ batch: [Slot], _ results: OrderedSlots<(Result, EVTXChunkSummary)>) throws {
             for (position, slot) in batch.enumerated() {
                 if let (result, chunk) = results.take(position) {
                     EVTXStreamReader.add(chunk, of: slot, to: &summaries[slot.file])
@@ -161,9 +162,9 @@ public final class EVTXStreamReader {
 
         var which = 0
         var batch = try fill(buffers[which])
-        var pending: (batch: [Slot], results: ResultSlots<(Result, EVTXChunkSummary)>)?
+        var pending: (batch: [Slot], results: OrderedSlots<(Result, EVTXChunkSummary)>)?
         while !batch.isEmpty {
-            let results = ResultSlots<(Result, EVTXChunkSummary)>(count: batch.count)
+            let results = OrderedSlots<(Result, EVTXChunkSummary)>(count: batch.count)
             process(buffers[which], batch, into: results)
             // While the workers run: hand out the previous batch, read the next.
             var failure: (any Error)?
@@ -230,22 +231,6 @@ public final class EVTXStreamReader {
         summary.recovered += chunk.recovered
         summary.skipped.append(contentsOf: chunk.skipped)
         summary.warnings.append(contentsOf: chunk.warnings)
-    }
-}
-
-/// One result slot per chunk of a batch; each worker writes only its own slots.
-final class ResultSlots<T>: @unchecked Sendable {
-    private var slots: [T?]
-
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-
-    func store(_ index: Int, _ value: T) {
-        slots.withUnsafeMutableBufferPointer { $0[index] = value }
-    }
-
-    func take(_ index: Int) -> T? {
-        defer { slots[index] = nil }
-        return slots[index]
     }
 }
 

@@ -1,3 +1,4 @@
+import STIX
 import EventLog
 
 /// What reading one text evidence file found.
@@ -67,7 +68,7 @@ public final class TextStreamReader {
     public struct Source {
         public let stream: any ByteStream
         public let format: TextFormat
-        public let parser: any TextEventParser
+        package let parser: any TextEventParser
 
         public init(stream: any ByteStream, format: TextFormat, mappings: FieldMappings = .standard) {
             self.stream = stream
@@ -100,7 +101,7 @@ public final class TextStreamReader {
         func runRound() throws {
             guard !round.isEmpty || !ending.isEmpty else { return }
             let batches = round
-            let results = ResultSlots<(Result, records: Int, skipped: [TextRecordError])>(count: batches.count)
+            let results = OrderedSlots<(Result, records: Int, skipped: [TextRecordError])>(count: batches.count)
             let next = NextIndex()
             pool.start { worker in
                 while true {

@@ -36,9 +36,12 @@ final class WorkerPool: @unchecked Sendable {
                 return
             }
             seen = generation
-            let job = self.job
+            var job = self.job
             condition.unlock()
             job?(index)
+            // Let go of the job (and all it holds: the rules, the buffers) before saying it is
+            // done, so that what a run allocated is freed when the run returns.
+            job = nil
             condition.lock()
             running -= 1
             if running == 0 { condition.broadcast() }

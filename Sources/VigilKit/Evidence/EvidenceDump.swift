@@ -40,7 +40,7 @@ public struct EvidenceDump {
 
     /// Dumps; `write` receives text as it is rendered, `finished` each file's summary after its
     /// records.
-    public func run(write: (UnsafeRawBufferPointer) throws -> Void, finished: (FileSummary) throws -> Void) throws {
+    package func run(write: (UnsafeRawBufferPointer) throws -> Void, finished: (FileSummary) throws -> Void) throws {
         var evtxStreams: [any ByteStream] = []
         var textSources: [TextStreamReader.Source] = []
         for source in evidence.sources {
