@@ -18,11 +18,23 @@ let package = Package(
         .library(name: "Hunt", targets: ["Hunt"]),
         .library(name: "Reports", targets: ["Reports"]),
         .library(name: "VigilKit", targets: ["VigilKit"]),
+        .library(name: "TAXII", targets: ["TAXII"]),
+        .library(name: "Server", targets: ["Server"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        // HTTP: the server (Hummingbird without swift-configuration), bcrypt for passwords,
+        // the TAXII client. They share the swift-nio stack.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .target(name: "STIX"),
@@ -55,12 +67,37 @@ let package = Package(
         // The application: what the CLI and the server both call.
         .target(
             name: "VigilKit",
-            dependencies: ["STIX", "EventLog", "EVTX", "Sigma", "Hunt", "Attribution", "IntelStore", "IntelStoreSQLite", "Reports"]
+            dependencies: [
+                "STIX", "EventLog", "EVTX", "Sigma", "Hunt", "Attribution", "IntelStore", "IntelStoreSQLite", "Reports",
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+            ]
+        ),
+        // TAXII 2.1: the routes over VigilKit's sharing service, and the client.
+        .target(
+            name: "TAXII",
+            dependencies: [
+                "VigilKit", "STIX", "IntelStore", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
+        // `vigil serve`: configuration, TLS, authentication, limits; mounts TAXII.
+        .target(
+            name: "Server",
+            dependencies: [
+                "TAXII", "VigilKit", "IntelStore", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"), .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"), .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
         ),
         .executableTarget(
             name: "VigilCLI",
             dependencies: [
-                "VigilKit", "STIX", "IntelStore", "EventLog", "EVTX", "Sigma", "Hunt", "Attribution", "Reports",
+                "VigilKit", "TAXII", "Server", "STIX", "IntelStore", "EventLog", "EVTX", "Sigma", "Hunt", "Attribution", "Reports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -77,5 +114,14 @@ let package = Package(
         ),
         .testTarget(name: "VigilKitTests", dependencies: ["VigilKit", "Hunt", "IntelStore", "Reports", "STIX", "TestSupport"]),
         .testTarget(name: "VigilCLITests", dependencies: ["VigilCLI", "TestSupport"]),
+        .testTarget(
+            name: "ServerTests",
+            dependencies: [
+                "Server", "TAXII", "VigilKit", "VigilCLI", "IntelStore", "IntelStoreSQLite", "STIX", "TestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
     ]
 )

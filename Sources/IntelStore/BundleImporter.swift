@@ -26,9 +26,15 @@ public struct BundleImporter: Sendable {
         "source_ref", "target_ref", "sighting_of_ref", "where_sighted_refs", "observed_data_refs",
     ]
 
+    /// Decides whether a valid object may be stored: nil to store it, else why not (the
+    /// object is then refused like an invalid one).
+    public typealias Admission = @Sendable (StoredObject) -> String?
+
     /// Parses, validates and imports the bytes of one file (into a `members` collection too,
     /// when one is named).
-    public func importContent(_ bytes: [UInt8], source: String, strict: Bool, collection: String? = nil) async throws -> ImportReport {
+    public func importContent(
+        _ bytes: [UInt8], source: String, strict: Bool, collection: String? = nil, admit: Admission? = nil
+    ) async throws -> ImportReport {
         let knownTypes = try await store.storedTypes()
         let content: BundleContent
         do {
@@ -36,27 +42,45 @@ public struct BundleImporter: Sendable {
         } catch {
             throw ImportFailure(source: source, error: error)
         }
-        return try await importContent(content, source: source, strict: strict, collection: collection)
+        return try await importContent(content, source: source, strict: strict, collection: collection, admit: admit)
     }
 
     /// Validates and imports content that has been read.
-    public func importContent(_ content: BundleContent, source: String, strict: Bool, collection: String? = nil) async throws -> ImportReport {
+    public func importContent(
+        _ content: BundleContent, source: String, strict: Bool, collection: String? = nil, admit: Admission? = nil
+    ) async throws -> ImportReport {
         let markings = try await tlpMarkings(for: content)
         let collector = BatchCollector()
+        // Valid objects with their levels, less those `admit` refuses (they become errors).
+        let admitted = { @Sendable (validated: BundleContent.Validated) -> (BundleContent.Validated, [StoredObject]) in
+            var result = validated
+            var stored: [StoredObject] = []
+            result.objects = validated.objects.filter { object in
+                let candidate = StoredObject(object, tlp: markings.level(of: object))
+                if let reason = admit?(candidate) {
+                    result.issues.append(
+                        ValidationIssue(.error, objectID: object.id.rawValue, objectType: object.type, objectName: object.name, message: reason))
+                    return false
+                }
+                stored.append(candidate)
+                return true
+            }
+            return (result, stored)
+        }
         let batches: IngestBatches
         if strict {
             // Strict mode must see every error before writing anything.
-            let all = content.validate(0..<content.candidates.count)
+            let (all, stored) = admitted(content.validate(0..<content.candidates.count))
             let errors = (content.readIssues + all.issues).filter { $0.refuses(strict: true) }
             if !errors.isEmpty { throw IntelStoreError.refusedStrict(source: source, issues: errors) }
             collector.record(0, all)
-            batches = IngestBatches(all.objects.map { StoredObject($0, tlp: markings.level(of: $0)) })
+            batches = IngestBatches(stored)
         } else {
             let size = max(1, batchSize)
             batches = IngestBatches(count: (content.candidates.count + size - 1) / size) { index in
-                let validated = content.validate(index * size..<min((index + 1) * size, content.candidates.count))
+                let (validated, stored) = admitted(content.validate(index * size..<min((index + 1) * size, content.candidates.count)))
                 collector.record(index, validated)
-                return validated.objects.map { StoredObject($0, tlp: markings.level(of: $0)) }
+                return stored
             }
         }
         let outcomes = try await store.ingest(batches, into: collection)
@@ -77,7 +101,10 @@ public struct BundleImporter: Sendable {
         for type in refused.values { counts[type, default: .init()].rejected += 1 }
         return ImportReport(
             source: source, bundleID: content.bundleID, declaredSpecVersion: content.declaredSpecVersion,
-            upgradedCount: validated.map(\.upgradedCount).reduce(0, +), countsByType: counts, issues: issues)
+            upgradedCount: validated.map(\.upgradedCount).reduce(0, +), countsByType: counts, issues: issues,
+            imported: zip(objects, outcomes).map { object, outcome in
+                ImportReport.ImportedVersion(id: object.id.rawValue, version: object.versionTimestamp, outcome: outcome)
+            })
     }
 
     /// Endpoints of the stored relationships and sightings that the store does not hold, now

@@ -122,5 +122,6 @@ public protocol CaseStore: Sendable {
     func notes(ofCase name: String) async throws -> [CaseNote]
 }
 
-/// What the application works on: the intel and the cases, in one store (memory, SQLite, ...).
-public typealias VigilStore = IntelStore & CaseStore
+/// What the application works on: the intel, the cases and who may use them, in one store
+/// (memory, SQLite, ...).
+public typealias VigilStore = IntelStore & CaseStore & AccessStore

@@ -35,6 +35,14 @@ public struct ImportReport: Sendable {
         }
     }
 
+    /// One object version the import handed to the store, and what the store did with it.
+    public struct ImportedVersion: Sendable, Hashable {
+        public var id: String
+        /// Its `modified`, else `created`; nil for objects without either.
+        public var version: STIXTimestamp?
+        public var outcome: IngestOutcome
+    }
+
     /// Where the content came from (a path), for messages.
     public var source: String
     /// The bundle's id; nil when the content was a bare object or list of objects.
@@ -46,6 +54,8 @@ public struct ImportReport: Sendable {
     public var countsByType: [String: Counts]
     /// Refused objects (errors) and reported problems of stored ones (warnings), in file order.
     public var issues: [ValidationIssue]
+    /// The versions handed to the store, in content order.
+    public var imported: [ImportedVersion]
 
     public var totals: Counts { countsByType.values.reduce(Counts(), +) }
     public var errors: [ValidationIssue] { issues.filter { $0.severity == .error } }

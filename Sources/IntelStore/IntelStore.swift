@@ -109,8 +109,16 @@ public protocol IntelStore: Sendable {
     func collections() async throws -> [IntelCollection]
     /// A collection by id or alias.
     func collection(_ reference: String) async throws -> IntelCollection?
+    /// Replaces a collection's definition (found by id); throws `noSuchCollection`, or
+    /// `collectionExists` when its new alias is another collection's. The versions added to
+    /// a `members` collection stay recorded whatever its content becomes.
+    func updateCollection(_ collection: IntelCollection) async throws
     /// Takes versions of an object out of a `members` collection; returns how many.
     func removeFromCollection(_ collection: String, id: String, versions: VersionSelection) async throws -> Int
+    /// Deletes versions of an object (by `StoredObject.versionKey`) from the store itself and
+    /// every collection; the newest remaining version becomes the latest. Returns how many
+    /// versions went.
+    func deleteVersions(id: String, keys: Set<String>) async throws -> Int
     /// One page of the versions a query selects, oldest added first.
     func page(_ query: ObjectQuery) async throws -> ObjectPage
     /// How many versions the query selects, ignoring its cursor and limit.

@@ -20,6 +20,10 @@ public enum IntelStoreError: Error, Sendable, CustomStringConvertible {
     case collectionExists(String)
     /// Versions can only be added to or removed from a collection of members.
     case notMembersCollection(String)
+    /// No user has this name.
+    case noSuchUser(String)
+    /// A user with this name exists already.
+    case userExists(String)
 
     public var description: String {
         switch self {
@@ -43,6 +47,10 @@ public enum IntelStoreError: Error, Sendable, CustomStringConvertible {
             return "no collection '\(reference)'"
         case .collectionExists(let reference):
             return "a collection '\(reference)' exists already"
+        case .noSuchUser(let name):
+            return "no user named '\(name)' (add one with: vigil users add \(name))"
+        case .userExists(let name):
+            return "a user named '\(name)' exists already"
         case .notMembersCollection(let reference):
             return "collection '\(reference)' holds every object of the store; objects are not added to it or removed from it one by one"
         }

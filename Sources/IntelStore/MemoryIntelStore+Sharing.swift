@@ -18,6 +18,33 @@ extension MemoryIntelStore.State {
         members[collection, default: []].append(MemoryIntelStore.AddedVersion(at: clock.next(now: now), id: version.id, key: version.key))
     }
 
+    /// Deletes versions everywhere; the newest remaining one becomes the latest.
+    mutating func delete(id: String, keys: Set<String>) -> Int {
+        guard let history = versions[id] else { return 0 }
+        let remaining = history.filter { !keys.contains($0.versionKey) }
+        let removed = history.count - remaining.count
+        guard removed > 0 else { return 0 }
+        versionCount -= removed
+        added.removeAll { $0.id == id && keys.contains($0.key) }
+        for key in keys { addedAt[MemoryIntelStore.VersionRef(id: id, key: key)] = nil }
+        for collection in members.keys {
+            members[collection]?.removeAll { $0.id == id && keys.contains($0.key) }
+            for key in keys { memberSet[collection]?.remove(MemoryIntelStore.VersionRef(id: id, key: key)) }
+        }
+        if let newest = remaining.last {
+            versions[id] = remaining
+            if newest.versionKey != latest[id]?.versionKey {
+                unindex(id)
+                index(newest)
+            }
+        } else {
+            versions[id] = nil
+            latest[id] = nil
+            unindex(id)
+        }
+        return removed
+    }
+
     func stored(_ version: MemoryIntelStore.AddedVersion) -> StoredObject? {
         versions[version.id]?.first { $0.versionKey == version.key }
     }
@@ -47,28 +74,19 @@ extension MemoryIntelStore.State {
             guard let stored = stored(version), query.clearance.allows(stored.tlp, ceiling: ceiling) else { continue }
             visible.append((version, stored))
         }
+        // The versions chosen among those the reader may see, per object.
         var chosenKeys: [String: Set<String>]?
-        switch query.versions {
-        case .all:
-            chosenKeys = nil
-        case .last, .first:
-            var extreme: [String: String] = [:]
-            for (version, _) in visible {
-                if let current = extreme[version.id] {
-                    extreme[version.id] = query.versions == .last ? max(current, version.key) : min(current, version.key)
-                } else {
-                    extreme[version.id] = version.key
-                }
-            }
-            chosenKeys = extreme.mapValues { [$0] }
-        case .at(let instants):
-            let keys = Set(instants.map(\.sortKey))
-            chosenKeys = Dictionary(uniqueKeysWithValues: Set(visible.map(\.version.id)).map { ($0, keys) })
+        if !query.versions.choosesAll {
+            var keys: [String: [String]] = [:]
+            for (version, _) in visible { keys[version.id, default: []].append(version.key) }
+            chosenKeys = keys.mapValues { query.versions.choose(from: $0.sorted()) }
         }
         return visible.compactMap { version, stored in
             guard version.at.microseconds > after else { return nil }
             if let chosenKeys, !(chosenKeys[version.id]?.contains(version.key) ?? false) { return nil }
-            return PagedObject(stored: stored, dateAdded: version.at)
+            var item = PagedObject(stored, dateAdded: version.at)
+            if !query.withContent { item.json = [] }
+            return item
         }
     }
 }
@@ -98,17 +116,25 @@ extension MemoryIntelStore {
         state.withLock { $0.collection(reference) }
     }
 
+    public func updateCollection(_ collection: IntelCollection) async throws {
+        try state.withLock { (state: inout State) throws(IntelStoreError) in
+            guard state.collections[collection.id] != nil else { throw .noSuchCollection(collection.id) }
+            if let alias = collection.alias, let other = state.collection(alias), other.id != collection.id {
+                throw .collectionExists(alias)
+            }
+            state.collections[collection.id] = collection
+        }
+    }
+
+    public func deleteVersions(id: String, keys: Set<String>) async throws -> Int {
+        state.withLock { state in state.delete(id: id, keys: keys) }
+    }
+
     public func removeFromCollection(_ collection: String, id: String, versions selection: VersionSelection) async throws -> Int {
         try state.withLock { (state: inout State) throws(IntelStoreError) -> Int in
             let target = try state.membersCollection(collection)
             let held = (state.members[target] ?? []).filter { $0.id == id }.map(\.key).sorted()
-            let removed: Set<String>
-            switch selection {
-            case .all: removed = Set(held)
-            case .last: removed = Set(held.suffix(1))
-            case .first: removed = Set(held.prefix(1))
-            case .at(let instants): removed = Set(instants.map(\.sortKey)).intersection(held)
-            }
+            let removed = selection.choose(from: held)
             state.members[target]?.removeAll { $0.id == id && removed.contains($0.key) }
             for key in removed { state.memberSet[target]?.remove(VersionRef(id: id, key: key)) }
             return removed.count

@@ -38,6 +38,7 @@ public final class MemoryIntelStore: IntelStore, CustomStringConvertible {
         var members: [String: [AddedVersion]] = [:]
         var memberSet: [String: Set<VersionRef>] = [:]
         var cases = CaseState()
+        var access = AccessState()
 
         mutating func unindex(_ id: String) {
             guard let entry = entries.removeValue(forKey: id) else { return }

@@ -14,6 +14,21 @@ public struct StoredObject: Sendable, Hashable {
         self.tlp = tlp
     }
 
+    /// Reads an object back from the JSON a store holds; a store's own record that does not
+    /// parse is corrupt.
+    public init(json: [UInt8], id: String, tlp: TLPLevel?) throws(IntelStoreError) {
+        do {
+            guard case .object(let properties) = try JSONParser.parse(json) else {
+                throw IntelStoreError.corruptRecord(id: id, reason: "not a JSON object")
+            }
+            self.init(try STIXObject(properties), tlp: tlp)
+        } catch let error as IntelStoreError {
+            throw error
+        } catch {
+            throw IntelStoreError.corruptRecord(id: id, reason: String(describing: error))
+        }
+    }
+
     public var id: String { object.id.rawValue }
     public var type: String { object.type }
 

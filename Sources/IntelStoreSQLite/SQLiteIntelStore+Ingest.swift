@@ -50,16 +50,18 @@ extension SQLiteIntelStore {
             let stored = try previous == row.key || Bool.fetchOne(statements.versionExists, arguments: [id, row.key]) != nil
             if stored { return .unchanged }
         }
+        let superseded = previous.map { row.key < $0 } ?? false
         try statements.insertVersion.run([
             .text(id), .text(row.key), .text(row.json), BoundValue(row.stored.tlp?.rawValue), .text(importedAt), .integer(added()),
-            .text(row.stored.type),
+            .text(row.stored.type), BoundValue(row.stored.object.versionTimestamp?.text as String?), BoundValue(superseded),
         ])
         guard let previous else {
             try statements.index(row)
             latest[id] = row.key
             return .new
         }
-        guard row.key > previous else { return .older }
+        guard !superseded else { return .older }
+        try statements.supersede.run([.text(id), .text(row.key)])
         try statements.unindex(id)
         try statements.index(row)
         latest[id] = row.key
@@ -104,6 +106,7 @@ extension SQLiteIntelStore {
 struct IngestStatements {
     let versionExists: Statement
     let insertVersion: Statement
+    let supersede: Statement
     let insertObject: Statement
     let insertLabel: Statement
     let insertExternalID: Statement
@@ -113,7 +116,8 @@ struct IngestStatements {
     init(_ db: Database) throws {
         versionExists = try db.makeStatement(sql: "SELECT 1 FROM object_version WHERE id = ? AND version_key = ?")
         insertVersion = try db.makeStatement(
-            sql: "INSERT INTO object_version (id, version_key, json, tlp, imported_at, added_us, type) VALUES (?, ?, ?, ?, ?, ?, ?)")
+            sql: "INSERT INTO object_version (id, version_key, json, tlp, imported_at, added_us, type, version, superseded) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        supersede = try db.makeStatement(sql: "UPDATE object_version SET superseded = 1 WHERE id = ? AND version_key < ?")
         addMember = try db.makeStatement(
             sql: "INSERT OR IGNORE INTO collection_member (collection_id, object_id, version_key, added_us) VALUES (?, ?, ?, ?)")
         insertObject = try db.makeStatement(sql: """

@@ -144,6 +144,60 @@ extension SQLiteIntelStore {
                 """)
             try db.execute(sql: "INSERT INTO added_clock (last) VALUES (?)", arguments: [clock.last])
         }
+        migrator.registerMigration("v5 users, tokens, audit") { db in
+            try db.execute(sql: """
+                CREATE TABLE app_user (
+                    name TEXT PRIMARY KEY NOT NULL,
+                    password_hash TEXT,
+                    clearance INTEGER NOT NULL,
+                    organisation TEXT,
+                    read TEXT NOT NULL,
+                    write TEXT NOT NULL,
+                    created TEXT NOT NULL
+                );
+                CREATE TABLE api_token (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    user TEXT NOT NULL,
+                    secret_hash TEXT NOT NULL,
+                    created TEXT NOT NULL,
+                    revoked TEXT
+                );
+                CREATE INDEX api_token_by_user ON api_token(user);
+                CREATE TABLE audit (
+                    time TEXT NOT NULL,
+                    user TEXT,
+                    address TEXT,
+                    action TEXT NOT NULL,
+                    collection TEXT,
+                    object_ids TEXT NOT NULL,
+                    decision TEXT NOT NULL,
+                    detail TEXT NOT NULL
+                );
+                CREATE INDEX audit_by_time ON audit(time);
+                CREATE TABLE sync_state (
+                    key TEXT PRIMARY KEY NOT NULL,
+                    value TEXT NOT NULL
+                );
+                """)
+        }
+        migrator.registerMigration("v6 version as stated, superseded versions") { db in
+            // The version text TAXII names (`modified`, else `created`, as written), so that a
+            // page is served without parsing its objects; and whether a newer version of the
+            // object exists, so that "the latest version" needs no subquery for most rows.
+            try db.execute(sql: """
+                ALTER TABLE object_version ADD COLUMN version TEXT;
+                ALTER TABLE object_version ADD COLUMN superseded INTEGER NOT NULL DEFAULT 0;
+                UPDATE object_version SET superseded = 1
+                    WHERE version_key < (SELECT o.version_key FROM object o WHERE o.id = object_version.id);
+                """)
+            let update = try db.makeStatement(sql: "UPDATE object_version SET version = ? WHERE rowid = ?")
+            let rows = try Row.fetchCursor(db, sql: "SELECT rowid, id, json, tlp FROM object_version")
+            var stated: [(String, Int64)] = []
+            while let row = try rows.next() {
+                if let version = try SQLiteIntelStore.decode(row).object.versionTimestamp?.text { stated.append((version, row["rowid"])) }
+            }
+            for (version, rowid) in stated { try update.execute(arguments: [version, rowid]) }
+        }
         return migrator
     }
 }

@@ -13,7 +13,7 @@ extension SQLiteIntelStore {
     }
 
     static func collection(_ reference: String, in db: Database) throws -> IntelCollection? {
-        try Row.fetchOne(db, sql: "SELECT * FROM collection WHERE id = ? OR alias = ? LIMIT 1", arguments: [reference, reference])
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM collection WHERE id = ? OR alias = ? LIMIT 1"), arguments: [reference, reference])
             .map(collection)
     }
 
@@ -49,19 +49,55 @@ extension SQLiteIntelStore {
         try await reading("read collection") { db in try SQLiteIntelStore.collection(reference, in: db) }
     }
 
+    public func updateCollection(_ collection: IntelCollection) async throws {
+        try await writing("update collection") { db in
+            guard try SQLiteIntelStore.collection(collection.id, in: db) != nil else {
+                throw IntelStoreError.noSuchCollection(collection.id)
+            }
+            if let alias = collection.alias, let other = try SQLiteIntelStore.collection(alias, in: db), other.id != collection.id {
+                throw IntelStoreError.collectionExists(alias)
+            }
+            try db.execute(
+                sql: "UPDATE collection SET alias = ?, title = ?, description = ?, content = ?, maximum_tlp = ?, types = ? WHERE id = ?",
+                arguments: [
+                    collection.alias, collection.title, collection.description, collection.content.rawValue,
+                    collection.maximumTLP?.rawValue, collection.types.joined(separator: ","), collection.id,
+                ])
+        }
+    }
+
+    public func deleteVersions(id: String, keys: Set<String>) async throws -> Int {
+        guard !keys.isEmpty else { return 0 }
+        let list = Array(keys)
+        return try await writing("delete versions") { db in
+            let arguments = StatementArguments([id] + list)
+            try db.execute(
+                sql: "DELETE FROM collection_member WHERE object_id = ? AND version_key IN \(SQLiteIntelStore.placeholders(list.count))", arguments: arguments)
+            try db.execute(sql: "DELETE FROM object_version WHERE id = ? AND version_key IN \(SQLiteIntelStore.placeholders(list.count))", arguments: arguments)
+            let removed = db.changesCount
+            guard removed > 0, let indexed = try String.fetchOne(db, sql: "SELECT version_key FROM object WHERE id = ?", arguments: [id]),
+                keys.contains(indexed)
+            else { return removed }
+            // The latest version went: the newest remaining one is indexed in its place.
+            let statements = try IngestStatements(db)
+            try statements.unindex(id)
+            if let row = try Row.fetchOne(
+                db, sql: "SELECT rowid, id, json, tlp FROM object_version WHERE id = ? ORDER BY version_key DESC LIMIT 1", arguments: [id])
+            {
+                try statements.index(PreparedRow(try SQLiteIntelStore.decode(row)))
+                try db.execute(sql: "UPDATE object_version SET superseded = 0 WHERE rowid = ?", arguments: [row["rowid"] as Int64])
+            }
+            return removed
+        }
+    }
+
     public func removeFromCollection(_ collection: String, id: String, versions: VersionSelection) async throws -> Int {
         try await writing("remove from collection") { db in
             let target = try SQLiteIntelStore.membersCollection(collection, in: db)
             let held = try String.fetchAll(
                 db, sql: "SELECT version_key FROM collection_member WHERE collection_id = ? AND object_id = ? ORDER BY version_key",
                 arguments: [target, id])
-            let removed: [String]
-            switch versions {
-            case .all: removed = held
-            case .last: removed = Array(held.suffix(1))
-            case .first: removed = Array(held.prefix(1))
-            case .at(let instants): removed = held.filter(Set(instants.map(\.sortKey)).contains)
-            }
+            let removed = versions.choose(from: held)
             for key in removed {
                 try db.execute(
                     sql: "DELETE FROM collection_member WHERE collection_id = ? AND object_id = ? AND version_key = ?",
@@ -75,11 +111,21 @@ extension SQLiteIntelStore {
         let limit = max(1, query.limit)
         let rows = try await reading("page") { db -> [PagedObject] in
             guard let selection = try SQLiteIntelStore.selection(query, in: db) else { return [] }
-            let sql = "SELECT v.id AS id, v.json AS json, v.tlp AS tlp, \(selection.added) AS added " + selection.from
+            let sql = "SELECT v.id, v.version_key, v.version, \(query.withContent ? "v.json" : "NULL"), v.tlp, \(selection.added) AS added " + selection.from
                 + " WHERE " + selection.conditions.joined(separator: " AND ") + " ORDER BY \(selection.added) LIMIT ?"
-            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(selection.arguments + [limit + 1])).map { row in
-                PagedObject(stored: try SQLiteIntelStore.decode(row), dateAdded: DateAdded(microseconds: row["added"]))
+            // Requests that page without lists of ids, types or versions share a handful of
+            // statements, kept prepared; the others vary with their lists and are not kept.
+            let statement = query.ids.isEmpty && query.types.isEmpty && !query.versions.hasList
+                ? try db.cachedStatement(sql: sql) : try db.makeStatement(sql: sql)
+            var items: [PagedObject] = []
+            try statement.forEachRow(StatementArguments(selection.arguments + [limit + 1])) { row in
+                items.append(
+                    PagedObject(
+                        id: row.text(0) ?? "", versionKey: row.text(1) ?? "", version: row.text(2),
+                        tlp: row.isNull(4) ? nil : TLPLevel(rawValue: Int(row.integer(4))), dateAdded: DateAdded(microseconds: row.integer(5)),
+                        json: row.bytes(3)))
             }
+            return items
         }
         return ObjectPage(items: Array(rows.prefix(limit)), more: rows.count > limit)
     }
@@ -148,27 +194,45 @@ extension SQLiteIntelStore {
             return unmarked ? "(\(marked) OR \(alias).tlp IS NULL)" : "(\(marked))"
         }
         selection.conditions.append(cleared("v"))
-        switch query.versions {
-        case .all:
-            break
-        case .last, .first:
-            // The newest (oldest) version among those of the source the reader may see.
-            let function = query.versions == .last ? "MAX" : "MIN"
-            if members != nil {
-                selection.conditions.append("""
-                    v.version_key = (SELECT \(function)(w.version_key) FROM collection_member n
-                        JOIN object_version w ON w.id = n.object_id AND w.version_key = n.version_key
-                        WHERE n.collection_id = m.collection_id AND n.object_id = m.object_id AND \(cleared("w")))
-                    """)
-            } else {
-                selection.conditions.append(
-                    "v.version_key = (SELECT \(function)(w.version_key) FROM object_version w WHERE w.id = v.id AND \(cleared("w")))")
-            }
-        case .at(let instants):
-            guard !instants.isEmpty else { return nil }
-            selection.conditions.append("v.version_key IN \(placeholders(instants.count))")
-            selection.arguments += instants.map(\.sortKey)
+        if let (condition, arguments) = versionCondition(query.versions, members: members != nil, cleared: cleared) {
+            selection.conditions.append(condition)
+            selection.arguments += arguments
+        } else if !query.versions.choosesAll {
+            return nil
         }
         return selection
+    }
+
+    /// The condition choosing versions among those the reader may see (`cleared`); nil when
+    /// every version is chosen, or when none can be (an empty list of instants).
+    static func versionCondition(
+        _ versions: VersionSelection, members: Bool, cleared: (String) -> String
+    ) -> (String, [(any DatabaseValueConvertible)?])? {
+        switch versions {
+        case .all:
+            return nil
+        case .last, .first:
+            // The newest (oldest) version among those of the source the reader may see.
+            let function = versions == .last ? "MAX" : "MIN"
+            // A version nothing supersedes is the newest of all, so the newest the reader may
+            // see (the outer conditions see to that): only superseded ones need the subquery.
+            let unsuperseded = versions == .last ? "v.superseded = 0 OR " : ""
+            if members {
+                return ("""
+                    (\(unsuperseded)v.version_key = (SELECT \(function)(w.version_key) FROM collection_member n
+                        JOIN object_version w ON w.id = n.object_id AND w.version_key = n.version_key
+                        WHERE n.collection_id = m.collection_id AND n.object_id = m.object_id AND \(cleared("w"))))
+                    """, [])
+            }
+            return ("(\(unsuperseded)v.version_key = (SELECT \(function)(w.version_key) FROM object_version w WHERE w.id = v.id AND \(cleared("w"))))", [])
+        case .at(let instants):
+            guard !instants.isEmpty else { return nil }
+            return ("v.version_key IN \(placeholders(instants.count))", instants.map(\.sortKey))
+        case .anyOf(let selections):
+            guard !versions.choosesAll else { return nil }
+            let parts = selections.compactMap { versionCondition($0, members: members, cleared: cleared) }
+            guard !parts.isEmpty else { return nil }
+            return ("(" + parts.map(\.0).joined(separator: " OR ") + ")", parts.flatMap(\.1))
+        }
     }
 }

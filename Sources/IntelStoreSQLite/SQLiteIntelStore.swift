@@ -26,8 +26,14 @@ public final class SQLiteIntelStore: IntelStore, CustomStringConvertible {
             }
             var configuration = Configuration()
             configuration.prepareDatabase { db in
-                // A large import is one transaction: keep its pages in memory instead of spilling.
-                try db.execute(sql: "PRAGMA cache_size = -65536")
+                if db.configuration.readonly {
+                    // Readers (up to five) map the file and share the system's page cache
+                    // instead of each copying pages into a cache of its own.
+                    try db.execute(sql: "PRAGMA cache_size = -8192; PRAGMA mmap_size = 1073741824")
+                } else {
+                    // A large import is one transaction: keep its pages in memory instead of spilling.
+                    try db.execute(sql: "PRAGMA cache_size = -65536")
+                }
                 // In WAL mode NORMAL keeps the database consistent through a crash (a power cut
                 // may lose the last transactions, never half of one) and saves a sync per commit.
                 try db.execute(sql: "PRAGMA synchronous = NORMAL")
@@ -68,18 +74,8 @@ public final class SQLiteIntelStore: IntelStore, CustomStringConvertible {
 
     /// Reads a stored row (`json`, `tlp`) back into a `StoredObject`.
     static func decode(_ row: Row) throws -> StoredObject {
-        let json: String = row["json"]
         let tlp: Int? = row["tlp"]
-        let id: String = row["id"]
-        do {
-            guard case .object(let properties) = try JSONParser.parse(json) else {
-                throw IntelStoreError.corruptRecord(id: id, reason: "not a JSON object")
-            }
-            return StoredObject(try STIXObject(properties), tlp: tlp.flatMap(TLPLevel.init(rawValue:)))
-        } catch let error as IntelStoreError {
-            throw error
-        } catch {
-            throw IntelStoreError.corruptRecord(id: id, reason: String(describing: error))
-        }
+        let json: String = row["json"]
+        return try StoredObject(json: Array(json.utf8), id: row["id"], tlp: tlp.flatMap(TLPLevel.init(rawValue:)))
     }
 }

@@ -44,8 +44,44 @@ extension Statement {
         guard code == SQLITE_DONE else { throw DatabaseError(resultCode: ResultCode(rawValue: code), message: lastMessage) }
     }
 
+    /// Runs a SELECT bound with `arguments` and hands each result row to `body`, reading the
+    /// columns through the SQLite C API: a page of objects reads five columns of a thousand
+    /// rows, where GRDB's general decoding costs more than SQLite itself.
+    func forEachRow(_ arguments: StatementArguments, _ body: (SQLiteColumns) throws -> Void) throws {
+        try setArguments(arguments)
+        let handle = sqliteStatement
+        defer { sqlite3_reset(handle) }
+        while true {
+            let code = sqlite3_step(handle)
+            if code == SQLITE_DONE { return }
+            guard code == SQLITE_ROW else { throw DatabaseError(resultCode: ResultCode(rawValue: code), message: lastMessage) }
+            try body(SQLiteColumns(handle: handle))
+        }
+    }
+
     private var lastMessage: String {
         guard let database = sqlite3_db_handle(sqliteStatement), let message = sqlite3_errmsg(database) else { return "" }
         return String(cString: message)
+    }
+}
+
+/// The columns of the row a statement is on; valid only inside `forEachRow`'s body.
+struct SQLiteColumns {
+    fileprivate let handle: OpaquePointer
+
+    func isNull(_ index: Int32) -> Bool { sqlite3_column_type(handle, index) == SQLITE_NULL }
+
+    func integer(_ index: Int32) -> Int64 { sqlite3_column_int64(handle, index) }
+
+    func text(_ index: Int32) -> String? {
+        guard let characters = sqlite3_column_text(handle, index) else { return nil }
+        let count = Int(sqlite3_column_bytes(handle, index))
+        return String(decoding: UnsafeBufferPointer(start: characters, count: count), as: UTF8.self)
+    }
+
+    /// The column's text as bytes, copied once.
+    func bytes(_ index: Int32) -> [UInt8] {
+        guard let characters = sqlite3_column_text(handle, index) else { return [] }
+        return Array(UnsafeBufferPointer(start: characters, count: Int(sqlite3_column_bytes(handle, index))))
     }
 }

@@ -12,7 +12,10 @@ struct Vigil: AsyncParsableCommand {
             Exit codes: 0 success, 1 a failure you asked to fail on, 2 bad usage or bad input.
             """,
         version: "0.1.0",
-        subcommands: [InvestigateCommand.self, HuntCommand.self, Dump.self, RulesCommand.self, Intel.self, CaseCommand.self, AttributeCommand.self, AttributionCommand.self, UpdateCommand.self]
+        subcommands: [
+            InvestigateCommand.self, HuntCommand.self, Dump.self, RulesCommand.self, Intel.self, CaseCommand.self, AttributeCommand.self, AttributionCommand.self, UpdateCommand.self,
+            ServeCommand.self, UsersCommand.self, AuditCommand.self, TAXIICommand.self,
+        ]
     )
 
     /// Parses with long runs of evidence paths joined (`ArgumentRuns`), then runs the command.

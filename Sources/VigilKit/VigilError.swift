@@ -42,7 +42,7 @@ public enum VigilError: Error, Sendable, CustomStringConvertible {
     }
 
     /// Runs `body`, wrapping store errors.
-    static func wrapping<T>(_ body: () async throws -> T) async throws(VigilError) -> T {
+    public static func wrapping<T>(_ body: () async throws -> T) async throws(VigilError) -> T {
         do {
             return try await body()
         } catch let error as VigilError {

@@ -65,16 +65,76 @@ struct SharingConformanceTests {
         await #expect(throws: IntelStoreError.self) { _ = try await store.ingest(IngestBatches([other]), into: "nothing") }
 
         let versions = ObjectQuery(collection: "partner", versions: .all, clearance: .everything)
-        #expect(try await store.page(versions).items.map(\.stored.id) == [first.id, other.id, first.id])
+        #expect(try await store.page(versions).items.map(\.id) == [first.id, other.id, first.id])
         #expect(try await store.count(versions) == 3)
+        // Pages carry each version as stored, with the version it states.
+        let served = try await store.page(versions).items
+        #expect(served.map(\.json) == [first, other, updated].map { Array($0.object.jsonText.utf8) })
+        #expect(served.map(\.version) == ["2024-01-01T00:00:00.000Z", "2024-01-01T00:00:00.000Z", "2024-02-01T00:00:00.000Z"])
+        var withoutContent = versions
+        withoutContent.withContent = false
+        let manifest = try await store.page(withoutContent).items
+        #expect(manifest.map(\.versionKey) == served.map(\.versionKey))
+        #expect(manifest.filter { !$0.json.isEmpty }.isEmpty)
         #expect(try await store.removeFromCollection("partner", id: first.id, versions: .last) == 1)
-        #expect(try await store.page(versions).items.map(\.stored) == [first, other])
+        #expect(try await store.page(versions).items.map { try $0.stored() } == [first, other])
         #expect(try await store.removeFromCollection("partner", id: first.id, versions: .all) == 1)
-        #expect(try await store.page(versions).items.map(\.stored) == [other])
+        #expect(try await store.page(versions).items.map { try $0.stored() } == [other])
         await #expect(throws: IntelStoreError.self) { _ = try await store.removeFromCollection("default", id: other.id, versions: .all) }
         // The store keeps what left the collection.
         #expect(try await store.versions(id: first.id).count == 2)
         #expect(try await store.page(ObjectQuery(collection: "default", versions: .all, clearance: .everything)).items.count == 3)
+    }
+
+    @Test("deleting versions: the newest remaining becomes the latest, the last one takes the object, collections follow", arguments: StoreKind.allCases)
+    func deleting(_ kind: StoreKind) async throws {
+        let (store, folder) = try kind.make()
+        _ = folder
+        try await store.createCollection(IntelCollection(id: "0b7c4f4e-43b2-4a6c-9d55-111111111111", alias: "feed", title: "Feed", content: .members))
+        let january = try Self.indicator(1)
+        let february = try Self.indicator(1, modified: "2024-02-01T00:00:00.000Z")
+        let other = try Self.indicator(2)
+        _ = try await store.ingest(IngestBatches([january, february, other]), into: "feed")
+        #expect(try await store.deleteVersions(id: january.id, keys: [february.versionKey, "no such key"]) == 1)
+        #expect(try await store.latest(id: january.id) == january)
+        #expect(try await store.search("indicator 1", types: [], limit: 10).map(\.id).contains(january.id))
+        let feed = ObjectQuery(collection: "feed", versions: .all, clearance: .everything)
+        #expect(try await store.page(feed).items.map { try $0.stored() } == [january, other])
+        // The remaining version is the latest one a page serves, in the store and in the collection.
+        for collection in ["feed", nil] {
+            let latest = ObjectQuery(collection: collection, ids: [january.id], clearance: .everything)
+            #expect(try await store.page(latest).items.map(\.versionKey) == [january.versionKey])
+        }
+        #expect(try await store.deleteVersions(id: january.id, keys: [january.versionKey]) == 1)
+        #expect(try await store.latest(id: january.id) == nil)
+        #expect(try await store.versions(id: january.id).isEmpty)
+        #expect(try await store.existing(ids: [january.id, other.id]) == [other.id])
+        #expect(try await store.objects(named: "indicator 1").isEmpty)
+        #expect(try await store.page(feed).items.map { try $0.stored() } == [other])
+        #expect(try await store.statistics().versionCount == 1)
+        #expect(try await store.deleteVersions(id: january.id, keys: [january.versionKey]) == 0)
+        // The id can come back.
+        #expect(try await store.ingest([february]) == [.new])
+    }
+
+    @Test("a collection's definition is updated in place; its alias stays unique", arguments: StoreKind.allCases)
+    func updatingCollections(_ kind: StoreKind) async throws {
+        let (store, folder) = try kind.make()
+        _ = folder
+        var feed = IntelCollection(id: "0b7c4f4e-43b2-4a6c-9d55-222222222222", alias: "feed", title: "Feed", content: .members)
+        let other = IntelCollection(id: "0b7c4f4e-43b2-4a6c-9d55-333333333333", alias: "other", title: "Other", content: .everything)
+        try await store.createCollection(feed)
+        try await store.createCollection(other)
+        feed.title = "Partner feed"
+        feed.maximumTLP = .green
+        feed.types = ["indicator", "malware"]
+        try await store.updateCollection(feed)
+        #expect(try await store.collection("feed") == feed)
+        feed.alias = "other"
+        await #expect(throws: IntelStoreError.self) { try await store.updateCollection(feed) }
+        await #expect(throws: IntelStoreError.self) {
+            try await store.updateCollection(IntelCollection(id: "0b7c4f4e-43b2-4a6c-9d55-444444444444", title: "none", content: .members))
+        }
     }
 
     @Test("pages follow the date added: every version once, in order, with `more` and `next` right", arguments: StoreKind.allCases)
@@ -90,7 +150,7 @@ struct SharingConformanceTests {
         #expect(pages.dropLast().allSatisfy { $0.more && $0.next != nil })
         #expect(pages.last?.more == false && pages.last?.next == nil)
         let items = pages.flatMap(\.items)
-        #expect(items.map(\.stored.id) == objects.map(\.id))
+        #expect(items.map(\.id) == objects.map(\.id))
         #expect(zip(items, items.dropFirst()).allSatisfy { $0.dateAdded < $1.dateAdded })
         // `added_after`: strictly after; the date as TAXII writes it reads back the same.
         let cut = items[19].dateAdded
@@ -98,7 +158,7 @@ struct SharingConformanceTests {
         #expect(written.count == 27 && written.hasSuffix("Z"))
         #expect(DateAdded(try STIXTimestamp(written)) == cut)
         let after = try await store.page(ObjectQuery(addedAfter: cut, limit: 100, clearance: .everything))
-        #expect(after.items.map(\.stored.id) == objects.dropFirst(20).map(\.id))
+        #expect(after.items.map(\.id) == objects.dropFirst(20).map(\.id))
         #expect(try await store.count(ObjectQuery(addedAfter: cut, clearance: .everything)) == 33)
         // A cursor that was never given reads as nothing it does not know.
         #expect(PageCursor("not-a-cursor") == nil)
@@ -117,7 +177,7 @@ struct SharingConformanceTests {
             """), tlp: .clear)
         _ = try await store.ingest([february, group, march, january])
         func ids(_ query: ObjectQuery) async throws -> [String] {
-            try await store.page(query).items.map { "\($0.stored.type) \($0.stored.object.modified?.text ?? "")" }
+            try await store.page(query).items.map { "\($0.type) \($0.version ?? "")" }
         }
         #expect(try await ids(ObjectQuery(clearance: .everything)) == ["intrusion-set 2024-01-08T22:16:18.643Z", "indicator 2024-03-01T00:00:00.000Z"])
         #expect(try await ids(ObjectQuery(versions: .first, clearance: .everything)) == ["intrusion-set 2024-01-08T22:16:18.643Z", "indicator 2024-01-01T00:00:00.000Z"])
@@ -129,6 +189,14 @@ struct SharingConformanceTests {
         let instants = [try STIXTimestamp("2024-02-01T00:00:00Z"), try STIXTimestamp("2024-01-08T22:16:18.643Z")]
         #expect(try await ids(ObjectQuery(versions: .at(instants), clearance: .everything)) == [
             "indicator 2024-02-01T00:00:00.000Z", "intrusion-set 2024-01-08T22:16:18.643Z",
+        ])
+        // first,last together; `all` among others chooses everything.
+        #expect(try await ids(ObjectQuery(ids: [january.id], versions: .anyOf([.first, .last]), clearance: .everything)) == [
+            "indicator 2024-03-01T00:00:00.000Z", "indicator 2024-01-01T00:00:00.000Z",
+        ])
+        #expect(try await store.count(ObjectQuery(versions: .anyOf([.last, .all]), clearance: .everything)) == 4)
+        #expect(try await ids(ObjectQuery(versions: .anyOf([.at(instants), .first]), clearance: .everything)) == [
+            "indicator 2024-02-01T00:00:00.000Z", "intrusion-set 2024-01-08T22:16:18.643Z", "indicator 2024-01-01T00:00:00.000Z",
         ])
         #expect(try await store.count(ObjectQuery(specVersions: ["2.0"], clearance: .everything)) == 0)
         #expect(try await store.count(ObjectQuery(specVersions: ["2.0", "2.1"], clearance: .everything)) == 2)
@@ -147,8 +215,8 @@ struct SharingConformanceTests {
         #expect(visible.count == 4)
         for limit in 1...5 {
             let pages = try await Self.pages(store, ObjectQuery(limit: limit, clearance: green))
-            #expect(pages.flatMap(\.items).map(\.stored.id) == visible, "limit \(limit)")
-            #expect(pages.flatMap(\.items).allSatisfy { ($0.stored.tlp ?? .amber) <= .green })
+            #expect(pages.flatMap(\.items).map(\.id) == visible, "limit \(limit)")
+            #expect(pages.flatMap(\.items).allSatisfy { ($0.tlp ?? .amber) <= .green })
             // The last page says there is no more, though hidden objects follow.
             #expect(pages.last?.more == false)
             #expect(pages.count == (visible.count + limit - 1) / limit, "limit \(limit)")
@@ -166,7 +234,7 @@ struct SharingConformanceTests {
         // The newest version a reader may see is the one served: a RED update hides nothing
         // of the GREEN version the reader had.
         _ = try await store.ingest([try Self.indicator(2, tlp: .red, modified: "2024-06-01T00:00:00.000Z")])
-        let served = try await store.page(ObjectQuery(ids: [objects[2].id], clearance: green)).items.map(\.stored)
+        let served = try await store.page(ObjectQuery(ids: [objects[2].id], clearance: green)).items.map { try $0.stored() }
         #expect(served == [objects[2]])
     }
 
@@ -231,7 +299,7 @@ struct SharingConformanceTests {
             try await group.waitForAll()
         }
         let seen = try await reader.value
-        let ids = seen.map(\.stored.id)
+        let ids = seen.map(\.id)
         #expect(ids.count == writers * perWriter)
         #expect(Set(ids).count == ids.count)
         #expect(zip(seen, seen.dropFirst()).allSatisfy { $0.dateAdded < $1.dateAdded })

@@ -53,6 +53,21 @@ struct TimestampAndIdentifierTests {
     }
 
     @Test(
+        "instants to the microsecond are written with six fraction digits and read back",
+        arguments: [
+            (Int64(0), "1970-01-01T00:00:00.000000Z"),
+            (1_656_678_896_000_789, "2022-07-01T12:34:56.000789Z"),
+            (951_825_600_123_456, "2000-02-29T12:00:00.123456Z"),
+            (-1, "1969-12-31T23:59:59.999999Z"),
+            (253_402_300_799_999_999, "9999-12-31T23:59:59.999999Z"),
+        ])
+    func microseconds(instant: Int64, text: String) throws {
+        let made = STIXTimestamp(microsecondsSinceEpoch: instant)
+        #expect(made.text == text)
+        #expect(try STIXTimestamp(text) == made)
+    }
+
+    @Test(
         "identifiers",
         arguments: [
             ("intrusion-set--4283ae19-69c7-4347-a35e-b56f08eb660b", true),

@@ -17,6 +17,13 @@ public final class SHA256Digest {
         EVP_DigestUpdate(context, base, bytes.count)
     }
 
+    /// The digest of some bytes, in lower-case hexadecimal.
+    public static func hex(of bytes: [UInt8]) -> String {
+        let digest = SHA256Digest()
+        bytes.withUnsafeBytes { digest.update($0) }
+        return digest.finish()
+    }
+
     /// The digest in lower-case hexadecimal; the object cannot be updated afterwards.
     public func finish() -> String {
         var digest = [UInt8](repeating: 0, count: 32)

@@ -49,6 +49,38 @@ public enum VersionSelection: Sendable, Hashable {
     case all
     /// Versions whose `modified` (else `created`) is one of these instants.
     case at([STIXTimestamp])
+    /// Versions any of these selections chooses (TAXII's `match[version]=first,last`).
+    case anyOf([VersionSelection])
+
+    /// The version keys (`StoredObject.versionKey`) this selection chooses among one object's
+    /// keys, given in ascending order.
+    public func choose(from sortedKeys: [String]) -> Set<String> {
+        switch self {
+        case .all: return Set(sortedKeys)
+        case .last: return Set(sortedKeys.suffix(1))
+        case .first: return Set(sortedKeys.prefix(1))
+        case .at(let instants): return Set(instants.map(\.sortKey)).intersection(sortedKeys)
+        case .anyOf(let selections): return selections.reduce(into: []) { $0.formUnion($1.choose(from: sortedKeys)) }
+        }
+    }
+
+    /// Whether it names versions by their instants (and so varies in length).
+    public var hasList: Bool {
+        switch self {
+        case .at: return true
+        case .anyOf(let selections): return selections.contains { $0.hasList }
+        case .last, .first, .all: return false
+        }
+    }
+
+    /// Whether it chooses every version.
+    public var choosesAll: Bool {
+        switch self {
+        case .all: return true
+        case .anyOf(let selections): return selections.contains { $0.choosesAll }
+        case .last, .first, .at: return false
+        }
+    }
 }
 
 /// A selection of object versions, in the order they were added: one page of a collection
@@ -67,6 +99,8 @@ public struct ObjectQuery: Sendable {
     public var after: PageCursor?
     public var limit: Int
     public var clearance: ReaderClearance
+    /// Whether pages carry each object's JSON; a manifest needs only ids, versions and dates.
+    public var withContent = true
 
     public init(
         collection: String? = nil, ids: Set<String> = [], types: Set<String> = [], versions: VersionSelection = .last,
@@ -140,15 +174,40 @@ public struct PageCursor: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// One object version of a page, with when it was added.
+/// One object version of a page, with when it was added. Pages carry the object as the
+/// store holds it, compact JSON, because serving a page copies it out unparsed; `stored()`
+/// parses it when the object itself is needed.
 public struct PagedObject: Sendable, Hashable {
-    public var stored: StoredObject
+    public var id: String
+    /// `StoredObject.versionKey` of this version.
+    public var versionKey: String
+    /// The version as the object states it (`modified`, else `created`); nil when it has
+    /// neither (cyber-observables).
+    public var version: String?
+    public var tlp: TLPLevel?
     public var dateAdded: DateAdded
+    /// The object as compact JSON (UTF-8).
+    public var json: [UInt8]
 
-    public init(stored: StoredObject, dateAdded: DateAdded) {
-        self.stored = stored
+    public init(id: String, versionKey: String, version: String?, tlp: TLPLevel?, dateAdded: DateAdded, json: [UInt8]) {
+        self.id = id
+        self.versionKey = versionKey
+        self.version = version
+        self.tlp = tlp
         self.dateAdded = dateAdded
+        self.json = json
     }
+
+    public init(_ stored: StoredObject, dateAdded: DateAdded) {
+        self.init(
+            id: stored.id, versionKey: stored.versionKey, version: stored.object.versionTimestamp?.text, tlp: stored.tlp,
+            dateAdded: dateAdded, json: Array(stored.object.jsonText.utf8))
+    }
+
+    public var type: String { ObjectQueryTypes.type(of: id) }
+
+    /// The object, parsed.
+    public func stored() throws(IntelStoreError) -> StoredObject { try StoredObject(json: json, id: id, tlp: tlp) }
 }
 
 /// A page of object versions, oldest added first.

@@ -69,16 +69,8 @@ public struct STIXTimestamp: Sendable, Hashable, Comparable, CustomStringConvert
 
     /// A timestamp for an instant, written with millisecond precision as STIX producers usually do.
     public init(secondsSinceEpoch: Int64, nanoseconds: Int32 = 0) {
-        let days = Int(secondsSinceEpoch >= 0 ? secondsSinceEpoch / 86_400 : (secondsSinceEpoch - 86_399) / 86_400)
-        let secondOfDay = Int(secondsSinceEpoch - Int64(days) * 86_400)
-        let (year, month, day) = CivilDate.from(daysSinceEpoch: days)
-        func pad(_ value: Int, _ width: Int) -> String {
-            let text = String(value)
-            return String(repeating: "0", count: max(0, width - text.count)) + text
-        }
         let millis = Int(nanoseconds) / 1_000_000
-        self.text = "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondOfDay / 3600, 2)):"
-            + "\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2)).\(pad(millis, 3))Z"
+        self.text = Self.format(secondsSinceEpoch: secondsSinceEpoch, fraction: millis, digits: 3)
         self.secondsSinceEpoch = secondsSinceEpoch
         self.nanoseconds = Int32(millis * 1_000_000)
         self.fractionDigits = 3
@@ -89,12 +81,37 @@ public struct STIXTimestamp: Sendable, Hashable, Comparable, CustomStringConvert
     public init(microsecondsSinceEpoch micros: Int64) {
         let seconds = micros >= 0 ? micros / 1_000_000 : (micros - 999_999) / 1_000_000
         let fraction = Int(micros - seconds * 1_000_000)
-        let base = STIXTimestamp(secondsSinceEpoch: seconds)
-        let digits = String(fraction)
-        self.text = String(base.text.prefix(19)) + "." + String(repeating: "0", count: 6 - digits.count) + digits + "Z"
+        self.text = Self.format(secondsSinceEpoch: seconds, fraction: fraction, digits: 6)
         self.secondsSinceEpoch = seconds
         self.nanoseconds = Int32(fraction * 1_000)
         self.fractionDigits = 6
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SS.fffZ` with `digits` fraction digits, written into one buffer: servers
+    /// write one for every record of a manifest page.
+    private static func format(secondsSinceEpoch: Int64, fraction: Int, digits: Int) -> String {
+        let days = Int(secondsSinceEpoch >= 0 ? secondsSinceEpoch / 86_400 : (secondsSinceEpoch - 86_399) / 86_400)
+        let secondOfDay = Int(secondsSinceEpoch - Int64(days) * 86_400)
+        let (year, month, day) = CivilDate.from(daysSinceEpoch: days)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(21 + digits)
+        func put(_ value: Int, _ width: Int) {
+            var divisor = 1
+            for _ in 1..<width { divisor *= 10 }
+            var rest = max(0, value)
+            // A year past 9999 keeps all its digits.
+            while rest / divisor >= 10 { divisor *= 10 }
+            while divisor > 0 {
+                bytes.append(UInt8(ascii: "0") + UInt8(rest / divisor))
+                rest %= divisor
+                divisor /= 10
+            }
+        }
+        put(year, 4); bytes.append(UInt8(ascii: "-")); put(month, 2); bytes.append(UInt8(ascii: "-")); put(day, 2)
+        bytes.append(UInt8(ascii: "T")); put(secondOfDay / 3600, 2); bytes.append(UInt8(ascii: ":"))
+        put(secondOfDay / 60 % 60, 2); bytes.append(UInt8(ascii: ":")); put(secondOfDay % 60, 2)
+        bytes.append(UInt8(ascii: ".")); put(fraction, digits); bytes.append(UInt8(ascii: "Z"))
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     public var description: String { text }

@@ -29,8 +29,14 @@ struct AttributeCommand: AsyncParsableCommand {
     var victim: [String] = []
     @Option(name: .shortAndLong, help: ArgumentHelp("Output file; standard output when absent.", valueName: "FILE"))
     var output: String?
+    @Option(help: ArgumentHelp("With --format stix: also store the report in the intel store and this collection, for `vigil serve` to share.", valueName: "ALIAS"))
+    var collection: String?
 
     func run() async throws {
+        if collection != nil && format != .stix {
+            Console.error("--collection shares the STIX report: add --format stix")
+            throw ExitStatus.badInput
+        }
         let store = try self.store.open()
         let attribution = try await Failure.report { try await CaseAttribution.attribute(case: name, store: store, victim: victim) }
         let text = try Failure.report {
@@ -43,6 +49,12 @@ struct AttributeCommand: AsyncParsableCommand {
         let sink = try OutputSink(path: output)
         try sink.write(Array(text.utf8))
         try sink.close()
+        if let collection {
+            let report = try await Failure.report {
+                try await IntelImport.importBytes(Array(text.utf8), source: "case \(name)", into: store, collection: collection)
+            }
+            Console.message("stored the report of case \(name) in collection \(collection): \(report.totals.new) new object(s), \(report.totals.unchanged) unchanged")
+        }
     }
 }
 

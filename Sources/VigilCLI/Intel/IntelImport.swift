@@ -28,9 +28,12 @@ struct IntelImportCommand: AsyncParsableCommand {
     @Option(help: "How many problems to list per file (0 lists none).")
     var showIssues = 20
 
+    @Option(help: ArgumentHelp("Also add the objects to this collection (one holding members), to share them.", valueName: "ALIAS"))
+    var collection: String?
+
     func run() async throws {
         let store = try self.store.open()
-        let (results, emptyFolders) = try await Failure.report { try await IntelImport.importFiles(paths, into: store, strict: strict) }
+        let (results, emptyFolders) = try await Failure.report { try await IntelImport.importFiles(paths, into: store, strict: strict, collection: collection) }
         for folder in emptyFolders { Console.warning("\(folder): no .json files in this folder") }
         var totals = ImportReport.Counts()
         var failed = 0
