@@ -44,7 +44,7 @@ extension SQLiteIntelStore: AccessStore {
     }
 
     public func user(named name: String) async throws -> VigilUser? {
-        try await reading("read user") { db in
+        try await readingWithoutSnapshot("read user") { db in
             try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM app_user WHERE name = ?"), arguments: [name]).map(SQLiteIntelStore.user)
         }
     }
@@ -72,7 +72,7 @@ extension SQLiteIntelStore: AccessStore {
     }
 
     public func token(id: String) async throws -> APIToken? {
-        try await reading("read token") { db in
+        try await readingWithoutSnapshot("read token") { db in
             try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM api_token WHERE id = ?"), arguments: [id]).map(SQLiteIntelStore.token)
         }
     }

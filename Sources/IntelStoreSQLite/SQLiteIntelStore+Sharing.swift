@@ -109,7 +109,7 @@ extension SQLiteIntelStore {
 
     public func page(_ query: ObjectQuery) async throws -> ObjectPage {
         let limit = max(1, query.limit)
-        let rows = try await reading("page") { db -> [PagedObject] in
+        let rows = try await readingWithoutSnapshot("page") { db -> [PagedObject] in
             guard let selection = try SQLiteIntelStore.selection(query, in: db) else { return [] }
             let sql = "SELECT v.id, v.version_key, v.version, \(query.withContent ? "v.json" : "NULL"), v.tlp, \(selection.added) AS added " + selection.from
                 + " WHERE " + selection.conditions.joined(separator: " AND ") + " ORDER BY \(selection.added) LIMIT ?"

@@ -56,6 +56,19 @@ public final class SQLiteIntelStore: IntelStore, CustomStringConvertible {
         }
     }
 
+    /// Runs a read outside a transaction: for reads of one statement, or of statements that
+    /// need no common snapshot (a collection's definition, then its page), on the paths every
+    /// request takes. BEGIN and COMMIT cost as much as the statement there.
+    func readingWithoutSnapshot<T: Sendable>(_ operation: String, _ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
+        do {
+            return try await database.unsafeRead(body)
+        } catch let error as IntelStoreError {
+            throw error
+        } catch {
+            throw IntelStoreError.database(location: path, operation: operation, reason: SQLiteIntelStore.describe(error))
+        }
+    }
+
     /// Runs a write transaction, turning database errors into `IntelStoreError`.
     func writing<T: Sendable>(_ operation: String, _ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
         do {

@@ -30,6 +30,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds a connection may wait without a complete request head before it is closed.") var idleTimeout = 30
     @Option(help: "Seconds a request body may take to arrive.") var bodyDeadline = 60
     @Option(help: "Most connections open at once; more wait in the listen queue.") var maxConnections = 1_024
+    @Option(help: "Most GET requests served at once (default: twice the cores); more wait their turn.") var concurrentReads: Int?
 
     func run() async throws {
         var configuration = try Failure.report { try config.map(SharingConfiguration.read(path:)) ?? .standard }
@@ -41,6 +42,7 @@ struct ServeCommand: AsyncParsableCommand {
         options.idleTimeout = .seconds(max(1, idleTimeout))
         options.bodyDeadline = .seconds(max(1, bodyDeadline))
         options.maximumConnections = max(1, maxConnections)
+        if let concurrentReads { options.concurrentReads = max(1, concurrentReads) }
         let store = try self.store.open()
         let users = try await Failure.report { try await VigilError.wrapping { try await store.users() } }
         if users.isEmpty { Console.warning("no users yet: nobody can sign in (add one with `vigil users add NAME --clearance green`)") }
