@@ -27,6 +27,12 @@ public final class Authenticator: Sendable {
     let audit: AuditTrail
     let verifiedFor: TimeInterval
     private let verified = Mutex<[String: TimeInterval]>([:])
+    /// Checks under way, by the same key: requests that arrive together with the same password
+    /// (a client's parallel connections, when its entry expires) wait for one bcrypt check
+    /// instead of queueing one each on the hasher.
+    private let checking = Mutex<[String: Task<Bool, Never>]>([:])
+    /// bcrypt checks started so far (for tests of the above).
+    package let passwordChecks = Atomic<Int>(0)
     private static let maximumRemembered = 10_000
 
     public init(
@@ -90,7 +96,17 @@ public final class Authenticator: Sendable {
         let key = SHA256Digest.hex(of: Array((name + "\u{0}" + hash + "\u{0}" + password).utf8))
         let now = Date().timeIntervalSince1970
         if let until = verified.withLock({ $0[key] }), until > now { return true }
-        guard await hasher.verify(password, hash: hash) else { return false }
+        let hasher = self.hasher
+        let check = checking.withLock { checks in
+            if let running = checks[key] { return running }
+            passwordChecks.add(1, ordering: .relaxed)
+            let task = Task { await hasher.verify(password, hash: hash) }
+            checks[key] = task
+            return task
+        }
+        let matched = await check.value
+        checking.withLock { $0[key] = nil }
+        guard matched else { return false }
         verified.withLock { verified in
             if verified.count >= Authenticator.maximumRemembered { verified = verified.filter { $0.value > now } }
             if verified.count >= Authenticator.maximumRemembered { verified.removeAll() }
