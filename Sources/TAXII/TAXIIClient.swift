@@ -126,7 +126,11 @@ public final class TAXIIClient: Sendable {
             } catch let error as STIXError {
                 throw TAXIIClientError(url: url, status: nil, message: "the answer is not JSON: \(error)")
             } catch {
-                if attempt == attempts { throw TAXIIClientError(url: url, status: nil, message: "\(error)") }
+                // A certificate the client does not trust fails the same way every time (and
+                // the HTTP client has already retried the connection until its connect timeout).
+                if attempt == attempts || error is NIOSSLError || String(describing: error).contains("handshakeFailed") {
+                    throw TAXIIClientError(url: url, status: nil, message: "\(error)")
+                }
                 try? await Task.sleep(for: delay)
                 delay *= 2
             }
