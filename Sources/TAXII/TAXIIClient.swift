@@ -128,7 +128,7 @@ public final class TAXIIClient: Sendable {
             } catch {
                 // A certificate the client does not trust fails the same way every time (and
                 // the HTTP client has already retried the connection until its connect timeout).
-                if attempt == attempts || error is NIOSSLError || String(describing: error).contains("handshakeFailed") {
+                if attempt == attempts || error is NIOSSLError {
                     throw TAXIIClientError(url: url, status: nil, message: "\(error)")
                 }
                 try? await Task.sleep(for: delay)
