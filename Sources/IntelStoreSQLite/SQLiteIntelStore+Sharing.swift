@@ -117,17 +117,18 @@ extension SQLiteIntelStore {
             // statements, kept prepared; the others vary with their lists and are not kept.
             let statement = query.ids.isEmpty && query.types.isEmpty && !query.versions.hasList
                 ? try db.cachedStatement(sql: sql) : try db.makeStatement(sql: sql)
-            var items: [PagedObject] = []
-            try statement.forEachRow(StatementArguments(selection.arguments + [limit + 1])) { row in
-                items.append(
-                    PagedObject(
-                        id: row.text(0) ?? "", versionKey: row.text(1) ?? "", version: row.text(2),
-                        tlp: row.isNull(4) ? nil : TLPLevel(rawValue: Int(row.integer(4))), dateAdded: DateAdded(microseconds: row.integer(5)),
-                        json: row.bytes(3)))
+            return try statement.mapRows(StatementArguments(selection.arguments + [limit + 1]), capacity: min(limit, 1_000) + 1) { row in
+                PagedObject(
+                    id: row.text(0) ?? "", versionKey: row.text(1) ?? "", version: row.text(2),
+                    tlp: row.isNull(4) ? nil : TLPLevel(rawValue: Int(row.integer(4))), dateAdded: DateAdded(microseconds: row.integer(5)),
+                    json: row.bytes(3))
             }
-            return items
         }
-        return ObjectPage(items: Array(rows.prefix(limit)), more: rows.count > limit)
+        // The row past the limit only tells that there is more; it is dropped in place.
+        var items = rows
+        let more = items.count > limit
+        if more { items.removeLast(items.count - limit) }
+        return ObjectPage(items: items, more: more)
     }
 
     public func count(_ query: ObjectQuery) async throws -> Int {

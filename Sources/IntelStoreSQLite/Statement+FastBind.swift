@@ -44,18 +44,20 @@ extension Statement {
         guard code == SQLITE_DONE else { throw DatabaseError(resultCode: ResultCode(rawValue: code), message: lastMessage) }
     }
 
-    /// Runs a SELECT bound with `arguments` and hands each result row to `body`, reading the
-    /// columns through the SQLite C API: a page of objects reads five columns of a thousand
-    /// rows, where GRDB's general decoding costs more than SQLite itself.
-    func forEachRow(_ arguments: StatementArguments, _ body: (SQLiteColumns) throws -> Void) throws {
+    /// Runs a SELECT bound with `arguments` and makes a value of each result row, reading the
+    /// columns through the SQLite C API: a page of objects reads six columns of up to a
+    /// thousand rows, where GRDB's general decoding costs more than SQLite itself.
+    func mapRows<Value>(_ arguments: StatementArguments, capacity: Int = 0, _ transform: (SQLiteColumns) throws -> Value) throws -> [Value] {
         try setArguments(arguments)
         let handle = sqliteStatement
         defer { sqlite3_reset(handle) }
+        var values: [Value] = []
+        values.reserveCapacity(capacity)
         while true {
             let code = sqlite3_step(handle)
-            if code == SQLITE_DONE { return }
+            if code == SQLITE_DONE { return values }
             guard code == SQLITE_ROW else { throw DatabaseError(resultCode: ResultCode(rawValue: code), message: lastMessage) }
-            try body(SQLiteColumns(handle: handle))
+            values.append(try transform(SQLiteColumns(handle: handle)))
         }
     }
 
@@ -65,7 +67,7 @@ extension Statement {
     }
 }
 
-/// The columns of the row a statement is on; valid only inside `forEachRow`'s body.
+/// The columns of the row a statement is on; valid only inside `mapRows`'s transform.
 struct SQLiteColumns {
     fileprivate let handle: OpaquePointer
 

@@ -1,4 +1,3 @@
-import Foundation
 import IntelStore
 import STIX
 import VigilKit
@@ -41,7 +40,7 @@ public enum TAXIIQuery {
                 guard allowed.contains(field) else {
                     throw Problem(parameter: key, message: "this endpoint filters by \(allowed.sorted().map { "match[\($0)]" }.joined(separator: ", ")) only")
                 }
-                let values = value.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+                let values = value.split(separator: ",", omittingEmptySubsequences: false).map { String(TAXIIMediaType.trimmed($0)) }
                 guard values.count <= maximumValues, !values.contains(where: \.isEmpty) else {
                     throw Problem(parameter: key, message: "expected 1 to \(maximumValues) comma-separated values")
                 }
@@ -110,7 +109,36 @@ public enum TAXIIQuery {
         return pairs
     }
 
+    /// `+` as a space and `%XX` as a byte; nil for a malformed escape or bytes that are not UTF-8.
     private static func decode(_ text: Substring) -> String? {
-        String(text).replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+        let utf8 = text.utf8
+        guard utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) else { return String(text) }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(utf8.count)
+        var index = utf8.startIndex
+        while index != utf8.endIndex {
+            let byte = utf8[index]
+            index = utf8.index(after: index)
+            switch byte {
+            case UInt8(ascii: "+"): bytes.append(UInt8(ascii: " "))
+            case UInt8(ascii: "%"):
+                guard index != utf8.endIndex, let high = hexValue(utf8[index]) else { return nil }
+                index = utf8.index(after: index)
+                guard index != utf8.endIndex, let low = hexValue(utf8[index]) else { return nil }
+                index = utf8.index(after: index)
+                bytes.append(high << 4 | low)
+            default: bytes.append(byte)
+            }
+        }
+        return String(validating: bytes, as: UTF8.self)
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
     }
 }

@@ -1,4 +1,5 @@
 import IntelStore
+import NIOCore
 import STIX
 import VigilKit
 
@@ -43,18 +44,20 @@ public enum TAXIIResources {
         return .object(object)
     }
 
-    /// An envelope: `more`, `next` and the objects.
-    public static func envelope(_ page: SharedPage) -> [UInt8] {
-        var output: [UInt8] = []
-        output.reserveCapacity(page.items.reduce(64) { $0 + $1.json.count + 1 })
-        paging(page, into: &output)
-        output.append(contentsOf: "\"objects\":[".utf8)
-        for (index, item) in page.items.enumerated() {
-            if index > 0 { output.append(UInt8(ascii: ",")) }
-            output.append(contentsOf: item.json)
+    /// An envelope: `more`, `next` and the objects, written once into the buffer the
+    /// response sends (a page of 100 objects is a few hundred kilobytes).
+    public static func envelope(_ page: SharedPage) -> ByteBuffer {
+        var opening: [UInt8] = []
+        paging(page, into: &opening)
+        opening.append(contentsOf: "\"objects\":[".utf8)
+        var buffer = ByteBufferAllocator().buffer(capacity: page.items.reduce(opening.count + 2) { $0 + $1.json.count + 1 })
+        buffer.writeBytes(opening)
+        for index in page.items.indices {
+            if index > 0 { buffer.writeInteger(UInt8(ascii: ",")) }
+            buffer.writeBytes(page.items[index].json)
         }
-        output.append(contentsOf: "]}".utf8)
-        return output
+        buffer.writeStaticString("]}")
+        return buffer
     }
 
     /// A manifest page: one record per version, written straight out (a page holds up to

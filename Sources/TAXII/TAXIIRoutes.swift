@@ -160,12 +160,16 @@ public struct TAXIIRoutes<Context: TAXIIRequestContext>: Sendable {
     // MARK: Responses
 
     private func answer(_ bytes: [UInt8], status: HTTPResponse.Status = .ok, page: SharedPage? = nil) -> Response {
+        answer(ByteBuffer(bytes: bytes), status: status, page: page)
+    }
+
+    private func answer(_ body: ByteBuffer, status: HTTPResponse.Status = .ok, page: SharedPage? = nil) -> Response {
         var headers: HTTPFields = [.contentType: TAXIIMediaType.taxii]
         if let first = page?.firstAdded, let last = page?.lastAdded {
             headers[Self.dateAddedFirst] = first.timestamp.text
             headers[Self.dateAddedLast] = last.timestamp.text
         }
-        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: body))
     }
 }
 
