@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "Attribution", targets: ["Attribution"]),
         .library(name: "IntelStore", targets: ["IntelStore"]),
         .library(name: "IntelStoreSQLite", targets: ["IntelStoreSQLite"]),
+        .library(name: "Indicators", targets: ["Indicators"]),
         .library(name: "Hunt", targets: ["Hunt"]),
         .library(name: "Reports", targets: ["Reports"]),
         .library(name: "VigilKit", targets: ["VigilKit"]),
@@ -53,6 +54,8 @@ let package = Package(
         // System OpenSSL (libcrypto), for SHA-256 of evidence files (it uses the CPU's SHA
         // instructions).
         .systemLibrary(name: "CCrypto", path: "Sources/CCrypto", providers: [.apt(["libssl-dev"])]),
+        // STIX patterns and indicator sets (an engine: values in, values out).
+        .target(name: "Indicators", dependencies: ["STIX"]),
         .target(name: "Hunt", dependencies: ["STIX", "EventLog", "EVTX", "Sigma", "CZlib", "CCrypto"]),
         .target(name: "Attribution", dependencies: ["STIX"]),
         .target(name: "IntelStore", dependencies: ["STIX"]),
@@ -106,6 +109,7 @@ let package = Package(
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "TestSupport"]),
         .testTarget(name: "EVTXTests", dependencies: ["EVTX", "EventLog", "STIX", "Hunt", "TestSupport"]),
         .testTarget(name: "SigmaTests", dependencies: ["Sigma", "EventLog", "TestSupport"]),
+        .testTarget(name: "IndicatorsTests", dependencies: ["Indicators", "STIX", "TestSupport"], exclude: ["Scripts"]),
         .testTarget(name: "AttributionTests", dependencies: ["Attribution", "STIX", "TestSupport"]),
         .testTarget(name: "HuntTests", dependencies: ["Hunt", "EVTX", "EventLog", "Sigma", "STIX", "TestSupport"], exclude: ["Scripts"]),
         .testTarget(
