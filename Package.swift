@@ -55,7 +55,7 @@ let package = Package(
         // instructions).
         .systemLibrary(name: "CCrypto", path: "Sources/CCrypto", providers: [.apt(["libssl-dev"])]),
         // STIX patterns and indicator sets (an engine: values in, values out).
-        .target(name: "Indicators", dependencies: ["STIX"]),
+        .target(name: "Indicators", dependencies: ["STIX", "EventLog"]),
         .target(name: "Hunt", dependencies: ["STIX", "EventLog", "EVTX", "Sigma", "CZlib", "CCrypto"]),
         .target(name: "Attribution", dependencies: ["STIX"]),
         .target(name: "IntelStore", dependencies: ["STIX"]),
@@ -109,7 +109,7 @@ let package = Package(
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "TestSupport"]),
         .testTarget(name: "EVTXTests", dependencies: ["EVTX", "EventLog", "STIX", "Hunt", "TestSupport"]),
         .testTarget(name: "SigmaTests", dependencies: ["Sigma", "EventLog", "TestSupport"]),
-        .testTarget(name: "IndicatorsTests", dependencies: ["Indicators", "STIX", "TestSupport"], exclude: ["Scripts"]),
+        .testTarget(name: "IndicatorsTests", dependencies: ["Indicators", "STIX", "EventLog", "TestSupport"], exclude: ["Scripts"]),
         .testTarget(name: "AttributionTests", dependencies: ["Attribution", "STIX", "TestSupport"]),
         .testTarget(name: "HuntTests", dependencies: ["Hunt", "EVTX", "EventLog", "Sigma", "STIX", "TestSupport"], exclude: ["Scripts"]),
         .testTarget(

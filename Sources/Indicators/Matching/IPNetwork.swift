@@ -1,5 +1,3 @@
-import Foundation
-
 /// An IPv4 or IPv6 address or CIDR network (`10.0.0.0/8`, `2001:db8::/32`); an address is a
 /// network of one.
 public struct IPNetwork: Sendable, Hashable, CustomStringConvertible {
@@ -18,8 +16,9 @@ public struct IPNetwork: Sendable, Hashable, CustomStringConvertible {
     /// Reads an address or a network; nil for anything else (a prefix of 0, or beyond the
     /// family's length, is refused).
     public init?(_ text: String) {
-        let parts = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
-        let address = parts[0]
+        let utf8 = text.utf8
+        let slash = utf8.firstIndex(of: UInt8(ascii: "/"))
+        let address = Substring(text.utf8[..<(slash ?? utf8.endIndex)])
         if let v4 = Self.ipv4(address) {
             family = .v4
             high = UInt64(v4) << 32
@@ -31,9 +30,12 @@ public struct IPNetwork: Sendable, Hashable, CustomStringConvertible {
         } else {
             return nil
         }
-        if parts.count == 2 {
+        if let slash {
             let maximum = family == .v4 ? 32 : 128
-            guard let length = Int(parts[1]), parts[1].allSatisfy(\.isASCII), (1...maximum).contains(length) else { return nil }
+            let digits = utf8[utf8.index(after: slash)...]
+            guard (1...3).contains(digits.count), digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+                let length = Int(Substring(digits)), (1...maximum).contains(length)
+            else { return nil }
             prefixLength = length
             isNetwork = true
         } else {
@@ -43,21 +45,32 @@ public struct IPNetwork: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Whether the network has bits set beyond its prefix (`10.0.0.1/8`).
-    public var hasHostBits: Bool { masked(prefixLength) != (high, low) }
+    public var hasHostBits: Bool { masked(to: prefixLength) != (high, low) }
 
     /// Whether `other` (an address or a network) lies within this network.
     public func contains(_ other: IPNetwork) -> Bool {
         guard family == other.family, prefixLength <= other.prefixLength else { return false }
-        return masked(prefixLength) == other.masked(prefixLength)
+        return masked(to: prefixLength) == other.masked(to: prefixLength)
     }
 
-    private func masked(_ length: Int) -> (UInt64, UInt64) {
+    /// The address with the bits beyond `length` cleared.
+    func masked(to length: Int) -> (UInt64, UInt64) {
         let highMask: UInt64 = length >= 64 ? .max : length == 0 ? 0 : ~(UInt64.max >> UInt64(length))
         let lowMask: UInt64 = length <= 64 ? 0 : length >= 128 ? .max : ~(UInt64.max >> UInt64(length - 64))
         return (high & highMask, low & lowMask)
     }
 
     public var description: String {
+        isNetwork ? Self.text(family: family, high: high, low: low, prefixLength: prefixLength) : Self.text(family: family, high: high, low: low, prefixLength: nil)
+    }
+
+    /// The network without host bits (`10.0.0.0/8` for `10.0.0.1/8`).
+    public var networkText: String {
+        let masked = masked(to: prefixLength)
+        return Self.text(family: family, high: masked.0, low: masked.1, prefixLength: prefixLength)
+    }
+
+    static func text(family: Family, high: UInt64, low: UInt64, prefixLength: Int?) -> String {
         let address: String
         if family == .v4 {
             let value = UInt32(high >> 32)
@@ -68,51 +81,77 @@ public struct IPNetwork: Sendable, Hashable, CustomStringConvertible {
                 return String(word & 0xFFFF, radix: 16)
             }.joined(separator: ":")
         }
-        return isNetwork ? "\(address)/\(prefixLength)" : address
+        return prefixLength.map { "\(address)/\($0)" } ?? address
     }
 
-    /// Dotted quad, four decimal parts of at most three digits each.
+    /// Dotted quad, four decimal parts of one to three digits, each at most 255.
     static func ipv4<Text: StringProtocol>(_ text: Text) -> UInt32? {
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 4 else { return nil }
         var value: UInt32 = 0
-        for part in parts {
-            guard (1...3).contains(part.count), part.allSatisfy({ $0.isASCII && $0.isNumber }), let byte = UInt32(part), byte <= 255 else { return nil }
-            value = value << 8 | byte
+        var part: UInt32 = 0
+        var digits = 0
+        var parts = 0
+        for byte in text.utf8 {
+            if byte == UInt8(ascii: ".") {
+                guard digits > 0, parts < 3 else { return nil }
+                value = value << 8 | part
+                parts += 1
+                part = 0
+                digits = 0
+            } else if byte >= 0x30 && byte <= 0x39, digits < 3 {
+                part = part * 10 + UInt32(byte - 0x30)
+                digits += 1
+                guard part <= 255 else { return nil }
+            } else {
+                return nil
+            }
         }
-        return value
+        guard digits > 0, parts == 3 else { return nil }
+        return value << 8 | part
     }
 
-    /// RFC 4291 text: up to eight groups, one `::`, an IPv4 tail allowed.
+    /// RFC 4291 text: up to eight groups of hex digits, one `::`, an IPv4 tail allowed.
     static func ipv6<Text: StringProtocol>(_ text: Text) -> (UInt64, UInt64)? {
-        guard text.contains(":") else { return nil }
+        let bytes = Array(text.utf8)
+        guard bytes.contains(UInt8(ascii: ":")) else { return nil }
         var groups: [UInt16] = []
+        groups.reserveCapacity(8)
         var gap: Int?
-        let halves = text.components(separatedBy: "::")
-        guard halves.count <= 2 else { return nil }
-        func read(_ part: String, last: Bool) -> [UInt16]? {
-            guard !part.isEmpty else { return [] }
-            var words: [UInt16] = []
-            let pieces = part.split(separator: ":", omittingEmptySubsequences: false)
-            for (index, piece) in pieces.enumerated() {
-                if last, index == pieces.count - 1, piece.contains("."), let v4 = ipv4(piece) {
-                    words += [UInt16(v4 >> 16), UInt16(v4 & 0xFFFF)]
-                } else {
-                    guard (1...4).contains(piece.count), let word = UInt16(piece, radix: 16) else { return nil }
-                    words.append(word)
-                }
-            }
-            return words
+        var index = 0
+        if bytes.starts(with: [UInt8(ascii: ":"), UInt8(ascii: ":")]) {
+            gap = 0
+            index = 2
+        } else if bytes.first == UInt8(ascii: ":") {
+            return nil
         }
-        guard let first = read(halves[0], last: halves.count == 1) else { return nil }
-        groups = first
-        if halves.count == 2 {
-            guard let second = read(halves[1], last: true) else { return nil }
-            gap = groups.count
-            guard groups.count + second.count <= 7 else { return nil }
-            groups += second
+        while index < bytes.count {
+            // An IPv4 tail: the last group holds a dot.
+            if !bytes[index...].contains(UInt8(ascii: ":")), bytes[index...].contains(UInt8(ascii: ".")) {
+                guard let v4 = ipv4(String(decoding: bytes[index...], as: UTF8.self)) else { return nil }
+                groups += [UInt16(v4 >> 16), UInt16(v4 & 0xFFFF)]
+                index = bytes.count
+                break
+            }
+            var word: UInt32 = 0
+            var digits = 0
+            while index < bytes.count, let value = PatternLexer.hexValue(bytes[index]) {
+                guard digits < 4 else { return nil }
+                word = word << 4 | UInt32(value)
+                digits += 1
+                index += 1
+            }
+            guard digits > 0 else { return nil }
+            groups.append(UInt16(word))
+            guard index < bytes.count else { break }
+            guard bytes[index] == UInt8(ascii: ":"), index + 1 < bytes.count else { return nil }
+            index += 1
+            if bytes[index] == UInt8(ascii: ":") {
+                guard gap == nil else { return nil }
+                gap = groups.count
+                index += 1
+            }
         }
         if let gap {
+            guard groups.count <= 7 else { return nil }
             groups.insert(contentsOf: [UInt16](repeating: 0, count: 8 - groups.count), at: gap)
         }
         guard groups.count == 8 else { return nil }

@@ -67,7 +67,7 @@ enum HashAlgorithm {
     case ssdeep
 
     init?(selector: String) {
-        let name = selector.uppercased().replacing("-", with: "")
+        let name = String(decoding: selector.utf8.filter { $0 != UInt8(ascii: "-") }.map { $0 >= 0x61 && $0 <= 0x7A ? $0 - 32 : $0 }, as: UTF8.self)
         switch name {
         case "MD5": self = .hex(lengths: [32])
         case "SHA1", "RIPEMD160": self = .hex(lengths: [40])
@@ -88,7 +88,7 @@ enum HashAlgorithm {
             return lengths.contains(bytes.count) && bytes.allSatisfy { PatternLexer.hexValue($0) != nil }
         case .ssdeep:
             return (1...128).contains(bytes.count)
-                && bytes.allSatisfy { PatternLexer.isIdentifierPart(Unicode.Scalar($0)) && $0 != UInt8(ascii: "_") || "/+:.".utf8.contains($0) }
+                && bytes.allSatisfy { PatternLexer.isIdentifierPart($0) && $0 != UInt8(ascii: "_") || "/+:.".utf8.contains($0) }
         }
     }
 }

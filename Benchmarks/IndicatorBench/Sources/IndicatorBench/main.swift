@@ -1,0 +1,192 @@
+import Foundation
+import Indicators
+import STIX
+
+// usage: IndicatorBench COUNT WARNINGLISTS_DIR SAMPLE_OUT_DIR
+//
+// 1. Generates COUNT indicators of mixed kinds as STIX patterns (hashes, addresses, networks,
+//    domains and subdomains, URLs, e-mail addresses, file names, mutexes, registry keys, and
+//    2% that only the general matcher takes), then times loading them into an IndicatorSet
+//    (parsing every pattern included) and reports the resident memory it added.
+// 2. Loads every MISP warninglist under WARNINGLISTS_DIR.
+// 3. Times 2,000,000 observable look-ups on one thread (half of them hits), then the same
+//    look-ups with the warninglists consulted on every hit.
+// 4. Writes 1,000 of the patterns and one observation to SAMPLE_OUT_DIR and times matching
+//    each against it with PatternMatcher, for the comparison with stix2-matcher
+//    (Benchmarks/indicators.sh runs the Python side on the same files).
+let arguments = CommandLine.arguments
+guard arguments.count == 4, let count = Int(arguments[1]) else {
+    FileHandle.standardError.write(Data("usage: IndicatorBench COUNT WARNINGLISTS_DIR SAMPLE_OUT_DIR\n".utf8))
+    exit(2)
+}
+
+/// A line on standard output at once (print buffers when the output is a file).
+func report(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+
+func residentMB() -> Double {
+    let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+    let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+    return (Double(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) / 1024
+}
+
+func seconds(_ body: () throws -> Void) rethrows -> Double {
+    let start = DispatchTime.now().uptimeNanoseconds
+    try body()
+    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+}
+
+/// A deterministic generator (xorshift), so runs compare.
+struct Generator {
+    var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+    mutating func next() -> UInt64 {
+        state ^= state << 13
+        state ^= state >> 7
+        state ^= state << 17
+        return state
+    }
+    mutating func hex(_ digits: Int) -> String {
+        var text = ""
+        while text.count < digits { text += String(next(), radix: 16).leftPadded(16) }
+        return String(text.prefix(digits))
+    }
+    mutating func label() -> String { String(next() % 0xFFFF_FFFF, radix: 36) }
+}
+
+extension String {
+    func leftPadded(_ width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
+}
+
+/// The pattern of indicator `index` and an observable it hits.
+func indicator(_ index: Int, _ random: inout Generator) -> (pattern: String, hit: Observable?) {
+    switch index % 100 {
+    case 0..<30:
+        let hash = random.hex(64)
+        return ("[file:hashes.'SHA-256' = '\(hash)']", Observable(.sha256, hash))
+    case 30..<40:
+        let hash = random.hex(32)
+        return ("[file:hashes.MD5 = '\(hash)']", Observable(.md5, hash))
+    case 40..<50:
+        let hash = random.hex(40)
+        return ("[file:hashes.'SHA-1' = '\(hash)']", Observable(.sha1, hash))
+    case 50..<65:
+        let value = random.next()
+        let address = "\(value >> 24 & 0xFF).\(value >> 16 & 0xFF).\(value >> 8 & 0xFF).\(value & 0xFF)"
+        return ("[ipv4-addr:value = '\(address)']", Observable(.address, address))
+    case 65..<70:
+        let value = random.next()
+        return ("[ipv4-addr:value ISSUBSET '\(value >> 24 & 0xFF).\(value >> 16 & 0xFF).\(value >> 8 & 0xFF).0/24']",
+                Observable(.address, "\(value >> 24 & 0xFF).\(value >> 16 & 0xFF).\(value >> 8 & 0xFF).77"))
+    case 70..<72:
+        let address = "2001:db8:\(random.hex(4)):\(random.hex(4))::\(random.hex(3))"
+        return ("[ipv6-addr:value = '\(address)']", Observable(.address, address))
+    case 72..<87:
+        let domain = "\(random.label()).\(random.label()).example"
+        return ("[domain-name:value = '\(domain)']", Observable(.domain, domain))
+    case 87..<90:
+        let domain = "\(random.label()).example"
+        return ("[domain-name:value LIKE '%.\(domain)']", Observable(.domain, "cdn.\(domain)"))
+    case 90..<95:
+        let url = "http://\(random.label()).example/\(random.label())/\(random.label()).php?id=\(index)"
+        return ("[url:value = '\(url)']", Observable(.url, url))
+    case 95: let value = "\(random.label())@\(random.label()).example"; return ("[email-addr:value = '\(value)']", Observable(.email, value))
+    case 96: let value = "\(random.label()).exe"; return ("[file:name = '\(value)']", Observable(.fileName, value))
+    case 97:
+        let value = "HKEY_LOCAL_MACHINE\\\\Software\\\\\(random.label())"
+        return ("[windows-registry-key:key = '\(value)']", Observable(.registryKey, value.replacing("\\\\", with: "\\")))
+    default:
+        return ("[process:command_line LIKE '%\(random.label())%' AND process:pid > 4]", nil)
+    }
+}
+
+var random = Generator()
+var patterns: [String] = []
+var hitObservables: [Observable] = []
+patterns.reserveCapacity(count)
+for index in 0..<count {
+    let (pattern, hit) = indicator(index, &random)
+    patterns.append(pattern)
+    if let hit, hitObservables.count < 1_000_000 { hitObservables.append(hit) }
+}
+let sources = patterns.map { pattern in
+    (pattern: pattern, provenance: IndicatorProvenance(
+        indicatorID: "indicator--\(random.hex(8))-\(random.hex(4))-4\(random.hex(3))-8\(random.hex(3))-\(random.hex(12))", source: "generated feed"))
+}
+let before = residentMB()
+var set = IndicatorSet()
+var loadReport = IndicatorSet.LoadReport()
+let load = seconds { loadReport = set.load(sources) }
+let loaded = residentMB()
+report(String(format: "load: %d indicators (%d indexed values, %d general, %d refused) in %.2f s, %.0f indicators/s, resident +%.0f MB (%.0f MB in all)",
+             set.count, set.indexedValueCount, set.general.count, loadReport.refused.count, load, Double(set.count) / load, loaded - before, loaded))
+
+var lists = Warninglists()
+var refused: [String] = []
+let listLoad = seconds { refused = lists.addFolder(URL(fileURLWithPath: arguments[2])) }
+report(String(format: "warninglists: %d lists (%d values) in %.2f s, %d refused; resident %.0f MB",
+             lists.lists.count, lists.lists.reduce(0) { $0 + $1.count }, listLoad, refused.count, residentMB()))
+
+// Half hits, half misses of the same kinds.
+var lookups: [Observable] = []
+lookups.reserveCapacity(2_000_000)
+for index in 0..<2_000_000 {
+    var observable = hitObservables[index / 2 % hitObservables.count]
+    if index % 2 == 1 {
+        switch observable.kind {
+        case .address: observable.value = observable.value.hasPrefix("2001") ? "2001:db9::\(index % 9999)" : "240.\(index % 250).\(index % 199).\(index % 251)"
+        case .md5, .sha1, .sha256: observable.value = String(decoding: observable.value.utf8.reversed(), as: UTF8.self)
+        default: observable.value = "miss\(index)" + observable.value
+        }
+    }
+    lookups.append(observable)
+}
+// Local copies: a global read inside a closure is copied at every access.
+let indicators = set
+let warninglists = lists
+var hits: [IndicatorSet.Hit] = []
+hits.reserveCapacity(64)
+var hitCount = 0
+var best = Double.infinity
+for _ in 0..<3 {
+    hitCount = 0
+    best = min(best, seconds {
+        for observable in lookups {
+            hits.removeAll(keepingCapacity: true)
+            indicators.lookup(observable, into: &hits)
+            hitCount += hits.count
+        }
+    })
+}
+report(String(format: "lookups: %d in %.3f s (fastest of 3) on one thread: %.2f million/s, %d hits", lookups.count, best, Double(lookups.count) / best / 1e6, hitCount))
+var suppressed = 0
+let withLists = seconds {
+    for observable in lookups {
+        hits.removeAll(keepingCapacity: true)
+        indicators.lookup(observable, into: &hits)
+        for hit in hits where warninglists.list(containing: hit.observable) != nil { suppressed += 1 }
+    }
+}
+report(String(format: "lookups with warninglists on hits: %.3f s: %.2f million/s, %d hits suppressed", withLists, Double(lookups.count) / withLists / 1e6, suppressed))
+
+// The comparison sample: 1,000 patterns (of every kind) against one observation.
+let sample = stride(from: 0, to: min(count, 100_000), by: max(1, min(count, 100_000) / 1_000)).prefix(1_000).map { patterns[$0] }
+let observed = """
+    {"type": "bundle", "id": "bundle--00000000-0000-4000-8000-000000000000", "objects": [
+    {"type": "observed-data", "spec_version": "2.1", "id": "observed-data--00000000-0000-4000-8000-000000000001", "created": "2024-03-01T10:00:00.000Z", "modified": "2024-03-01T10:00:00.000Z", "first_observed": "2024-03-01T10:00:00Z", "last_observed": "2024-03-01T10:00:00Z", "number_observed": 1, "object_refs": ["file--00000000-0000-4000-8000-000000000002", "ipv4-addr--00000000-0000-4000-8000-000000000003", "domain-name--00000000-0000-4000-8000-000000000004", "process--00000000-0000-4000-8000-000000000005"]},
+    {"type": "file", "spec_version": "2.1", "id": "file--00000000-0000-4000-8000-000000000002", "name": "x.exe", "hashes": {"SHA-256": "\(String(repeating: "a", count: 64))", "MD5": "\(String(repeating: "b", count: 32))"}},
+    {"type": "ipv4-addr", "spec_version": "2.1", "id": "ipv4-addr--00000000-0000-4000-8000-000000000003", "value": "198.51.100.7"},
+    {"type": "domain-name", "spec_version": "2.1", "id": "domain-name--00000000-0000-4000-8000-000000000004", "value": "c2.example"},
+    {"type": "process", "spec_version": "2.1", "id": "process--00000000-0000-4000-8000-000000000005", "pid": 4242, "command_line": "powershell -enc AAAA"}
+    ]}
+    """
+try Data(observed.utf8).write(to: URL(fileURLWithPath: arguments[3] + "/observed.json"))
+try Data((sample.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: arguments[3] + "/patterns.txt"))
+let observations = try Observation.from((try JSONParser.parse(Array(observed.utf8)).objectValue?["objects"]?.arrayValue ?? []).compactMap(\.objectValue))
+var matched = 0
+let repeats = 20
+let sampleTime = try seconds {
+    for _ in 0..<repeats {
+        for pattern in sample where try PatternMatcher(try STIXPattern(pattern)).match(observations) != nil { matched += 1 }
+    }
+}
+report(String(format: "sample: %d patterns parsed and matched %d times in %.3f s: %.0f evaluations/s (%d matched)",
+             sample.count, repeats, sampleTime, Double(sample.count * repeats) / sampleTime, matched / repeats))

@@ -1,0 +1,142 @@
+import EventLog
+import STIX
+
+/// Indicators matched against events: each event's observables (read through an
+/// `ObservableMapping`) looked up in the indicator sets, and, when there are patterns the
+/// sets cannot hold, the event as a STIX observation for `PatternMatcher`. A hit on a value a
+/// warninglist holds is kept but marked suppressed, with the list's name.
+public struct EventIndicatorMatcher: Sendable {
+    public let indicators: IndicatorSet
+    public let warninglists: Warninglists
+    public let mapping: ObservableMapping
+
+    public init(indicators: IndicatorSet, warninglists: Warninglists = Warninglists(), mapping: ObservableMapping = .standard) {
+        self.indicators = indicators
+        self.warninglists = warninglists
+        self.mapping = mapping
+    }
+
+    /// One indicator an event hit.
+    public struct Hit: Sendable, Hashable {
+        public var provenance: IndicatorProvenance
+        /// The value that matched; nil for a pattern matched as a whole.
+        public var observable: Observable?
+        /// The network or parent domain the indicator names, when not the value itself.
+        public var via: String?
+        /// Whether the indicator was valid when the event happened (nil: the event has no time).
+        public var validity: IndicatorProvenance.Validity?
+        /// The warninglist that holds the value: the hit is suppressed.
+        public var suppressedBy: String?
+    }
+
+    /// The indicators the event hits, suppressed ones included.
+    public func hits(in event: Event) -> [Hit] {
+        let observables = mapping.observables(in: event)
+        var found: [IndicatorSet.Hit] = []
+        for observable in observables { indicators.lookup(observable, into: &found) }
+        let instant = event.time.map(EventObservation.timestamp)
+        var hits: [Hit] = []
+        var seen: Set<Int32> = []
+        for hit in found where seen.insert(hit.indicator).inserted {
+            let provenance = indicators.provenance(of: hit.indicator)
+            hits.append(
+                Hit(
+                    provenance: provenance, observable: hit.observable, via: hit.via, validity: instant.map(provenance.validity(at:)),
+                    suppressedBy: warninglists.list(containing: hit.observable)))
+        }
+        guard !indicators.general.isEmpty else { return hits }
+        let observation = EventObservation.observation(of: event, observables: observables)
+        for (matcher, index) in indicators.general where !seen.contains(index) {
+            // A value the pattern cannot compare (PatternError) means no match for this event.
+            guard (try? matcher.match([observation])) != nil else { continue }
+            let provenance = indicators.provenance(of: index)
+            hits.append(Hit(provenance: provenance, observable: nil, via: nil, validity: instant.map(provenance.validity(at:)), suppressedBy: nil))
+        }
+        return hits
+    }
+}
+
+/// An event as one STIX observation, for patterns the indicator sets cannot hold: its
+/// addresses (in a `network-traffic` with ports and protocol when the event has them),
+/// domains, URLs, e-mail addresses, mutexes, registry keys, a `file` with its name and
+/// hashes, and a `process` with its command line and image.
+public enum EventObservation {
+    public static func observation(of event: Event, observables: [Observable]) -> Observation {
+        var objects: [(id: String, object: JSONObject)] = []
+        func add(_ type: String, _ properties: JSONObject) -> String {
+            let id = "\(type)--\(objects.count)"
+            var object: JSONObject = ["type": .string(type), "id": .string(id)]
+            for (key, value) in properties { object[key] = value }
+            objects.append((id, object))
+            return id
+        }
+        var traffic: JSONObject = [:]
+        var hashes: JSONObject = [:]
+        var fileName: String?
+        for observable in observables {
+            switch observable.kind {
+            case .address:
+                let family = IPNetwork(observable.value)?.family == .v6 ? "ipv6-addr" : "ipv4-addr"
+                let id = add(family, ["value": .string(observable.value)])
+                switch observable.role {
+                case .destination: traffic["dst_ref"] = .string(id)
+                case .source: traffic["src_ref"] = .string(id)
+                case nil: break
+                }
+            case .domain: _ = add("domain-name", ["value": .string(observable.value)])
+            case .url: _ = add("url", ["value": .string(observable.value)])
+            case .email: _ = add("email-addr", ["value": .string(observable.value)])
+            case .mutex: _ = add("mutex", ["name": .string(observable.value)])
+            case .registryKey: _ = add("windows-registry-key", ["key": .string(observable.value)])
+            case .fileName: if fileName == nil { fileName = observable.value }
+            case .md5, .sha1, .sha224, .sha256, .sha384, .sha512:
+                hashes[hashName(observable.kind)] = .string(observable.value)
+            }
+        }
+        if !traffic.isEmpty {
+            for (field, key) in [("DestinationPort", "dst_port"), ("SourcePort", "src_port"), ("id.resp_p", "dst_port"), ("id.orig_p", "src_port")] {
+                if let port = event[FieldName(field)]?.integerValue { traffic[key] = .int(port) }
+            }
+            for field in ["Protocol", "proto"] {
+                if let protocolName = event[FieldName(field)]?.text, !protocolName.isEmpty { traffic["protocols"] = [.string(protocolName.lowercased())] }
+            }
+            _ = add("network-traffic", traffic)
+        }
+        if fileName != nil || !hashes.isEmpty {
+            var file: JSONObject = [:]
+            if let fileName { file["name"] = .string(fileName) }
+            if !hashes.isEmpty { file["hashes"] = .object(hashes) }
+            _ = add("file", file)
+        }
+        let commandLine = event[FieldName("CommandLine")]?.text
+        let image = event[FieldName("Image")]?.text ?? event[FieldName("NewProcessName")]?.text
+        if commandLine != nil || image != nil {
+            var process: JSONObject = [:]
+            if let commandLine { process["command_line"] = .string(commandLine) }
+            if let image {
+                var found: [Observable] = []
+                ObservableMapping.read(image, ObservableMapping.Rule(field: "", kind: .fileName, reading: .fileName), into: &found)
+                if let name = found.first?.value { process["image_ref"] = .string(add("file", ["name": .string(name)])) }
+            }
+            if let pid = event[FieldName("ProcessId")]?.integerValue { process["pid"] = .int(pid) }
+            _ = add("process", process)
+        }
+        let time = event.time.map(timestamp) ?? STIXTimestamp(secondsSinceEpoch: 0)
+        return Observation(id: "event@\(event.origin.position)", firstObserved: time, lastObserved: time, objects: objects)
+    }
+
+    static func timestamp(_ time: EventTime) -> STIXTimestamp {
+        STIXTimestamp(secondsSinceEpoch: time.unixSeconds, nanoseconds: Int32(time.ticksOfSecond * 100))
+    }
+
+    private static func hashName(_ kind: ObservableKind) -> String {
+        switch kind {
+        case .md5: "MD5"
+        case .sha1: "SHA-1"
+        case .sha224: "SHA-224"
+        case .sha384: "SHA-384"
+        case .sha512: "SHA-512"
+        default: "SHA-256"
+        }
+    }
+}

@@ -1,0 +1,177 @@
+import EventLog
+import STIX
+
+/// Which event fields hold values indicators name, and how to read them: data, replaceable
+/// (`ObservableMapping(json:)`), documented in `docs/indicators.md`.
+///
+/// The default covers Sysmon (`Hashes`, `Image`, `TargetFilename`, `DestinationIp`,
+/// `QueryName`, `TargetObject`, ...), the Security log (`NewProcessName`, `IpAddress`,
+/// `DestAddress`, `ObjectName`, ...), Zeek (`id.orig_h`, `id.resp_h`, `query`, `host`,
+/// `server_name`, `md5`, `sha1`, `sha256`, `mailfrom`) and common JSON names.
+public struct ObservableMapping: Sendable {
+    /// How a field's text becomes observables.
+    public enum Reading: String, Sendable, Hashable {
+        /// The text as it is.
+        case value
+        /// The last component of a Windows or Unix path.
+        case fileName = "file-name"
+        /// Sysmon's `SHA1=...,MD5=...,SHA256=...,IMPHASH=...`.
+        case hashList = "hash-list"
+        /// Addresses anywhere in a `;`-separated list (Sysmon's `QueryResults`).
+        case addressList = "address-list"
+        /// The key, and for a value path (`...\Run\Updater`) the key holding it.
+        case registryPath = "registry-path"
+        /// The address of `Name <user@example.org>`.
+        case mailbox
+    }
+
+    /// One field read one way.
+    public struct Rule: Sendable, Hashable {
+        public var field: String
+        public var kind: ObservableKind
+        public var reading: Reading
+        public var role: AddressRole?
+
+        public init(field: String, kind: ObservableKind, reading: Reading = .value, role: AddressRole? = nil) {
+            self.field = field
+            self.kind = kind
+            self.reading = reading
+            self.role = role
+        }
+    }
+
+    public private(set) var rules: [Rule]
+    private let byField: [FieldName: [Rule]]
+
+    public init(rules: [Rule]) {
+        self.rules = rules
+        byField = Dictionary(grouping: rules, by: { FieldName($0.field) })
+    }
+
+    /// Reads `[{"field": ..., "kind": ..., "reading": ..., "role": ...}, ...]`.
+    public init(json: [UInt8]) throws(PatternError) {
+        let value: JSONValue
+        do { value = try JSONParser.parse(json) } catch { throw PatternError("the observable mapping is not JSON: \(error)") }
+        var rules: [Rule] = []
+        for (index, entry) in (value.arrayValue ?? []).enumerated() {
+            guard let object = entry.objectValue, let field = object["field"]?.stringValue,
+                let kind = object["kind"]?.stringValue.flatMap(ObservableKind.init(rawValue:))
+            else { throw PatternError("mapping entry \(index + 1): needs a field and a kind (\(ObservableKind.allCases.map(\.rawValue).joined(separator: ", ")))") }
+            let reading = object["reading"]?.stringValue.map { Reading(rawValue: $0) } ?? .value
+            guard let reading else { throw PatternError("mapping entry \(index + 1): unknown reading") }
+            rules.append(Rule(field: field, kind: kind, reading: reading, role: object["role"]?.stringValue.flatMap(AddressRole.init(rawValue:))))
+        }
+        self.init(rules: rules)
+    }
+
+    /// The rules for a field; empty for fields no rule names.
+    public func rules(for field: FieldName) -> [Rule] { byField[field] ?? [] }
+
+    /// The observables of an event.
+    public func observables(in event: Event) -> [Observable] {
+        var found: [Observable] = []
+        for field in event.fields {
+            guard let rules = byField[field.name] else { continue }
+            for rule in rules { Self.read(field.value.text, rule, into: &found) }
+        }
+        return found
+    }
+
+    /// The observables a rule reads from a field's text.
+    public static func read(_ text: String, _ rule: Rule, into found: inout [Observable]) {
+        let text = text.trimmingSpaces
+        guard !text.isEmpty, text != "-" else { return }
+        switch rule.reading {
+        case .value:
+            found.append(Observable(rule.kind, rule.kind == .address ? bareAddress(text) : text, role: rule.role))
+        case .fileName:
+            let name = text.split(whereSeparator: { $0 == "\\" || $0 == "/" }).last.map(String.init) ?? text
+            found.append(Observable(rule.kind, name, role: rule.role))
+        case .hashList:
+            for pair in text.split(separator: ",") {
+                let parts = pair.split(separator: "=", maxSplits: 1)
+                guard parts.count == 2, let kind = ObservableKind(hashAlgorithm: String(parts[0]).trimmingSpaces) else { continue }
+                found.append(Observable(kind, String(parts[1]).trimmingSpaces))
+            }
+        case .addressList:
+            for entry in text.split(separator: ";") {
+                let candidate = bareAddress(String(entry).trimmingSpaces)
+                if let address = IPNetwork(candidate), !address.isNetwork { found.append(Observable(.address, address.description, role: rule.role)) }
+            }
+        case .registryPath:
+            found.append(Observable(.registryKey, text))
+            if let slash = text.lastIndex(of: "\\"), slash != text.startIndex {
+                found.append(Observable(.registryKey, String(text[..<slash])))
+            }
+        case .mailbox:
+            if let open = text.lastIndex(of: "<"), let close = text.lastIndex(of: ">"), open < close {
+                found.append(Observable(.email, String(text[text.index(after: open)..<close])))
+            } else {
+                found.append(Observable(.email, text))
+            }
+        }
+    }
+
+    /// An address without IPv6 brackets, a zone, or the `::ffff:` prefix of a mapped IPv4.
+    static func bareAddress(_ text: String) -> String {
+        var value = Substring(text)
+        if value.hasPrefix("["), let close = value.firstIndex(of: "]") { value = value[value.index(after: value.startIndex)..<close] }
+        if let percent = value.firstIndex(of: "%") { value = value[..<percent] }
+        if value.lowercased().hasPrefix("::ffff:"), IPNetwork.ipv4(value.dropFirst(7)) != nil { value = value.dropFirst(7) }
+        return String(value)
+    }
+
+    /// Sysmon, the Security log, Zeek and common JSON names.
+    public static let standard = ObservableMapping(rules: [
+        // Sysmon
+        Rule(field: "Hashes", kind: .sha256, reading: .hashList),
+        Rule(field: "Image", kind: .fileName, reading: .fileName),
+        Rule(field: "ParentImage", kind: .fileName, reading: .fileName),
+        Rule(field: "TargetFilename", kind: .fileName, reading: .fileName),
+        Rule(field: "ImageLoaded", kind: .fileName, reading: .fileName),
+        Rule(field: "OriginalFileName", kind: .fileName),
+        Rule(field: "DestinationIp", kind: .address, role: .destination),
+        Rule(field: "SourceIp", kind: .address, role: .source),
+        Rule(field: "DestinationHostname", kind: .domain),
+        Rule(field: "QueryName", kind: .domain),
+        Rule(field: "QueryResults", kind: .address, reading: .addressList),
+        Rule(field: "TargetObject", kind: .registryKey, reading: .registryPath),
+        // Security log
+        Rule(field: "NewProcessName", kind: .fileName, reading: .fileName),
+        Rule(field: "ParentProcessName", kind: .fileName, reading: .fileName),
+        Rule(field: "ProcessName", kind: .fileName, reading: .fileName),
+        Rule(field: "Application", kind: .fileName, reading: .fileName),
+        Rule(field: "IpAddress", kind: .address, role: .source),
+        Rule(field: "SourceAddress", kind: .address, role: .source),
+        Rule(field: "DestAddress", kind: .address, role: .destination),
+        Rule(field: "ObjectName", kind: .registryKey, reading: .registryPath),
+        // Zeek
+        Rule(field: "id.orig_h", kind: .address, role: .source),
+        Rule(field: "id.resp_h", kind: .address, role: .destination),
+        Rule(field: "query", kind: .domain),
+        Rule(field: "host", kind: .domain),
+        Rule(field: "server_name", kind: .domain),
+        Rule(field: "md5", kind: .md5),
+        Rule(field: "sha1", kind: .sha1),
+        Rule(field: "sha256", kind: .sha256),
+        Rule(field: "mailfrom", kind: .email, reading: .mailbox),
+        Rule(field: "from", kind: .email, reading: .mailbox),
+        // Common JSON names
+        Rule(field: "url", kind: .url),
+        Rule(field: "domain", kind: .domain),
+        Rule(field: "src_ip", kind: .address, role: .source),
+        Rule(field: "dst_ip", kind: .address, role: .destination),
+        Rule(field: "sender", kind: .email, reading: .mailbox),
+        Rule(field: "mutex", kind: .mutex),
+    ])
+}
+
+extension String {
+    var trimmingSpaces: String {
+        let scalars = unicodeScalars
+        guard let first = scalars.firstIndex(where: { $0 != " " && $0 != "\t" }),
+            let last = scalars.lastIndex(where: { $0 != " " && $0 != "\t" })
+        else { return "" }
+        return String(scalars[first...last])
+    }
+}

@@ -1,0 +1,341 @@
+import STIX
+
+/// Indicators compiled for the hunt: the large, simple ones (one comparison, or an OR of
+/// equalities, on hashes, addresses and networks, domains and their subdomains, URLs, e-mail
+/// addresses, file names, mutexes, registry keys) in indexed sets looked up per observable;
+/// everything else kept as patterns for `PatternMatcher`.
+///
+/// Lookups normalise as analysts expect of these values rather than comparing exactly as a
+/// STIX `=` would: hashes, domains, e-mail addresses and registry keys (with hive names
+/// spelled out) without regard to case, URLs with scheme and host in lower case and default
+/// ports and fragments dropped, networks by prefix.
+public struct IndicatorSet: Sendable {
+    private var provenances = ProvenanceTable()
+    /// Patterns the sets cannot hold, with the index of their indicator.
+    public private(set) var general: [(matcher: PatternMatcher, indicator: Int32)] = []
+
+    struct Posting: Sendable, Hashable {
+        var indicator: Int32
+        /// For addresses: the end of a connection the indicator names (`dst_ref`, `src_ref`).
+        var role: AddressRole?
+    }
+
+    /// MD5, SHA-1 and SHA-256 values as bytes, per kind.
+    private var hashes: [[HashKey: Postings]] = Array(repeating: [:], count: ObservableKind.allCases.count)
+    /// Other exact values per kind (domains here are exact matches only).
+    private var exact: [[String: Postings]] = Array(repeating: [:], count: ObservableKind.allCases.count)
+    /// Domains whose subdomains are indicated (`LIKE '%.example.com'`), reversed-label walk.
+    private var subdomains: [String: Postings] = [:]
+    /// Networks (and single addresses) by family, prefix length and masked address.
+    private var networks: [NetworkKey: Postings] = [:]
+    private var prefixLengths: [IPNetwork.Family: [Int]] = [.v4: [], .v6: []]
+
+    struct NetworkKey: Hashable {
+        var family: IPNetwork.Family
+        var prefixLength: Int
+        var high: UInt64
+        var low: UInt64
+    }
+
+    public init() {}
+
+    /// How an indicator was taken in.
+    public enum Placement: Sendable, Hashable {
+        /// Into the indexed sets, as this many values.
+        case indexed(Int)
+        /// Kept as a pattern for the general matcher.
+        case general
+    }
+
+    /// Adds an indicator; `notes` receives remarks on values read leniently (a network with
+    /// host bits set is read as its network).
+    @discardableResult
+    public mutating func add(_ indicator: Indicator, notes: ((String) -> Void)? = nil) throws(PatternError) -> Placement {
+        if let values = IndicatorSet.simpleValues(indicator.pattern) {
+            let index = provenances.append(indicator.provenance)
+            for value in values { insert(value, index: index, notes: notes) }
+            return .indexed(values.count)
+        }
+        let matcher = try PatternMatcher(indicator.pattern)
+        general.append((matcher, provenances.append(indicator.provenance)))
+        return .general
+    }
+
+    /// What loading many indicators did.
+    public struct LoadReport: Sendable {
+        public var indexed = 0
+        public var general = 0
+        /// Indicator ids with why their pattern was refused; the others loaded.
+        public var refused: [(indicatorID: String, reason: String)] = []
+        public var notes: [String] = []
+
+        public init() {}
+    }
+
+    /// Adds many indicators given as pattern texts, a chunk at a time (so that a feed's parsed
+    /// patterns never all sit in memory): the common simple shapes are read by
+    /// `SimplePatternScanner`, the others parsed on the executor's threads; bad patterns are
+    /// reported with their reason while the rest load.
+    public mutating func load(_ sources: [(pattern: String, provenance: IndicatorProvenance)], executor: ParallelExecutor = .shared) -> LoadReport {
+        var report = LoadReport()
+        let chunk = 65_536
+        for start in stride(from: 0, to: sources.count, by: chunk) {
+            let slice = sources[start..<min(start + chunk, sources.count)]
+            let scanned = slice.map { SimplePatternScanner.values($0.pattern) }
+            let others = zip(slice, scanned).filter { $0.1 == nil }.map(\.0.pattern)
+            var parsed = STIXPattern.parse(others, executor: executor).makeIterator()
+            for (source, values) in zip(slice, scanned) {
+                if let values {
+                    let index = provenances.append(source.provenance)
+                    for value in values { insert(value, index: index, notes: { report.notes.append($0) }) }
+                    report.indexed += 1
+                    continue
+                }
+                do {
+                    switch try add(Indicator(pattern: try parsed.next()!.get(), provenance: source.provenance), notes: { report.notes.append($0) }) {
+                    case .indexed: report.indexed += 1
+                    case .general: report.general += 1
+                    }
+                } catch {
+                    report.refused.append((source.provenance.indicatorID, error.description))
+                }
+            }
+        }
+        return report
+    }
+
+    /// The provenance of the indicator a hit names.
+    public func provenance(of indicator: Int32) -> IndicatorProvenance { provenances[indicator] }
+
+    public var count: Int { provenances.count }
+    public var indexedValueCount: Int {
+        hashes.reduce(0) { $0 + $1.count } + exact.reduce(0) { $0 + $1.count } + subdomains.count + networks.count
+    }
+
+    // MARK: Lookup
+
+    /// One indicator an observable hit.
+    public struct Hit: Sendable, Hashable {
+        public var indicator: Int32
+        public var observable: Observable
+        /// What the indicator names when it is not the value itself: the network an address
+        /// lies in, the domain a subdomain belongs to.
+        public var via: String?
+    }
+
+    /// The indicators the observable hits, appended to `hits`.
+    public func lookup(_ observable: Observable, into hits: inout [Hit]) {
+        switch observable.kind {
+        case .address:
+            guard let address = IPNetwork(observable.value) else { return }
+            for length in prefixLengths[address.family] ?? [] where length <= address.prefixLength {
+                let masked = address.masked(to: length)
+                guard let postings = networks[NetworkKey(family: address.family, prefixLength: length, high: masked.0, low: masked.1)] else { continue }
+                let via = length == address.bitCount ? nil : IPNetwork.text(family: address.family, high: masked.0, low: masked.1, prefixLength: length)
+                postings.forEach { posting in
+                    if posting.role == nil || posting.role == observable.role { hits.append(Hit(indicator: posting.indicator, observable: observable, via: via)) }
+                }
+            }
+        case .domain:
+            let domain = IndicatorSet.normalised(.domain, observable.value)
+            exact[ObservableKind.domain.ordinal][domain]?.forEach { hits.append(Hit(indicator: $0.indicator, observable: observable, via: nil)) }
+            guard !subdomains.isEmpty else { return }
+            // Each parent domain, read on the UTF-8 bytes (Character indexing is slow).
+            let utf8 = domain.utf8
+            var position = utf8.startIndex
+            while let dot = utf8[position...].firstIndex(of: UInt8(ascii: ".")) {
+                position = utf8.index(after: dot)
+                let parent = String(Substring(utf8[position...]))
+                subdomains[parent]?.forEach { hits.append(Hit(indicator: $0.indicator, observable: observable, via: parent)) }
+            }
+        case .md5, .sha1, .sha256:
+            let table = hashes[observable.kind.ordinal]
+            guard !table.isEmpty, let key = HashKey(hex: observable.value) else { return }
+            table[key]?.forEach { hits.append(Hit(indicator: $0.indicator, observable: observable, via: nil)) }
+        default:
+            let table = exact[observable.kind.ordinal]
+            guard !table.isEmpty else { return }
+            table[IndicatorSet.normalised(observable.kind, observable.value)]?.forEach {
+                hits.append(Hit(indicator: $0.indicator, observable: observable, via: nil))
+            }
+        }
+    }
+
+    // MARK: Building
+
+    /// A value of a simple indicator.
+    struct SimpleValue: Hashable {
+        var kind: ObservableKind
+        var value: String
+        var role: AddressRole?
+        var subdomainsOnly = false
+    }
+
+    private mutating func insert(_ simple: SimpleValue, index: Int32, notes: ((String) -> Void)?) {
+        let posting = Posting(indicator: index, role: simple.role)
+        switch simple.kind {
+        case .address:
+            guard let network = IPNetwork(simple.value) else { return }
+            if network.hasHostBits {
+                notes?("\(provenances[index].indicatorID): network \(simple.value) has host bits set; read as \(network.networkText)")
+            }
+            let masked = network.masked(to: network.prefixLength)
+            Self.post(posting, at: NetworkKey(family: network.family, prefixLength: network.prefixLength, high: masked.0, low: masked.1), in: &networks)
+            if !(prefixLengths[network.family] ?? []).contains(network.prefixLength) {
+                prefixLengths[network.family, default: []].append(network.prefixLength)
+                prefixLengths[network.family]?.sort(by: >)
+            }
+        case .domain where simple.subdomainsOnly:
+            Self.post(posting, at: IndicatorSet.normalised(.domain, simple.value), in: &subdomains)
+        case .md5, .sha1, .sha256:
+            if let key = HashKey(hex: simple.value) {
+                Self.post(posting, at: key, in: &hashes[simple.kind.ordinal])
+            } else {
+                Self.post(posting, at: IndicatorSet.normalised(simple.kind, simple.value), in: &exact[simple.kind.ordinal])
+            }
+        default:
+            Self.post(posting, at: IndicatorSet.normalised(simple.kind, simple.value), in: &exact[simple.kind.ordinal])
+        }
+    }
+
+    private static func post<Key: Hashable>(_ posting: Posting, at key: Key, in table: inout [Key: Postings]) {
+        if table[key] == nil {
+            table[key] = .one(posting)
+        } else {
+            table[key]!.append(posting)
+        }
+    }
+
+    /// The values of a pattern the sets can hold: one `[...]` without qualifiers whose tests,
+    /// joined by OR, are equalities (or IN sets) on known paths, address networks
+    /// (ISSUBSET) or subdomains (`LIKE '%.domain'`); nil for any other pattern.
+    static func simpleValues(_ pattern: STIXPattern) -> [SimpleValue]? {
+        var root = pattern.root
+        while case .group(let inner) = root { root = inner }
+        guard case .observation(let comparison) = root else { return nil }
+        var values: [SimpleValue] = []
+        func collect(_ comparison: ComparisonExpression) -> Bool {
+            switch comparison {
+            case .and: return false
+            case .or(let left, let right): return collect(left) && collect(right)
+            case .test(let test):
+                guard !test.negated, let (kind, role) = observableKind(of: test.path) else { return false }
+                switch test.comparison {
+                case .equal(.string(let text)):
+                    values.append(SimpleValue(kind: kind, value: text, role: role))
+                case .isIn(let literals):
+                    for literal in literals {
+                        guard case .string(let text) = literal else { return false }
+                        values.append(SimpleValue(kind: kind, value: text, role: role))
+                    }
+                case .isSubset(let network) where kind == .address:
+                    values.append(SimpleValue(kind: kind, value: network, role: role))
+                case .like(let like) where kind == .domain && like.hasPrefix("%.") && !like.dropFirst(2).contains(where: { $0 == "%" || $0 == "_" }):
+                    values.append(SimpleValue(kind: kind, value: String(like.dropFirst(2)), role: nil, subdomainsOnly: true))
+                default:
+                    return false
+                }
+                return true
+            }
+        }
+        guard collect(comparison), !values.isEmpty else { return nil }
+        // An address value that is not an address cannot be indexed; the matcher takes it.
+        guard values.allSatisfy({ $0.kind != .address || IPNetwork($0.value) != nil }) else { return nil }
+        return values
+    }
+
+    /// The observable kind an object path names, with the connection end for addresses.
+    static func observableKind(of path: ObjectPath) -> (ObservableKind, AddressRole?)? {
+        let keys = path.steps.map { step -> String in if case .key(let key) = step { key } else { "[]" } }
+        switch (path.objectType, keys) {
+        case ("file", let keys) where keys.count == 2 && keys[0] == "hashes":
+            return ObservableKind(hashAlgorithm: keys[1]).map { ($0, nil) }
+        case ("ipv4-addr", ["value"]), ("ipv6-addr", ["value"]): return (.address, nil)
+        case ("network-traffic", ["dst_ref", "value"]): return (.address, .destination)
+        case ("network-traffic", ["src_ref", "value"]): return (.address, .source)
+        case ("domain-name", ["value"]): return (.domain, nil)
+        case ("url", ["value"]): return (.url, nil)
+        case ("email-addr", ["value"]), ("email-message", ["from_ref", "value"]): return (.email, nil)
+        case ("file", ["name"]): return (.fileName, nil)
+        case ("mutex", ["name"]): return (.mutex, nil)
+        case ("windows-registry-key", ["key"]): return (.registryKey, nil)
+        default: return nil
+        }
+    }
+
+    /// A value as the sets key it.
+    static func normalised(_ kind: ObservableKind, _ value: String) -> String {
+        switch kind {
+        case .md5, .sha1, .sha224, .sha256, .sha384, .sha512, .email: return value.lowercasedIfNeeded
+        case .domain: return (value.hasSuffix(".") ? String(value.dropLast()) : value).lowercasedIfNeeded
+        case .url: return URLNormalisation.normalised(value)
+        case .registryKey: return RegistryKeyNormalisation.normalised(value)
+        case .address, .fileName, .mutex: return value
+        }
+    }
+}
+
+extension ObservableKind {
+    /// The position in `allCases`, for tables indexed by kind.
+    var ordinal: Int {
+        switch self {
+        case .md5: 0
+        case .sha1: 1
+        case .sha224: 2
+        case .sha256: 3
+        case .sha384: 4
+        case .sha512: 5
+        case .address: 6
+        case .domain: 7
+        case .url: 8
+        case .email: 9
+        case .fileName: 10
+        case .mutex: 11
+        case .registryKey: 12
+        }
+    }
+}
+
+extension String {
+    /// The text in lower case, without a copy when it has no upper-case ASCII letter and
+    /// nothing beyond ASCII.
+    var lowercasedIfNeeded: String {
+        utf8.allSatisfy({ $0 < 0x80 && !($0 >= 0x41 && $0 <= 0x5A) }) ? self : lowercased()
+    }
+}
+
+/// URLs compare with scheme and host in lower case, without a default port or a fragment.
+enum URLNormalisation {
+    static func normalised(_ url: String) -> String {
+        let utf8 = url.utf8
+        // "scheme://": the first ':' followed by "//".
+        guard let colon = utf8.firstIndex(of: UInt8(ascii: ":")),
+            utf8[utf8.index(after: colon)...].starts(with: "//".utf8)
+        else { return url }
+        let scheme = String(Substring(utf8[..<colon])).lowercasedIfNeeded
+        var rest = utf8[utf8.index(colon, offsetBy: 3)...]
+        if let hash = rest.firstIndex(of: UInt8(ascii: "#")) { rest = rest[..<hash] }
+        let authorityEnd = rest.firstIndex(where: { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") }) ?? rest.endIndex
+        var authority = String(Substring(rest[..<authorityEnd])).lowercasedIfNeeded
+        let defaultPort = scheme == "http" ? ":80" : scheme == "https" ? ":443" : nil
+        if let defaultPort, authority.hasSuffix(defaultPort) { authority.removeLast(defaultPort.count) }
+        let path = authorityEnd == rest.endIndex ? "/" : String(Substring(rest[authorityEnd...]))
+        return scheme + "://" + authority + path
+    }
+}
+
+/// Registry keys compare without regard to case, with hive abbreviations (`HKLM`) and the
+/// kernel's spelling (`\REGISTRY\MACHINE`) written out.
+enum RegistryKeyNormalisation {
+    private static let hives: [(String, String)] = [
+        ("hklm\\", "hkey_local_machine\\"), ("hkcu\\", "hkey_current_user\\"), ("hku\\", "hkey_users\\"),
+        ("hkcr\\", "hkey_classes_root\\"), ("hkcc\\", "hkey_current_config\\"),
+        ("\\registry\\machine\\", "hkey_local_machine\\"), ("\\registry\\user\\", "hkey_users\\"),
+    ]
+
+    static func normalised(_ key: String) -> String {
+        let lower = key.lowercased()
+        for (short, long) in hives where lower.hasPrefix(short) { return long + lower.dropFirst(short.count) }
+        return lower
+    }
+}

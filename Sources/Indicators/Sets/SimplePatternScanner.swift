@@ -1,0 +1,104 @@
+/// Reads the commonest indicator patterns without the parser: one `[...]` of equalities on
+/// one path joined by OR (`[file:hashes.'SHA-256' = '...']`, `[ipv4-addr:value = '...' OR
+/// ipv4-addr:value = '...']`). Feeds of a million indicators are nearly all of this shape,
+/// and building a syntax tree for each cost more than the rest of loading.
+///
+/// Anything else (another operator, escapes, comments, qualifiers, a hash value that is not
+/// its algorithm's form) returns nil and goes through `STIXPattern`; what it does return is
+/// what `IndicatorSet.simpleValues` makes of the parsed pattern (a test checks both agree).
+enum SimplePatternScanner {
+    static func values(_ text: String) -> [IndicatorSet.SimpleValue]? {
+        var text = text
+        return text.withUTF8 { bytes in scan(bytes) }
+    }
+
+    private static func scan(_ bytes: UnsafeBufferPointer<UInt8>) -> [IndicatorSet.SimpleValue]? {
+        var index = 0
+        func skipSpaces() { while index < bytes.count, bytes[index] == 0x20 { index += 1 } }
+        func take(_ byte: UInt8) -> Bool {
+            guard index < bytes.count, bytes[index] == byte else { return false }
+            index += 1
+            return true
+        }
+        func text(_ range: Range<Int>) -> String { String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self) }
+        var values: [IndicatorSet.SimpleValue] = []
+        skipSpaces()
+        guard take(UInt8(ascii: "[")) else { return nil }
+        var path: Range<Int>?
+        while true {
+            skipSpaces()
+            // The path: letters, digits, '_', '-', ':', '.', and quoted keys without escapes.
+            let start = index
+            var quoted = false
+            while index < bytes.count {
+                let byte = bytes[index]
+                if byte == UInt8(ascii: "'") { quoted.toggle() } else if !quoted && !Self.isPathByte(byte) { break }
+                if quoted && byte == UInt8(ascii: "\\") { return nil }
+                index += 1
+            }
+            guard !quoted else { return nil }
+            if let path, !bytes[path].elementsEqual(bytes[start..<index]) { return nil }
+            path = start..<index
+            skipSpaces()
+            guard take(UInt8(ascii: "=")) else { return nil }
+            _ = take(UInt8(ascii: "="))
+            skipSpaces()
+            guard take(UInt8(ascii: "'")) else { return nil }
+            let valueStart = index
+            while index < bytes.count, bytes[index] != UInt8(ascii: "'") {
+                if bytes[index] == UInt8(ascii: "\\") { return nil }
+                index += 1
+            }
+            let value = valueStart..<index
+            guard take(UInt8(ascii: "'")) else { return nil }
+            values.append(IndicatorSet.SimpleValue(kind: .md5, value: text(value)))
+            skipSpaces()
+            if take(UInt8(ascii: "]")) { break }
+            guard take(UInt8(ascii: "O")), take(UInt8(ascii: "R")), index < bytes.count, bytes[index] == 0x20 else { return nil }
+        }
+        skipSpaces()
+        guard index == bytes.count, let path, let (kind, role) = kind(of: text(path)) else { return nil }
+        for position in values.indices {
+            values[position].kind = kind
+            values[position].role = role
+            if let algorithm = hashAlgorithm(of: kind), !algorithm.accepts(values[position].value) { return nil }
+            if kind == .address, IPNetwork(values[position].value) == nil { return nil }
+        }
+        return values
+    }
+
+    private static func isPathByte(_ byte: UInt8) -> Bool {
+        PatternLexer.isIdentifierPart(byte) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ":") || byte == UInt8(ascii: ".")
+    }
+
+    /// The observable kind of a path as the parser would read it, for the paths simple
+    /// indicators use.
+    private static func kind(of path: String) -> (ObservableKind, AddressRole?)? {
+        switch path {
+        case "file:hashes.'SHA-256'", "file:hashes.SHA256", "file:hashes.'SHA256'": (.sha256, nil)
+        case "file:hashes.MD5", "file:hashes.'MD5'": (.md5, nil)
+        case "file:hashes.'SHA-1'", "file:hashes.SHA1", "file:hashes.'SHA1'": (.sha1, nil)
+        case "file:hashes.'SHA-512'", "file:hashes.SHA512", "file:hashes.'SHA512'": (.sha512, nil)
+        case "ipv4-addr:value", "ipv6-addr:value": (.address, nil)
+        case "network-traffic:dst_ref.value": (.address, .destination)
+        case "network-traffic:src_ref.value": (.address, .source)
+        case "domain-name:value": (.domain, nil)
+        case "url:value": (.url, nil)
+        case "email-addr:value", "email-message:from_ref.value": (.email, nil)
+        case "file:name": (.fileName, nil)
+        case "mutex:name": (.mutex, nil)
+        case "windows-registry-key:key": (.registryKey, nil)
+        default: nil
+        }
+    }
+
+    private static func hashAlgorithm(of kind: ObservableKind) -> HashAlgorithm? {
+        switch kind {
+        case .md5: HashAlgorithm(selector: "MD5")
+        case .sha1: HashAlgorithm(selector: "SHA1")
+        case .sha256: HashAlgorithm(selector: "SHA256")
+        case .sha512: HashAlgorithm(selector: "SHA512")
+        default: nil
+        }
+    }
+}
