@@ -165,3 +165,20 @@ struct PatternErrorTests {
         }
     }
 }
+
+@Suite("Object paths read back")
+struct ObjectPathTextTests {
+    @Test(
+        "a parsed path prints as a pattern writes it",
+        arguments: [
+            ("[EXISTS file:hashes.'SHA-256']", "file:hashes.'SHA-256'"), ("[network-traffic:protocols[*] = 'a']", "network-traffic:protocols[*]"),
+            ("[x:'it\\'s'.b[2] = 'a']", "x:'it\\'s'.b[2]"), ("[file:'AND' = 'a']", "file:'AND'"), ("[file:name = 'a']", "file:name"),
+        ])
+    func path(_ pattern: String, _ expected: String) throws {
+        guard case .observation(.test(let test)) = try STIXPattern(pattern).root else {
+            Issue.record("not one test")
+            return
+        }
+        #expect(test.path.description == expected)
+    }
+}

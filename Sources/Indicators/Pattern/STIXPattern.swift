@@ -99,9 +99,12 @@ public struct ObjectPath: Sendable, Hashable, CustomStringConvertible {
         for (index, step) in steps.enumerated() {
             switch step {
             case .key(let key):
-                let plain = !key.isEmpty && key.unicodeScalars.allSatisfy { $0.properties.isASCIIHexDigit || ($0.isASCII && ($0 == "_" || $0.properties.isAlphabetic)) }
+                // An identifier that is not a keyword needs no quotes.
+                let bytes = Array(key.utf8)
+                let plain = bytes.first.map(PatternLexer.isIdentifierStart) == true && bytes.allSatisfy(PatternLexer.isIdentifierPart)
+                    && !PatternLexer.keywords.contains(key) && key != "true" && key != "false"
                 if index > 0 { text += "." }
-                text += plain ? key : "'\(key)'"
+                text += plain ? key : PatternLiteral.string(key).patternText
             case .index(let position): text += "[\(position)]"
             case .anyIndex: text += "[*]"
             }
