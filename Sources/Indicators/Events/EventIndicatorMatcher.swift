@@ -61,6 +61,12 @@ public struct EventIndicatorMatcher: Sendable {
 /// domains, URLs, e-mail addresses, mutexes, registry keys, a `file` with its name and
 /// hashes, and a `process` with its command line and image.
 public enum EventObservation {
+    private static let ports = [("DestinationPort", "dst_port"), ("SourcePort", "src_port"), ("id.resp_p", "dst_port"), ("id.orig_p", "src_port")]
+        .map { (FieldName($0.0), $0.1) }
+    private static let protocols = [FieldName("Protocol"), FieldName("proto")]
+    private static let commandLine = FieldName("CommandLine")
+    private static let images = [FieldName("Image"), FieldName("NewProcessName")]
+    private static let processID = FieldName("ProcessId")
     public static func observation(of event: Event, observables: [Observable]) -> Observation {
         var objects: [(id: String, object: JSONObject)] = []
         func add(_ type: String, _ properties: JSONObject) -> String {
@@ -94,11 +100,11 @@ public enum EventObservation {
             }
         }
         if !traffic.isEmpty {
-            for (field, key) in [("DestinationPort", "dst_port"), ("SourcePort", "src_port"), ("id.resp_p", "dst_port"), ("id.orig_p", "src_port")] {
-                if let port = event[FieldName(field)]?.integerValue { traffic[key] = .int(port) }
+            for (field, key) in ports {
+                if let port = event[field]?.integerValue { traffic[key] = .int(port) }
             }
-            for field in ["Protocol", "proto"] {
-                if let protocolName = event[FieldName(field)]?.text, !protocolName.isEmpty { traffic["protocols"] = [.string(protocolName.lowercased())] }
+            for field in protocols {
+                if let protocolName = event[field]?.text, !protocolName.isEmpty { traffic["protocols"] = [.string(protocolName.lowercased())] }
             }
             _ = add("network-traffic", traffic)
         }
@@ -108,8 +114,8 @@ public enum EventObservation {
             if !hashes.isEmpty { file["hashes"] = .object(hashes) }
             _ = add("file", file)
         }
-        let commandLine = event[FieldName("CommandLine")]?.text
-        let image = event[FieldName("Image")]?.text ?? event[FieldName("NewProcessName")]?.text
+        let commandLine = event[Self.commandLine]?.text
+        let image = images.lazy.compactMap { event[$0]?.text }.first
         if commandLine != nil || image != nil {
             var process: JSONObject = [:]
             if let commandLine { process["command_line"] = .string(commandLine) }
@@ -118,7 +124,7 @@ public enum EventObservation {
                 ObservableMapping.read(image, ObservableMapping.Rule(field: "", kind: .fileName, reading: .fileName), into: &found)
                 if let name = found.first?.value { process["image_ref"] = .string(add("file", ["name": .string(name)])) }
             }
-            if let pid = event[FieldName("ProcessId")]?.integerValue { process["pid"] = .int(pid) }
+            if let pid = event[processID]?.integerValue { process["pid"] = .int(pid) }
             _ = add("process", process)
         }
         let time = event.time.map(timestamp) ?? STIXTimestamp(secondsSinceEpoch: 0)

@@ -29,7 +29,7 @@ enum PathValue {
     }
 
     /// The value in the terms literals compare with.
-    enum Comparable {
+    enum Operand {
         case int(Int64)
         case float(Double)
         case string(String)
@@ -49,7 +49,7 @@ enum PathValue {
             }
         }
 
-        static func numbers(_ value: Comparable, _ literal: PatternLiteral) -> (Double, Double)? {
+        static func numbers(_ value: Operand, _ literal: PatternLiteral) -> (Double, Double)? {
             let left: Double
             switch value {
             case .int(let number): left = Double(number)
@@ -65,7 +65,7 @@ enum PathValue {
     }
 
     /// The value for comparison; against timestamp literals a string is read as a timestamp.
-    func comparable(asTimestamp: Bool) throws(PatternError) -> Comparable {
+    func comparable(asTimestamp: Bool) throws(PatternError) -> Operand {
         switch self {
         case .bytes(let bytes): return .bytes(bytes)
         case .json(let json):
@@ -107,7 +107,7 @@ enum PathValue {
 
     func order(against literal: PatternLiteral) throws(PatternError) -> Order {
         let value = try comparable(asTimestamp: literal.isTimestamp)
-        func sign<T: Swift.Comparable>(_ a: T, _ b: T) -> Order { .ordered(a < b ? -1 : a > b ? 1 : 0) }
+        func sign<T: Comparable>(_ a: T, _ b: T) -> Order { .ordered(a < b ? -1 : a > b ? 1 : 0) }
         switch (value, literal) {
         case (.int(let a), .int(let b)): return sign(a, b)
         case (.string(let a), .string(let b)):
@@ -122,7 +122,7 @@ enum PathValue {
             return Self.order(bytes, b)
         case (.timestamp(let a), .timestamp(let b)): return sign(a, b)
         default:
-            guard let (a, b) = Comparable.numbers(value, literal) else { return .incomparable }
+            guard let (a, b) = Operand.numbers(value, literal) else { return .incomparable }
             return sign(a, b)
         }
     }
@@ -177,7 +177,7 @@ enum PathWalker {
     /// objects for `*_ref` and `*_refs`; nil when nothing is left (bad encoding, no referent).
     private static func converted(_ key: String, _ value: JSONValue, in observation: Observation) -> PathValue? {
         if key.hasSuffix("_hex") {
-            guard case .string(let text) = value, let bytes = hexBytes(text) else { return nil }
+            guard case .string(let text) = value, let bytes = PatternLexer.hexBytes(text.utf8) else { return nil }
             return .bytes(bytes)
         }
         if key.hasSuffix("_bin") {
@@ -194,17 +194,5 @@ enum PathWalker {
             return objects.isEmpty ? nil : .json(.array(objects.map(JSONValue.object)))
         }
         return .json(value)
-    }
-
-    private static func hexBytes(_ text: String) -> [UInt8]? {
-        let digits = Array(text.utf8)
-        guard digits.count % 2 == 0 else { return nil }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(digits.count / 2)
-        for pair in stride(from: 0, to: digits.count, by: 2) {
-            guard let high = PatternLexer.hexValue(digits[pair]), let low = PatternLexer.hexValue(digits[pair + 1]) else { return nil }
-            bytes.append(high << 4 | low)
-        }
-        return bytes
     }
 }

@@ -232,13 +232,26 @@ struct PatternLexer {
     }
 
     private func hexLiteral() -> ([UInt8], Int)? {
-        guard let (range, length) = quoted(), range.count % 2 == 0 else { return nil }
-        var value: [UInt8] = []
-        for pair in stride(from: range.lowerBound, to: range.upperBound, by: 2) {
-            guard let high = Self.hexValue(bytes[pair]), let low = Self.hexValue(bytes[pair + 1]) else { return nil }
-            value.append(high << 4 | low)
-        }
+        guard let (range, length) = quoted(), let value = Self.hexBytes(bytes[range]) else { return nil }
         return (value, length)
+    }
+
+    /// Pairs of hex digits as bytes; nil for an odd count or a non-hex digit.
+    static func hexBytes<Digits: Collection<UInt8>>(_ digits: Digits) -> [UInt8]? {
+        guard digits.count % 2 == 0 else { return nil }
+        var value: [UInt8] = []
+        value.reserveCapacity(digits.count / 2)
+        var high: UInt8?
+        for digit in digits {
+            guard let nibble = hexValue(digit) else { return nil }
+            if let first = high {
+                value.append(first << 4 | nibble)
+                high = nil
+            } else {
+                high = nibble
+            }
+        }
+        return value
     }
 
     private func base64Literal() -> ([UInt8], Int)? {

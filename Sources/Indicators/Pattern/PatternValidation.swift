@@ -66,9 +66,13 @@ enum HashAlgorithm {
     case hex(lengths: Set<Int>)
     case ssdeep
 
+    /// `SHA-256`, `sha256`, `'SHA256'` → `SHA256`.
+    static func canonicalName(_ selector: String) -> String {
+        String(decoding: selector.utf8.filter { $0 != UInt8(ascii: "-") }.map { $0 >= 0x61 && $0 <= 0x7A ? $0 - 32 : $0 }, as: UTF8.self)
+    }
+
     init?(selector: String) {
-        let name = String(decoding: selector.utf8.filter { $0 != UInt8(ascii: "-") }.map { $0 >= 0x61 && $0 <= 0x7A ? $0 - 32 : $0 }, as: UTF8.self)
-        switch name {
+        switch Self.canonicalName(selector) {
         case "MD5": self = .hex(lengths: [32])
         case "SHA1", "RIPEMD160": self = .hex(lengths: [40])
         case "SHA224", "SHA3224": self = .hex(lengths: [56])

@@ -83,7 +83,7 @@ public enum ObservableKind: String, Sendable, Hashable, CaseIterable {
 
     /// The hash kind for a STIX `hashes` key (`SHA-256`, `MD5`, ...).
     public init?(hashAlgorithm: String) {
-        switch String(decoding: hashAlgorithm.utf8.filter { $0 != UInt8(ascii: "-") }, as: UTF8.self).uppercased() {
+        switch HashAlgorithm.canonicalName(hashAlgorithm) {
         case "MD5": self = .md5
         case "SHA1": self = .sha1
         case "SHA224": self = .sha224

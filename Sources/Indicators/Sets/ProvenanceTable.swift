@@ -61,7 +61,8 @@ struct ProvenanceTable: Sendable {
     private mutating func store(_ time: STIXTimestamp?) -> Int64 {
         guard let time else { return Self.none }
         let micros = time.secondsSinceEpoch * 1_000_000 + Int64(time.nanoseconds / 1_000)
-        if STIXTimestamp(microsecondsSinceEpoch: micros) != time || STIXTimestamp(microsecondsSinceEpoch: micros).text != time.text {
+        let rounded = STIXTimestamp(microsecondsSinceEpoch: micros)
+        if rounded != time || rounded.text != time.text {
             exactTimes[micros] = time
         }
         return micros

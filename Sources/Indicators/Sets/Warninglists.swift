@@ -79,18 +79,15 @@ public struct Warninglists: Sendable {
         }
     }
 
-    /// Reads every `list.json` under a folder (MISP's `lists/NAME/list.json` layout) or the
-    /// `.json` files of a folder of the user's own lists; returns the files refused, with why.
-    public mutating func addFolder(_ folder: URL) -> [String] {
+    /// Reads many lists (MISP's `lists/NAME/list.json` files, or the user's own), each given
+    /// with the name of where it came from; returns the ones refused, with why.
+    public mutating func add(files: [(origin: String, json: [UInt8])]) -> [String] {
         var refused: [String] = []
-        let files = (FileManager.default.enumerator(at: folder, includingPropertiesForKeys: nil)?.compactMap { $0 as? URL } ?? [])
-            .filter { $0.pathExtension == "json" && $0.lastPathComponent != "schema.json" }
-            .sorted { $0.path < $1.path }
         for file in files {
             do {
-                try add(json: [UInt8](try Data(contentsOf: file)), origin: file.path)
+                try add(json: file.json, origin: file.origin)
             } catch {
-                refused.append("\(file.path): \(error)")
+                refused.append(error.description)
             }
         }
         return refused

@@ -121,7 +121,9 @@ report(String(format: "load: %d indicators (%d indexed values, %d general, %d re
 
 var lists = Warninglists()
 var refused: [String] = []
-let listLoad = seconds { refused = lists.addFolder(URL(fileURLWithPath: arguments[2])) }
+let listFiles = (FileManager.default.enumerator(at: URL(fileURLWithPath: arguments[2]), includingPropertiesForKeys: nil)?.compactMap { $0 as? URL } ?? [])
+    .filter { $0.lastPathComponent == "list.json" }
+let listLoad = try seconds { refused = lists.add(files: try listFiles.map { ($0.path, [UInt8](try Data(contentsOf: $0))) }) }
 report(String(format: "warninglists: %d lists (%d values) in %.2f s, %d refused; resident %.0f MB",
              lists.lists.count, lists.lists.reduce(0) { $0 + $1.count }, listLoad, refused.count, residentMB()))
 
