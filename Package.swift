@@ -56,7 +56,7 @@ let package = Package(
         .systemLibrary(name: "CCrypto", path: "Sources/CCrypto", providers: [.apt(["libssl-dev"])]),
         // STIX patterns and indicator sets (an engine: values in, values out).
         .target(name: "Indicators", dependencies: ["STIX", "EventLog"]),
-        .target(name: "Hunt", dependencies: ["STIX", "EventLog", "EVTX", "Sigma", "CZlib", "CCrypto"]),
+        .target(name: "Hunt", dependencies: ["STIX", "EventLog", "EVTX", "Sigma", "Indicators", "CZlib", "CCrypto"]),
         .target(name: "Attribution", dependencies: ["STIX"]),
         .target(name: "IntelStore", dependencies: ["STIX"]),
         .target(name: "Reports", dependencies: ["STIX", "EventLog", "Attribution", "IntelStore"]),
@@ -71,7 +71,7 @@ let package = Package(
         .target(
             name: "VigilKit",
             dependencies: [
-                "STIX", "EventLog", "EVTX", "Sigma", "Hunt", "Attribution", "IntelStore", "IntelStoreSQLite", "Reports",
+                "STIX", "EventLog", "EVTX", "Sigma", "Indicators", "Hunt", "Attribution", "IntelStore", "IntelStoreSQLite", "Reports",
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
             ]
         ),
@@ -100,7 +100,7 @@ let package = Package(
         .executableTarget(
             name: "VigilCLI",
             dependencies: [
-                "VigilKit", "TAXII", "Server", "STIX", "IntelStore", "EventLog", "EVTX", "Sigma", "Hunt", "Attribution", "Reports",
+                "VigilKit", "TAXII", "Server", "STIX", "IntelStore", "EventLog", "EVTX", "Sigma", "Indicators", "Hunt", "Attribution", "Reports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -3,7 +3,9 @@
 # loaded into an IndicatorSet (time, resident memory), every MISP warninglist of the shared
 # data loaded, 2,000,000 observable look-ups on one thread (with and without the warninglists
 # consulted on hits), and 1,000 of the patterns parsed and matched against one observation,
-# by Vigil and by stix2-matcher (the OASIS reference) on the same files, in the same run.
+# by Vigil and by stix2-matcher (the OASIS reference) on the same files, in the same run; and
+# the shared EVTX corpus hunted with the Windows Sigma rules without and with the indicators
+# and warninglists (medians of five runs each).
 #
 # usage: Benchmarks/indicators.sh [COUNT]      (default 1000000)
 # Needs the peers' venv (../shared/tools/setup.sh).
@@ -15,7 +17,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 swift build -c release --package-path Benchmarks/IndicatorBench >&2
 "$(swift build -c release --package-path Benchmarks/IndicatorBench --show-bin-path)/IndicatorBench" \
-  "$count" ../shared/data/misp/warninglists/lists "$work" | tee "$work/vigil.txt"
+  "$count" ../shared/data/misp/warninglists/lists "$work" ../shared/data/evtx ../shared/data/sigma/rules/windows | tee "$work/vigil.txt"
 "$python" - "$work" <<'PY' | tee "$work/reference.txt"
 import json, sys, time, warnings
 from stix2matcher.matcher import Pattern

@@ -11,7 +11,10 @@ let package = Package(
     targets: [
         .executableTarget(
             name: "IndicatorBench",
-            dependencies: [.product(name: "Indicators", package: "Vigil"), .product(name: "STIX", package: "Vigil")]
+            dependencies: [
+                .product(name: "Indicators", package: "Vigil"), .product(name: "STIX", package: "Vigil"),
+                .product(name: "Hunt", package: "Vigil"),
+            ]
         )
     ]
 )

@@ -26,6 +26,8 @@ public struct IntelProfile: Sendable {
     /// Groups or campaigns the subject is attributed to, or that use it (for campaigns and software).
     public var attributedTo: [RelatedObject]
     public var usedBy: [RelatedObject]
+    /// Intrusion sets attributed to the subject (for a threat actor: the groups it is behind).
+    public var intrusionSets: [RelatedObject]
 }
 
 extension IntelStore {
@@ -43,10 +45,11 @@ extension IntelStore {
             to: subject.id, through: "attributed-to", direction: .incoming, types: ["campaign"])
         let attributedTo = try await related(to: subject.id, through: "attributed-to", direction: .outgoing)
         let usedBy = try await related(to: subject.id, through: "uses", direction: .incoming)
+        let intrusionSets = try await related(to: subject.id, through: "attributed-to", direction: .incoming, types: ["intrusion-set"])
         return IntelProfile(
             subject: subject, versionCount: try await versions(id: subject.id).count, techniques: techniques,
             software: software, campaigns: campaigns.sortedByATTACKID(), attributedTo: attributedTo.sortedByATTACKID(),
-            usedBy: usedBy.sortedByATTACKID())
+            usedBy: usedBy.sortedByATTACKID(), intrusionSets: intrusionSets.sortedByATTACKID())
     }
 }
 

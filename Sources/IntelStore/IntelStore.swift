@@ -92,6 +92,8 @@ public protocol IntelStore: Sendable {
     func objects(externalID: String) async throws -> [StoredObject]
     /// Latest relationship objects touching an id, optionally of one `relationship_type`.
     func relationships(of id: String, direction: RelationshipDirection, type: String?) async throws -> [StoredObject]
+    /// Latest active relationship objects of one `relationship_type` (`indicates`), all of them.
+    func relationships(ofType type: String) async throws -> [StoredObject]
     /// Latest objects whose name, aliases, external ids or description contain `text`, ignoring
     /// case, best matches first (see `SearchRanking`). Relationships and sightings are not searched.
     func search(_ text: String, types: [String], limit: Int) async throws -> [StoredObject]
@@ -126,6 +128,11 @@ public protocol IntelStore: Sendable {
 }
 
 extension IntelStore {
+    /// All relationships read and filtered; a backend with an index on the type does better.
+    public func relationships(ofType type: String) async throws -> [StoredObject] {
+        try await objects(types: ["relationship"], includeRetired: false).filter { $0.object.relationshipType == type }
+    }
+
     /// Stores versions atomically; one outcome per object, in order.
     public func ingest(_ objects: [StoredObject]) async throws -> [IngestOutcome] {
         try await ingest(IngestBatches(objects), into: nil)

@@ -73,6 +73,12 @@ extension SQLiteIntelStore {
         }.sortedForDisplay()
     }
 
+    public func relationships(ofType type: String) async throws -> [StoredObject] {
+        try await reading("read") { db in
+            try SQLiteIntelStore.fetchObjects(db, SQLiteIntelStore.latestSelect + " WHERE o.id IN (SELECT id FROM object WHERE relationship_type = ?)", [type])
+        }.filter { !$0.object.isRetired }
+    }
+
     public func relationships(of id: String, direction: RelationshipDirection, type: String?) async throws -> [StoredObject] {
         var ends: [String] = []
         if direction != .incoming { ends.append("source_ref") }

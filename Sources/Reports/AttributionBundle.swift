@@ -7,8 +7,10 @@ import STIX
 /// `intrusion-set`s with `attributed-to` relationships carrying the confidence, all marked with
 /// the case's TLP 2.0 marking (whose definition is included).
 ///
-/// ATT&CK objects are copied from the intel store unchanged (they keep MITRE's own markings).
-/// Indicator sightings are not produced yet: indicator hunting is a later capability.
+/// Each indicator that hit becomes a `sighting` of it (count, first and last seen,
+/// `where_sighted_refs` the case's `identity`), with the indicator itself when the store has it.
+/// ATT&CK objects and indicators are copied from the intel store unchanged (they keep their own
+/// markings).
 public struct AttributionBundle {
     public var info: CaseInfo
     public var summary: CaseSummary
@@ -16,14 +18,17 @@ public struct AttributionBundle {
     /// ATT&CK objects from the store by ATT&CK id (techniques) and STIX id (groups).
     public var attackPatterns: [String: STIXObject]
     public var intrusionSets: [String: STIXObject]
+    /// Indicators that hit, by STIX id, as the store holds them.
+    public var indicators: [String: STIXObject]
     /// How many ranked groups get an `attributed-to` relationship (those above 5% posterior, at least one).
     public var top: Int
     public var now: STIXTimestamp
 
     public init(
         info: CaseInfo, summary: CaseSummary, result: AttributionResult, attackPatterns: [String: STIXObject],
-        intrusionSets: [String: STIXObject], top: Int = 3, now: STIXTimestamp
+        intrusionSets: [String: STIXObject], indicators: [String: STIXObject] = [:], top: Int = 3, now: STIXTimestamp
     ) {
+        self.indicators = indicators
         self.info = info
         self.summary = summary
         self.result = result
@@ -31,19 +36,6 @@ public struct AttributionBundle {
         self.intrusionSets = intrusionSets
         self.top = top
         self.now = now
-    }
-
-    /// The TLP 2.0 marking-definition object of a level (OASIS TLP 2.0 extension).
-    static func marking(_ level: TLPLevel) -> JSONObject {
-        JSONObject([
-            ("type", .string("marking-definition")), ("spec_version", .string("2.1")), ("id", .string(TLPMarkings.tlp2ID(level))),
-            ("created", .string("2022-10-01T00:00:00.000Z")), ("name", .string(level.label)),
-            ("extensions", .object(JSONObject([
-                ("extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d", .object(JSONObject([
-                    ("extension_type", .string("property-extension")), ("tlp_2_0", .string(level.name)),
-                ]))),
-            ]))),
-        ])
     }
 
     /// The bundle's objects; throws when a built object is not valid STIX (a bug, reported).
@@ -58,7 +50,7 @@ public struct AttributionBundle {
             ]
         }
         let marks: (String, JSONValue) = ("object_marking_refs", .array([.string(markingID)]))
-        var objects: [STIXObject] = [try STIXObject(Self.marking(level))]
+        var objects: [STIXObject] = [try STIXObject(TLPMarkings.definition(level))]
 
         let campaignMembers = base("campaign") + [
             ("name", .string("Case \(info.name)")),
@@ -99,6 +91,8 @@ public struct AttributionBundle {
         }
         objects.append(contentsOf: related)
 
+        objects.append(contentsOf: try sightings(base: base, marks: marks))
+
         let verdict: String
         switch result.verdict {
         case .group(let group): verdict = "attributed to \(group.name) with \(result.words.rawValue) confidence (\(result.confidence)/100)"
@@ -117,5 +111,30 @@ public struct AttributionBundle {
         objects.append(try STIXObject(JSONObject(reportMembers.map { (key: $0.0, value: $0.1) })))
         var unique = Set<String>()
         return objects.filter { unique.insert($0.id.rawValue).inserted }
+    }
+
+    /// The case's identity and a sighting of each indicator that hit, with the indicators.
+    private func sightings(base: (String) -> [(String, JSONValue)], marks: (String, JSONValue)) throws(ValidationIssue) -> [STIXObject] {
+        guard !summary.sightings.isEmpty else { return [] }
+        let identityID = STIXIdentifier.deterministic(type: "identity", name: "vigil case \(info.name)").rawValue
+        var identity = base("identity")
+        identity[2] = ("id", .string(identityID))
+        identity += [("name", .string("Vigil case \(info.name)")), ("identity_class", .string("organization")), marks]
+        var objects = [try STIXObject(JSONObject(identity.map { (key: $0.0, value: $0.1) }))]
+        for sighting in summary.sightings {
+            if let indicator = indicators[sighting.indicatorID] { objects.append(indicator) }
+            var members = base("sighting") + [
+                ("sighting_of_ref", .string(sighting.indicatorID)), ("count", .int(Int64(sighting.count))),
+                ("where_sighted_refs", .array([.string(identityID)])),
+                ("description", .string("\(sighting.name) from \(sighting.source): \(sighting.observables.joined(separator: ", "))")),
+            ]
+            let first = sighting.first.flatMap { try? STIXTimestamp($0) }
+            let last = sighting.last.flatMap { try? STIXTimestamp($0) }
+            if let first { members.append(("first_seen", .string(first.text))) }
+            if let last, first.map({ $0 <= last }) ?? true { members.append(("last_seen", .string(last.text))) }
+            members.append(marks)
+            objects.append(try STIXObject(JSONObject(members.map { (key: $0.0, value: $0.1) })))
+        }
+        return objects
     }
 }

@@ -15,11 +15,14 @@ public struct CaseAttribution: Sendable {
     /// Techniques by ATT&CK id, and intrusion sets by STIX id (active ones).
     public var attackPatterns: [String: STIXObject]
     public var intrusionSets: [String: STIXObject]
+    /// The indicators the case's sightings name, by STIX id.
+    public var indicators: [String: STIXObject]
 
     public init(
         info: CaseInfo, summary: CaseSummary, result: AttributionResult, knowledge: AttackKnowledge,
-        attackPatterns: [String: STIXObject], intrusionSets: [String: STIXObject]
+        attackPatterns: [String: STIXObject], intrusionSets: [String: STIXObject], indicators: [String: STIXObject] = [:]
     ) {
+        self.indicators = indicators
         self.info = info
         self.summary = summary
         self.result = result
@@ -41,7 +44,7 @@ public struct CaseAttribution: Sendable {
     public func stixBundle(top: Int, now: Date = Date()) throws -> [UInt8] {
         let timestamp = STIXTimestamp(secondsSinceEpoch: Int64(now.timeIntervalSince1970))
         let bundle = AttributionBundle(
-            info: info, summary: summary, result: result, attackPatterns: attackPatterns, intrusionSets: intrusionSets, top: top,
+            info: info, summary: summary, result: result, attackPatterns: attackPatterns, intrusionSets: intrusionSets, indicators: indicators, top: top,
             now: timestamp)
         return STIXBundleWriter(pretty: true).bundle(try bundle.objects())
     }

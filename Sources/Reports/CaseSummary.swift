@@ -13,12 +13,29 @@ public struct CaseSummary: Sendable {
         public var asserted: Bool
     }
 
+    /// One indicator's hits in the case: the sighting a STIX export reports.
+    public struct IndicatorSighting: Sendable, Hashable {
+        public var indicatorID: String
+        public var name: String
+        public var source: String
+        /// What the indicator indicates (STIX ids), and the values that matched.
+        public var indicates: [String]
+        public var observables: [String]
+        public var count: Int
+        public var first: String?
+        public var last: String?
+        /// The validity states the hits had (`valid`, `expired`, ...).
+        public var validity: [String]
+    }
+
     public var findingCount: Int
     public var byLevel: [String: Int]
     public var byTactic: [String: Int]
     public var techniques: [Observation]
     public var software: [Observation]
     public var notes: [CaseNote]
+    /// Indicators that hit, by indicator (hits a warninglist suppressed are not sightings).
+    public var sightings: [IndicatorSighting]
 
     public init(findings: [CaseFinding], notes: [CaseNote]) {
         findingCount = findings.count
@@ -53,6 +70,34 @@ public struct CaseSummary: Sendable {
         self.techniques = techniques.values.sorted { $0.id < $1.id }
         self.software = software.values.sorted { $0.id < $1.id }
         self.notes = notes
+        sightings = Self.sightings(findings)
+    }
+
+    /// Whether a finding is an indicator's hit (its rule id is the indicator's STIX id).
+    static func isIndicatorHit(_ finding: CaseFinding) -> Bool {
+        finding.ruleID?.hasPrefix("indicator--") == true && finding.fields["indicator.suppressed_by"] == nil
+    }
+
+    /// The indicator hits of findings, one sighting per indicator, in id order.
+    public static func sightings(_ findings: [CaseFinding]) -> [IndicatorSighting] {
+        var byIndicator: [String: IndicatorSighting] = [:]
+        for finding in findings where isIndicatorHit(finding) {
+            let id = finding.ruleID ?? ""
+            let title = finding.ruleTitle.hasPrefix("Indicator: ") ? String(finding.ruleTitle.dropFirst(11)) : finding.ruleTitle
+            var entry = byIndicator[id] ?? IndicatorSighting(
+                indicatorID: id, name: title, source: finding.fields["indicator.source"] ?? "unknown",
+                indicates: (finding.fields["indicator.indicates"] ?? "").split(separator: " ").map(String.init), observables: [], count: 0,
+                first: nil, last: nil, validity: [])
+            entry.count += 1
+            if let observable = finding.fields["indicator.observable"], !entry.observables.contains(observable) { entry.observables.append(observable) }
+            if let validity = finding.fields["indicator.validity"], !entry.validity.contains(validity) { entry.validity.append(validity) }
+            if let time = finding.timestamp {
+                if entry.first.map({ time < $0 }) ?? true { entry.first = time }
+                if entry.last.map({ time > $0 }) ?? true { entry.last = time }
+            }
+            byIndicator[id] = entry
+        }
+        return byIndicator.values.sorted { $0.indicatorID < $1.indicatorID }
     }
 
     /// The evidence attribution scores: techniques and software from findings (with the rules
@@ -66,6 +111,16 @@ public struct CaseSummary: Sendable {
         }
         for (feature, rules) in byRule {
             for rule in rules.keys.sorted() { evidence.observe(feature, source: "rule \(rule) (\(rules[rule] ?? 0) finding\(rules[rule] == 1 ? "" : "s"))") }
+        }
+        // Indicators that indicate a group are evidence for it directly (a threat actor's hits
+        // were resolved to the intrusion sets attributed to it when the hunt loaded them).
+        for sighting in sightings(findings) {
+            let validity = sighting.validity.filter { $0 != "valid" }
+            let source = "indicator \(sighting.name) (\(sighting.source)) hit \(sighting.observables.prefix(3).joined(separator: ", "))"
+                + " (\(sighting.count) event\(sighting.count == 1 ? "" : "s")\(validity.isEmpty ? "" : ", " + validity.joined(separator: ", ")))"
+            for target in sighting.indicates where target.hasPrefix("intrusion-set--") {
+                evidence.indicatedGroups[target, default: []].append(source)
+            }
         }
         for note in notes {
             let asserted = "asserted by \(note.author) at \(note.at)" + (note.comment.isEmpty ? "" : ": \(note.comment)")
@@ -94,6 +149,13 @@ public struct CaseSummary: Sendable {
             for item in list {
                 let seen = item.findings > 0 ? "\(item.findings) finding\(item.findings == 1 ? "" : "s"), first \(item.first ?? "-"), last \(item.last ?? "-")" : "no findings"
                 lines.append("  " + item.id.padding(toLength: 11, withPad: " ", startingAt: 0) + seen + (item.asserted ? " · asserted" : ""))
+            }
+        }
+        if !sightings.isEmpty {
+            lines.append("\nIndicators sighted (\(sightings.count))")
+            for sighting in sightings {
+                lines.append("  \(sighting.name): \(sighting.count) hit\(sighting.count == 1 ? "" : "s"), first \(sighting.first ?? "-"), last \(sighting.last ?? "-")")
+                lines.append("    \(sighting.observables.prefix(3).joined(separator: ", ")) · from \(sighting.source)" + (sighting.validity.contains { $0 != "valid" } ? " · " + sighting.validity.joined(separator: ", ") : ""))
             }
         }
         if !notes.isEmpty {

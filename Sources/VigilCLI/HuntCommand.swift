@@ -2,6 +2,7 @@ import ArgumentParser
 import EventLog
 import Foundation
 import Hunt
+import Indicators
 import Reports
 import Sigma
 import VigilKit
@@ -48,6 +49,7 @@ struct HuntCommand: AsyncParsableCommand {
     var caseName: String?
 
     @OptionGroup var store: StoreOptions
+    @OptionGroup var indicatorOptions: IndicatorOptions
 
     func run() async throws {
         let location = store.location
@@ -65,7 +67,9 @@ struct HuntCommand: AsyncParsableCommand {
             return time
         }
         let rules = try ruleOptions.load(installed: location.installedRules)
-        let options = HuntOptions(threads: threads.count, minimumLevel: minimumLevel, from: fromTime, to: toTime, fieldMappings: try fieldMap.load())
+        var options = HuntOptions(threads: threads.count, minimumLevel: minimumLevel, from: fromTime, to: toTime, fieldMappings: try fieldMap.load())
+        options.indicators = try await indicatorOptions.load(store: store, quiet: quiet)
+        options.showSuppressed = indicatorOptions.showSuppressed
         let (outcome, kept) = try HuntPrinting.run(
             HuntSession(evidence: try evidence.select(quiet: quiet), rules: rules, options: options), format: format, output: output,
             keepFindings: caseName != nil, quiet: quiet)
@@ -171,6 +175,11 @@ enum HuntReport {
                 + (summary.seconds > 0 ? " (\(grouped(Int(Double(summary.events) / summary.seconds))) events/s)" : ""))
         if skipped > 0 { Console.message("  \(grouped(skipped)) records could not be read (see vigil dump FILE for each file's reasons)") }
         if summary.outsideTimeRange > 0 { Console.message("  \(grouped(summary.outsideTimeRange)) events outside --from/--to") }
+        if summary.indicatorHits > 0 || summary.suppressedHits > 0 {
+            Console.message(
+                "  \(grouped(summary.indicatorHits)) indicator findings"
+                    + (summary.suppressedHits > 0 ? "; \(grouped(summary.suppressedHits)) hits on warninglisted values suppressed (--show-suppressed shows them)" : ""))
+        }
         let loaded = rules.engine.rules.count
         Console.message(
             "rules: \(grouped(loaded)) loaded from \(grouped(rules.files)) files, \(rules.correlations.correlations.count) correlations, "
@@ -182,11 +191,52 @@ enum HuntReport {
         let levels = SigmaLevel.allCases.reversed().map(\.rawValue) + ["none"]
         Console.message(
             "by level: " + levels.compactMap { level in summary.byLevel[level].map { "\(level) \(grouped($0))" } }.joined(separator: ", "))
-        Console.message("by tactic: " + summary.byTactic.sorted { $0.value > $1.value }.map { "\($0.key) \(grouped($0.value))" }.joined(separator: ", "))
+        if !summary.byTactic.isEmpty { Console.message("by tactic: " + summary.byTactic.sorted { $0.value > $1.value }.map { "\($0.key) \(grouped($0.value))" }.joined(separator: ", ")) }
         Console.message("by rule:")
         for (title, count) in summary.byRule.sorted(by: { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }).prefix(15) {
             Console.message("  " + grouped(count).padding(toLength: 9, withPad: " ", startingAt: 0) + title)
         }
         if summary.byRule.count > 15 { Console.message("  ... \(summary.byRule.count - 15) more rules") }
+    }
+}
+
+/// Which indicators a hunt matches: all of the store's by default, those of some sources, or
+/// none; and the warninglists that suppress hits on benign values.
+struct IndicatorOptions: ParsableArguments {
+    @Flag(help: "Match no indicators, only Sigma rules.")
+    var noIndicators = false
+
+    @Option(
+        name: .customLong("indicators"),
+        help: ArgumentHelp("Only indicators of this source: the name or id of their creator or of a report (MISP event) holding them (repeatable).", valueName: "SOURCE"))
+    var sources: [String] = []
+
+    @Option(help: ArgumentHelp("MISP warninglist files or folders (repeatable); the folder 'warninglists' beside the database is always read.", valueName: "PATH"))
+    var warninglists: [String] = []
+
+    @Flag(help: "Report hits on warninglisted values too, saying which list holds the value.")
+    var showSuppressed = false
+
+    /// The indicators to match, read from the store; nil when there are none or none are wanted.
+    func load(store: StoreOptions, quiet: Bool) async throws -> EventIndicatorMatcher? {
+        let location = store.location
+        guard !noIndicators, location.exists else { return nil }
+        let lists = (InputFiles.isFolder(location.warninglistsFolder) ? [location.warninglistsFolder] : []) + warninglists
+        let loaded = try await Failure.report { try await HuntIndicators.load(from: try store.open(), sources: sources, warninglists: lists) }
+        for problem in loaded.warninglistProblems { Console.warning(problem) }
+        let report = loaded.report
+        if !quiet, report.indexed + report.general + report.refused.count > 0 {
+            Console.message(
+                "indicators: \(grouped(report.indexed + report.general)) loaded (\(grouped(report.indexed)) indexed, \(grouped(report.general)) patterns), "
+                    + "\(grouped(report.refused.count)) refused, \(loaded.matcher.warninglists.lists.count) warninglists, in "
+                    + String(format: "%.2f", loaded.seconds) + " s"
+                    + (loaded.otherSources > 0 ? "; \(grouped(loaded.otherSources)) of other sources left out" : ""))
+            for refused in report.refused.prefix(5) { Console.message("  refused: \(refused.indicatorID): \(refused.reason)") }
+            if report.refused.count > 5 { Console.message("  ... \(report.refused.count - 5) more refused") }
+        }
+        if !sources.isEmpty, report.indexed + report.general == 0 {
+            Console.warning("no indicators of \(sources.joined(separator: ", ")) in the store")
+        }
+        return report.indexed + report.general > 0 ? loaded.matcher : nil
     }
 }

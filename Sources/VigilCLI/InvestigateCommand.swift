@@ -24,6 +24,7 @@ struct InvestigateCommand: AsyncParsableCommand {
     @OptionGroup var ruleOptions: RuleOptions
     @OptionGroup var store: StoreOptions
     @OptionGroup var threads: ThreadsOption
+    @OptionGroup var indicatorOptions: IndicatorOptions
 
     @Option(name: .customLong("case"), help: ArgumentHelp("The case (created if new; default case-<date>-<time>).", valueName: "NAME"))
     var caseName: String?
@@ -33,9 +34,14 @@ struct InvestigateCommand: AsyncParsableCommand {
     @Option(help: "Groups listed in the summary.") var top = 5
 
     func run() async throws {
-        let investigation = Investigation(
+        var hunt = HuntOptions(threads: threads.count)
+        hunt.indicators = try await indicatorOptions.load(store: store, quiet: false)
+        hunt.showSuppressed = indicatorOptions.showSuppressed
+        var investigation = Investigation(
             location: store.location, store: try store.open(), evidence: try evidence.allPaths(), rules: ruleOptions.selection,
-            caseName: caseName, tlp: tlp, victim: victim, hunt: HuntOptions(threads: threads.count))
+            caseName: caseName, tlp: tlp, victim: victim, hunt: hunt)
+        // The options above loaded the indicators (or were told not to).
+        investigation.matchIndicators = false
         let result = try await Failure.report {
             try await investigation.run { event in
                 if case .note(let text) = event { Console.message(text) }

@@ -20,6 +20,9 @@ public struct Investigation {
     /// The victim's sector or country words.
     public var victim: [String]
     public var hunt: HuntOptions
+    /// Whether the store's indicators are matched (when `hunt` brings none), with the
+    /// warninglists in the folder beside the database.
+    public var matchIndicators = true
 
     public init(
         location: StoreLocation, store: any VigilStore, evidence: [String], rules: RuleSelection, caseName: String? = nil,
@@ -56,7 +59,13 @@ public struct Investigation {
             }
         }
         let loaded = try rules.load(installed: location.installedRules)
-        let session = HuntSession(evidence: EvidenceSelection(paths: evidence), rules: loaded, options: hunt)
+        var options = hunt
+        if options.indicators == nil && matchIndicators {
+            let lists = InputFiles.isFolder(location.warninglistsFolder) ? [location.warninglistsFolder] : []
+            let indicators = try await HuntIndicators.load(from: store, warninglists: lists)
+            if indicators.matcher.indicators.count > 0 { options.indicators = indicators.matcher }
+        }
+        let session = HuntSession(evidence: EvidenceSelection(paths: evidence), rules: loaded, options: options)
         let (outcome, findings): (HuntSession.Outcome, [Finding])
         do {
             (outcome, findings) = try session.collect()

@@ -92,4 +92,15 @@ struct TimestampAndIdentifierTests {
         #expect(uuid[14] == "4")
         #expect("89ab".contains(uuid[19]))
     }
+
+    @Test(
+        "deterministic identifiers are the version 5 UUIDs Python's uuid5 gives",
+        arguments: [
+            (#"{"value":"198.51.100.3"}"#, "28bb3599-77cd-5a82-a950-b5bc3caf07c4"),
+            ("", "541cb4a8-fbf0-5832-816e-d17fd10b36c4"),
+            (String(repeating: "x", count: 200), "7754bd24-1a36-59b3-a9b7-43ed44773229"),
+        ])
+    func deterministic(_ name: String, _ uuid: String) {
+        #expect(STIXIdentifier.deterministic(type: "ipv4-addr", name: name).rawValue == "ipv4-addr--" + uuid)
+    }
 }

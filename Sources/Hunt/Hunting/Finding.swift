@@ -1,4 +1,5 @@
 import EventLog
+import Indicators
 import Sigma
 
 /// One hit of the hunt: a rule that matched an event, or a correlation rule that fired over
@@ -9,6 +10,10 @@ public struct Finding: Sendable {
         /// A correlation alert: its group, the aggregate its condition held for, how many
         /// events, and the span.
         case correlation(group: [(field: String, value: String)], aggregate: Double, events: Int, first: EventTime, last: EventTime)
+        /// An event touched a value an indicator names: the rule is the indicator (its STIX id
+        /// and name), the fields say what matched, where the indicator came from, what it
+        /// indicates and whether a warninglist suppressed it.
+        case indicator(EventIndicatorMatcher.Hit)
     }
 
     public var kind: Kind
@@ -77,6 +82,13 @@ public struct Finding: Sendable {
         }
     }
 
+    /// An indicator's hit on the event a matching context holds.
+    init(hit: EventIndicatorMatcher.Hit, context: EventContext) {
+        self.init(rule: FindingRule(hit), context: context)
+        kind = .indicator(hit)
+        fields = IndicatorFields.fields(of: hit)
+    }
+
     /// A correlation alert, placed at its last event.
     init(alert: CorrelationAlert, correlation: SigmaCorrelation, evidence: String, evidenceSHA256: String, recordID: UInt64?) {
         kind = .correlation(group: alert.group, aggregate: alert.aggregate, events: alert.events.count, first: alert.first, last: alert.last)
@@ -115,6 +127,17 @@ public final class FindingRule: Sendable {
             software: rule.software, fields: rule.fields, fieldNames: rule.fieldNames)
     }
 
+    /// An indicator as the rule of its findings: `high`, `medium` when the indicator had
+    /// expired when the event happened (one written after the event is normal in a retrospective
+    /// hunt), `informational` when a warninglist suppressed it.
+    convenience init(_ hit: EventIndicatorMatcher.Hit) {
+        let provenance = hit.provenance
+        let level: SigmaLevel = hit.suppressedBy != nil ? .informational : hit.validity == .expired ? .medium : .high
+        self.init(
+            id: provenance.indicatorID, title: "Indicator: \(provenance.name ?? provenance.indicatorID)", level: level, techniques: [],
+            tactics: [], software: [], fields: [], fieldNames: [])
+    }
+
     convenience init(_ correlation: SigmaCorrelation) {
         self.init(
             id: correlation.id, title: correlation.title, level: correlation.level, techniques: correlation.techniques,
@@ -134,5 +157,29 @@ public final class FindingRule: Sendable {
         self.fields = fields
         self.fieldNames = fieldNames
         json = FindingJSONWriter.ruleMembers(id: id, title: title, level: level, techniques: techniques, tactics: tactics)
+    }
+}
+
+/// The fields an indicator finding shows: the names every output (and the case) reads back.
+public enum IndicatorFields {
+    public static let observable = "indicator.observable"
+    public static let via = "indicator.via"
+    public static let source = "indicator.source"
+    public static let indicates = "indicator.indicates"
+    public static let tlp = "indicator.tlp"
+    public static let validity = "indicator.validity"
+    public static let suppressedBy = "indicator.suppressed_by"
+
+    static func fields(of hit: EventIndicatorMatcher.Hit) -> [(name: String, value: String)] {
+        var fields: [(name: String, value: String)] = []
+        let matched = hit.observable.map { "\($0.kind.rawValue) \($0.value)" } ?? "the whole pattern"
+        fields.append((observable, matched))
+        if let via = hit.via { fields.append((Self.via, via)) }
+        fields.append((source, hit.provenance.source))
+        if !hit.provenance.indicates.isEmpty { fields.append((indicates, hit.provenance.indicates.joined(separator: " "))) }
+        if let level = hit.provenance.tlp { fields.append((tlp, level.label)) }
+        if let validity = hit.validity { fields.append((Self.validity, validity.rawValue)) }
+        if let list = hit.suppressedBy { fields.append((suppressedBy, list)) }
+        return fields
     }
 }

@@ -1,6 +1,7 @@
 import EVTX
 import EventLog
 import Foundation
+import Indicators
 import Sigma
 
 /// What a hunt is asked to do besides matching: which findings to keep, which events to look
@@ -13,13 +14,23 @@ public struct HuntOptions: Sendable {
     public var from: EventTime?
     public var to: EventTime?
     public var fieldMappings: FieldMappings
+    /// Indicators matched alongside the rules; nil matches none.
+    public var indicators: EventIndicatorMatcher?
+    /// Whether hits on warninglisted values are reported (as informational findings saying
+    /// which list holds the value) rather than only counted.
+    public var showSuppressed: Bool
 
-    public init(threads: Int = 1, minimumLevel: SigmaLevel? = nil, from: EventTime? = nil, to: EventTime? = nil, fieldMappings: FieldMappings = .standard) {
+    public init(
+        threads: Int = 1, minimumLevel: SigmaLevel? = nil, from: EventTime? = nil, to: EventTime? = nil, fieldMappings: FieldMappings = .standard,
+        indicators: EventIndicatorMatcher? = nil, showSuppressed: Bool = false
+    ) {
         self.threads = max(1, threads)
         self.minimumLevel = minimumLevel
         self.from = from
         self.to = to
         self.fieldMappings = fieldMappings
+        self.indicators = indicators
+        self.showSuppressed = showSuppressed
     }
 }
 
@@ -45,6 +56,10 @@ public struct HuntSummary: Sendable {
     public var byLevel: [String: Int] = [:]
     public var byRule: [String: Int] = [:]
     public var byTactic: [String: Int] = [:]
+    /// Indicator findings reported, and hits left out because a warninglist holds the value
+    /// (reported with `showSuppressed`).
+    public var indicatorHits = 0
+    public var suppressedHits = 0
     public var seconds = 0.0
 }
 
@@ -119,6 +134,7 @@ public final class HuntRunner {
         var samples: [CorrelationSample] = []
         var events = 0
         var outside = 0
+        var suppressed = 0
     }
 
     /// Per-thread state of the workers.
@@ -156,6 +172,8 @@ public final class HuntRunner {
         let from = options.from
         let to = options.to
         let evtxMapping = EVTXFieldMapping(options.fieldMappings)
+        let indicators = options.indicators
+        let showSuppressed = options.showSuppressed
         // Findings waiting to be written, in output order: each chunk's or batch's list as the
         // workers made it (moved here, not copied finding by finding), from `pendingStart` on,
         // `next` being the first of a list not written yet.
@@ -187,6 +205,22 @@ public final class HuntRunner {
                 if let minimum, (rule.rule.level ?? .informational) < minimum { return }
                 found.findings.append(Finding(rule: worker.findingRule(index, of: engine), context: context))
             }
+            if let indicators { matchIndicators(indicators, context: context, into: found) }
+        }
+
+        /// Looks up the observables of the event in a context in the indicator sets.
+        @Sendable func matchIndicators(_ indicators: EventIndicatorMatcher, context: EventContext, into found: Found) {
+            let observables = indicators.mapping.observables(reading: context.text(of:))
+            guard !observables.isEmpty || !indicators.indicators.general.isEmpty else { return }
+            for hit in indicators.hits(observables: observables, time: context.time, field: context.text(of:), event: { context.event }) {
+                if hit.suppressedBy != nil && !showSuppressed {
+                    found.suppressed += 1
+                    continue
+                }
+                let finding = Finding(hit: hit, context: context)
+                if let minimum, (finding.level ?? .informational) < minimum { continue }
+                found.findings.append(finding)
+            }
         }
 
         /// Matches one event on a worker.
@@ -203,6 +237,7 @@ public final class HuntRunner {
         func collect(_ file: Int, _ found: Found) throws {
             summary.events += found.events
             summary.outsideTimeRange += found.outside
+            summary.suppressedHits += found.suppressed
             summary.files[file].events += found.events
             let added = found.findings.count
             if added > 0 {
@@ -349,6 +384,7 @@ public final class HuntRunner {
 
     private func count(_ finding: Finding, into summary: inout HuntSummary) {
         summary.findings += 1
+        if case .indicator = finding.kind { summary.indicatorHits += 1 }
         summary.byLevel[finding.level?.rawValue ?? "none", default: 0] += 1
         summary.byRule[finding.ruleTitle, default: 0] += 1
         for tactic in finding.tactics { summary.byTactic[tactic, default: 0] += 1 }

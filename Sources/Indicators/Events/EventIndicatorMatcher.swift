@@ -5,15 +5,20 @@ import STIX
 /// `ObservableMapping`) looked up in the indicator sets, and, when there are patterns the
 /// sets cannot hold, the event as a STIX observation for `PatternMatcher`. A hit on a value a
 /// warninglist holds is kept but marked suppressed, with the list's name.
-public struct EventIndicatorMatcher: Sendable {
+///
+/// A class: a hunt's workers share one, and a struct of this many tables costs a retain and a
+/// release of each per copy, per event.
+public final class EventIndicatorMatcher: Sendable {
     public let indicators: IndicatorSet
     public let warninglists: Warninglists
     public let mapping: ObservableMapping
+    private let generalIndex: GeneralPatternIndex
 
     public init(indicators: IndicatorSet, warninglists: Warninglists = Warninglists(), mapping: ObservableMapping = .standard) {
         self.indicators = indicators
         self.warninglists = warninglists
         self.mapping = mapping
+        generalIndex = GeneralPatternIndex(indicators.general)
     }
 
     /// One indicator an event hit.
@@ -31,10 +36,17 @@ public struct EventIndicatorMatcher: Sendable {
 
     /// The indicators the event hits, suppressed ones included.
     public func hits(in event: Event) -> [Hit] {
-        let observables = mapping.observables(in: event)
+        hits(observables: mapping.observables(in: event), time: event.time, field: { event[$0]?.text }, event: { event })
+    }
+
+    /// The indicators an event hits, from its observables (`mapping.observables`), its time,
+    /// the text of its fields, and the event itself, built only when a pattern the sets
+    /// cannot hold may match it.
+    public func hits(observables: [Observable], time: EventTime?, field: (FieldName) -> String?, event: () -> Event) -> [Hit] {
         var found: [IndicatorSet.Hit] = []
         for observable in observables { indicators.lookup(observable, into: &found) }
-        let instant = event.time.map(EventObservation.timestamp)
+        if found.isEmpty && indicators.general.isEmpty { return [] }
+        let instant = time.map(EventObservation.timestamp)
         var hits: [Hit] = []
         var seen: Set<Int32> = []
         for hit in found where seen.insert(hit.indicator).inserted {
@@ -45,8 +57,17 @@ public struct EventIndicatorMatcher: Sendable {
                     suppressedBy: warninglists.list(containing: hit.observable)))
         }
         guard !indicators.general.isEmpty else { return hits }
-        let observation = EventObservation.observation(of: event, observables: observables)
-        for (matcher, index) in indicators.general where !seen.contains(index) {
+        // The texts an observation of the event holds: its observables and the fields
+        // `EventObservation` reads beyond them.
+        let candidates = generalIndex.candidates { scan in
+            for observable in observables { scan(observable.value) }
+            for name in EventObservation.textFields { if let text = field(name) { scan(text) } }
+        }
+        guard !candidates.isEmpty else { return hits }
+        let observation = EventObservation.observation(of: event(), observables: observables)
+        for position in candidates.sorted() {
+            let (matcher, index) = indicators.general[position]
+            guard !seen.contains(index) else { continue }
             // A value the pattern cannot compare (PatternError) means no match for this event.
             guard (try? matcher.match([observation])) != nil else { continue }
             let provenance = indicators.provenance(of: index)
@@ -67,6 +88,8 @@ public enum EventObservation {
     private static let commandLine = FieldName("CommandLine")
     private static let images = [FieldName("Image"), FieldName("NewProcessName")]
     private static let processID = FieldName("ProcessId")
+    /// The fields whose text an observation holds besides the observables'.
+    static let textFields = [commandLine] + images + protocols
     public static func observation(of event: Event, observables: [Observable]) -> Observation {
         var objects: [(id: String, object: JSONObject)] = []
         func add(_ type: String, _ properties: JSONObject) -> String {

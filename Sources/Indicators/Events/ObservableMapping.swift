@@ -42,10 +42,16 @@ public struct ObservableMapping: Sendable {
 
     public private(set) var rules: [Rule]
     private let byField: [FieldName: [Rule]]
+    /// The fields rules read, each once, with their rules: what a reader is asked for.
+    private let fields: [(name: FieldName, rules: [Rule])]
 
     public init(rules: [Rule]) {
         self.rules = rules
-        byField = Dictionary(grouping: rules, by: { FieldName($0.field) })
+        let byField = Dictionary(grouping: rules, by: { FieldName($0.field) })
+        self.byField = byField
+        var order: [FieldName] = []
+        for rule in rules where !order.contains(FieldName(rule.field)) { order.append(FieldName(rule.field)) }
+        fields = order.map { ($0, byField[$0] ?? []) }
     }
 
     /// Reads `[{"field": ..., "kind": ..., "reading": ..., "role": ...}, ...]`.
@@ -77,6 +83,17 @@ public struct ObservableMapping: Sendable {
         return found
     }
 
+    /// The observables of an event read field by field (a hunt's matching context): `text`
+    /// gives a field's text, nil when the event lacks it.
+    public func observables(reading text: (FieldName) -> String?) -> [Observable] {
+        var found: [Observable] = []
+        for field in fields {
+            guard let value = text(field.name) else { continue }
+            for rule in field.rules { Self.read(value, rule, into: &found) }
+        }
+        return found
+    }
+
     /// The observables a rule reads from a field's text.
     public static func read(_ text: String, _ rule: Rule, into found: inout [Observable]) {
         let text = text.trimmingSpaces
@@ -85,8 +102,13 @@ public struct ObservableMapping: Sendable {
         case .value:
             found.append(Observable(rule.kind, rule.kind == .address ? bareAddress(text) : text, role: rule.role))
         case .fileName:
-            let name = text.split(whereSeparator: { $0 == "\\" || $0 == "/" }).last.map(String.init) ?? text
-            found.append(Observable(rule.kind, name, role: rule.role))
+            // The last component, found from the end without splitting the whole path.
+            let utf8 = text.utf8
+            var end = utf8.endIndex
+            while end > utf8.startIndex, let last = utf8[..<end].last, last == UInt8(ascii: "\\") || last == UInt8(ascii: "/") { end = utf8.index(before: end) }
+            let start = utf8[..<end].lastIndex { $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "/") }.map { utf8.index(after: $0) } ?? utf8.startIndex
+            let name = start == utf8.startIndex && end == utf8.endIndex ? text : String(Substring(utf8[start..<end]))
+            found.append(Observable(rule.kind, name.isEmpty ? text : name, role: rule.role))
         case .hashList:
             for pair in text.split(separator: ",") {
                 let parts = pair.split(separator: "=", maxSplits: 1)
@@ -168,6 +190,9 @@ public struct ObservableMapping: Sendable {
 
 extension String {
     var trimmingSpaces: String {
+        // Most values have no space at either end: no copy for them.
+        guard let first = utf8.first, let last = utf8.last else { return self }
+        if first != 0x20 && first != 0x09 && last != 0x20 && last != 0x09 { return self }
         let scalars = unicodeScalars
         guard let first = scalars.firstIndex(where: { $0 != " " && $0 != "\t" }),
             let last = scalars.lastIndex(where: { $0 != " " && $0 != "\t" })

@@ -34,6 +34,19 @@ public struct TLPMarkings: Sendable {
         }
     }
 
+    /// The TLP 2.0 marking-definition object of a level (OASIS TLP 2.0 extension).
+    public static func definition(_ level: TLPLevel) -> JSONObject {
+        JSONObject([
+            ("type", .string("marking-definition")), ("spec_version", .string("2.1")), ("id", .string(TLPMarkings.tlp2ID(level))),
+            ("created", .string("2022-10-01T00:00:00.000Z")), ("name", .string(level.label)),
+            ("extensions", .object(JSONObject([
+                ("extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d", .object(JSONObject([
+                    ("extension_type", .string("property-extension")), ("tlp_2_0", .string(level.name)),
+                ]))),
+            ]))),
+        ])
+    }
+
     /// Levels of marking definitions recognised by content, by id.
     public private(set) var custom: [String: TLPLevel] = [:]
 

@@ -30,14 +30,16 @@ struct IntelShow: AsyncParsableCommand {
             Console.error(error.description)
             throw ExitStatus.badInput
         }
-        let subject = matches[0]
+        // ATT&CK's group before the threat actor another source says is behind it: the group
+        // carries the techniques, and shows the actor under "Attributed to".
+        let subject = matches.first { $0.type == "intrusion-set" } ?? matches[0]
         let profile = try await store.profile(of: subject)
         switch format {
         case .text: Console.out(ProfileText.render(profile))
         case .json: Console.out(JSONWriter(pretty: true).string(ProfileJSON.render(profile)))
         }
         if matches.count > 1 {
-            let others = matches.dropFirst().map { "\($0.object.attackID ?? $0.type) \($0.object.name ?? $0.id) (\($0.id))" }
+            let others = matches.filter { $0.id != subject.id }.map { "\($0.object.attackID ?? $0.type) \($0.object.name ?? $0.id) (\($0.id))" }
             Console.message("'\(reference)' also matches: \(others.joined(separator: "; "))")
         }
     }
@@ -70,22 +72,43 @@ enum ProfileText {
             lines.append(table.render())
         }
         section("Software", profile.software, into: &lines)
+        lines += actorKnowledge(object, indent: "  ")
         section("Campaigns attributed", profile.campaigns, into: &lines)
         section("Attributed to", profile.attributedTo, into: &lines)
+        for actor in profile.attributedTo where actor.object.type == "threat-actor" {
+            let object = actor.object.object
+            lines.append("  \(object.name ?? actor.object.id): \(actor.relationship.object.objectDescription ?? "attributed")")
+            if !object.aliases.isEmpty { lines.append("    aliases:   \(object.aliases.joined(separator: ", "))") }
+            lines += actorKnowledge(object, indent: "    ")
+        }
+        section("Intrusion sets attributed to it", profile.intrusionSets, into: &lines)
         section("Used by", profile.usedBy, into: &lines)
         let sources = object.externalReferences.filter { !ATTACK.sourceNames.contains($0.sourceName) }
         if !sources.isEmpty {
             lines.append("")
             lines.append("Sources (\(sources.count)):")
-            for source in sources {
+            for source in sources.prefix(10) {
                 var line = "  - \(source.sourceName)"
                 if let id = source.externalID { line += " [\(id)]" }
                 if let description = source.description { line += ": \(description)" }
                 if let url = source.url { line += " <\(url)>" }
                 lines.append(line)
             }
+            if sources.count > 10 { lines.append("  ... \(sources.count - 10) more (--format json)") }
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// What a MISP galaxy says of a threat actor: country, suspected sponsor, targets, victims.
+    static func actorKnowledge(_ object: STIXObject, indent: String) -> [String] {
+        [
+            ("country", "x_misp_country"), ("sponsor", "x_misp_state_sponsor"), ("targets", "x_misp_target_categories"),
+            ("victims", "x_misp_victims"), ("incidents", "x_misp_incident_types"), ("confidence", "x_misp_attribution_confidence"),
+        ].compactMap { label, key in
+            guard let value = object[key] else { return nil }
+            let text = value.stringValue ?? (value.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ", ")
+            return text.isEmpty ? nil : "\(indent)\(label):".padding(toLength: indent.count + 11, withPad: " ", startingAt: 0) + text
+        }
     }
 
     private static func section(_ title: String, _ items: [RelatedObject], into lines: inout [String]) {
@@ -138,6 +161,7 @@ enum ProfileJSON {
         result["campaigns"] = .array(profile.campaigns.map(summary))
         result["attributed_to"] = .array(profile.attributedTo.map(summary))
         result["used_by"] = .array(profile.usedBy.map(summary))
+        result["intrusion_sets"] = .array(profile.intrusionSets.map(summary))
         result["external_references"] = object["external_references"] ?? .array([])
         return .object(result)
     }

@@ -25,9 +25,11 @@ extension CaseAttribution {
                 if object.type == "attack-pattern", let id = object.attackID { attackPatterns[id] = object }
                 if object.type == "intrusion-set" { intrusionSets[object.id.rawValue] = object }
             }
+            let summary = CaseSummary(findings: findings, notes: notes)
+            let indicators = try await store.latest(ids: summary.sightings.map(\.indicatorID)).map(\.object)
             return CaseAttribution(
-                info: info, summary: CaseSummary(findings: findings, notes: notes), result: result, knowledge: knowledge,
-                attackPatterns: attackPatterns, intrusionSets: intrusionSets)
+                info: info, summary: summary, result: result, knowledge: knowledge, attackPatterns: attackPatterns,
+                intrusionSets: intrusionSets, indicators: Dictionary(indicators.map { ($0.id.rawValue, $0) }, uniquingKeysWith: { first, _ in first }))
         }
     }
 }

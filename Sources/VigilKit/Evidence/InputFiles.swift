@@ -45,14 +45,18 @@ public enum InputFiles {
         return found.sorted()
     }
 
-    /// The bytes of a file, read straight into one buffer (no intermediate `Data` copy).
-    public static func read(_ path: String) throws(VigilError) -> [UInt8] {
+    /// The bytes of a file, read straight into one buffer (no intermediate `Data` copy); a file
+    /// larger than `limit` bytes is refused before it is read.
+    public static func read(_ path: String, limit: Int? = nil) throws(VigilError) -> [UInt8] {
         let descriptor = open(path, O_RDONLY)
         guard descriptor >= 0 else { throw .input(path: path, reason: "cannot be opened: \(String(cString: strerror(errno)))") }
         defer { close(descriptor) }
         var status = stat()
         guard fstat(descriptor, &status) == 0 else { throw .input(path: path, reason: "cannot be read") }
         let size = Int(status.st_size)
+        if let limit, size > limit {
+            throw .input(path: path, reason: "is \(byteText(size)), larger than the \(byteText(limit)) one file may have (--max-file-size)")
+        }
         var failure: String?
         let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
             count = 0
@@ -68,5 +72,15 @@ public enum InputFiles {
         }
         if let failure { throw .input(path: path, reason: "cannot be read: \(failure)") }
         return bytes
+    }
+
+    /// A size as people read it (`1.0 GB`, `512 MB`, `12 KB`).
+    public static func byteText(_ bytes: Int) -> String {
+        let units = [(1 << 30, "GB"), (1 << 20, "MB"), (1 << 10, "KB")]
+        for (size, unit) in units where bytes >= size {
+            let value = Double(bytes) / Double(size)
+            return value == value.rounded() ? "\(Int(value)) \(unit)" : "\(String(format: "%.1f", value)) \(unit)"
+        }
+        return "\(bytes) bytes"
     }
 }

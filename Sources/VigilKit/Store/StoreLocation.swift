@@ -28,6 +28,12 @@ public struct StoreLocation: Sendable, Hashable, CustomStringConvertible {
     /// The folder beside the database where `vigil update` installs Sigma rules.
     public var rulesFolder: String { (path as NSString).deletingLastPathComponent + "/rules" }
 
+    /// The folder beside the database whose MISP warninglists every hunt applies.
+    public var warninglistsFolder: String { (path as NSString).deletingLastPathComponent + "/warninglists" }
+
+    /// Whether the database exists yet (a hunt without one matches no indicators).
+    public var exists: Bool { isPostgres || FileManager.default.fileExists(atPath: path) }
+
     /// The installed rules folder, if `vigil update` has filled it.
     public var installedRules: String? {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: rulesFolder)) ?? []

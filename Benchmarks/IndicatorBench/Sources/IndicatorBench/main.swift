@@ -1,8 +1,9 @@
 import Foundation
+import Hunt
 import Indicators
 import STIX
 
-// usage: IndicatorBench COUNT WARNINGLISTS_DIR SAMPLE_OUT_DIR
+// usage: IndicatorBench COUNT WARNINGLISTS_DIR SAMPLE_OUT_DIR [EVTX_DIR RULES_DIR]
 //
 // 1. Generates COUNT indicators of mixed kinds as STIX patterns (hashes, addresses, networks,
 //    domains and subdomains, URLs, e-mail addresses, file names, mutexes, registry keys, and
@@ -14,9 +15,12 @@ import STIX
 // 4. Writes 1,000 of the patterns and one observation to SAMPLE_OUT_DIR and times matching
 //    each against it with PatternMatcher, for the comparison with stix2-matcher
 //    (Benchmarks/indicators.sh runs the Python side on the same files).
+// 5. With EVTX_DIR and RULES_DIR: hunts every .evtx file below EVTX_DIR with the Sigma rules
+//    of RULES_DIR on two threads, without indicators and with the set and warninglists above,
+//    alternating, five times each; reports the medians and the overhead.
 let arguments = CommandLine.arguments
-guard arguments.count == 4, let count = Int(arguments[1]) else {
-    FileHandle.standardError.write(Data("usage: IndicatorBench COUNT WARNINGLISTS_DIR SAMPLE_OUT_DIR\n".utf8))
+guard arguments.count == 4 || arguments.count == 6, let count = Int(arguments[1]) else {
+    FileHandle.standardError.write(Data("usage: IndicatorBench COUNT WARNINGLISTS_DIR SAMPLE_OUT_DIR [EVTX_DIR RULES_DIR]\n".utf8))
     exit(2)
 }
 
@@ -192,3 +196,33 @@ let sampleTime = try seconds {
 }
 report(String(format: "sample: %d patterns parsed and matched %d times in %.3f s: %.0f evaluations/s (%d matched)",
              sample.count, repeats, sampleTime, Double(sample.count * repeats) / sampleTime, matched / repeats))
+
+if arguments.count == 6 {
+    let evtx = (FileManager.default.enumerator(atPath: arguments[4])?.compactMap { $0 as? String } ?? [])
+        .filter { $0.lowercased().hasSuffix(".evtx") }.sorted().map { arguments[4] + "/" + $0 }
+    let rules = RuleSetLoader.load(files: RuleSetLoader.ruleFiles([arguments[5]]).files)
+    let matcher = EventIndicatorMatcher(indicators: indicators, warninglists: warninglists)
+    func hunt(_ indicators: EventIndicatorMatcher?) throws -> (seconds: Double, events: Int, hits: Int) {
+        let runner = HuntRunner(rules: rules, options: HuntOptions(threads: 2, indicators: indicators))
+        var result = (events: 0, hits: 0)
+        let time = try seconds {
+            let summary = try runner.run(evtx.map { HuntRunner.Source(path: $0, format: .evtx) }, output: { _ in })
+            result = (summary.events, summary.indicatorHits + summary.suppressedHits)
+        }
+        return (time, result.events, result.hits)
+    }
+    _ = try hunt(nil)
+    var without: [Double] = []
+    var with: [Double] = []
+    var last = (seconds: 0.0, events: 0, hits: 0)
+    for _ in 0..<5 {
+        without.append(try hunt(nil).seconds)
+        last = try hunt(matcher)
+        with.append(last.seconds)
+    }
+    func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+    report(String(
+        format: "hunt: %d EVTX files, %d events, %d rules: without indicators %.3f s, with %d indicators and %d warninglists %.3f s (medians of 5): %+.1f%% (%d hits)",
+        evtx.count, last.events, rules.engine.rules.count, median(without), indicators.count, warninglists.lists.count, median(with),
+        (median(with) / median(without) - 1) * 100, last.hits))
+}

@@ -1,0 +1,188 @@
+import EventLog
+
+/// Which of the patterns the sets cannot hold an event could match, so that an event is not
+/// matched against all of them: a pattern of one observation that needs a literal (`=` a
+/// string, `LIKE` with a run of three or more plain characters, under AND) matches only events
+/// whose text contains it, found for all patterns at once by one `AnchorScanner` pass; the
+/// others are tried on every event.
+struct GeneralPatternIndex: Sendable {
+    /// Patterns without an anchor: positions in `IndicatorSet.general`.
+    let unanchored: [Int]
+    /// Per anchor, the patterns that need it.
+    private let patternsOfAnchor: [[Int]]
+    private let scanner: AnchorScanner
+
+    init(_ general: [(matcher: PatternMatcher, indicator: Int32)]) {
+        var anchors: [[UInt8]] = []
+        var anchorIndex: [[UInt8]: Int] = [:]
+        var patternsOfAnchor: [[Int]] = []
+        var unanchored: [Int] = []
+        for (position, entry) in general.enumerated() {
+            guard let anchor = Self.anchor(entry.matcher.pattern.root) else {
+                unanchored.append(position)
+                continue
+            }
+            let bytes = Array(anchor.utf8)
+            let index = anchorIndex[bytes] ?? {
+                anchors.append(bytes)
+                patternsOfAnchor.append([])
+                anchorIndex[bytes] = anchors.count - 1
+                return anchors.count - 1
+            }()
+            patternsOfAnchor[index].append(position)
+        }
+        self.unanchored = unanchored
+        self.patternsOfAnchor = patternsOfAnchor
+        scanner = AnchorScanner(anchors)
+    }
+
+    /// The patterns (positions in `general`) an event could match, given its texts: `texts`
+    /// hands each to the scan it is given.
+    func candidates(texts: ((String) -> Void) -> Void) -> [Int] {
+        guard !unanchored.isEmpty || !patternsOfAnchor.isEmpty else { return [] }
+        var found: [Int] = []
+        texts { text in scanner.scan(text) { found.append($0) } }
+        guard !found.isEmpty else { return unanchored }
+        if found.count > 1 {
+            found.sort()
+            found = found.enumerated().filter { $0.offset == 0 || found[$0.offset - 1] != $0.element }.map(\.element)
+        }
+        return unanchored + found.flatMap { patternsOfAnchor[$0] }
+    }
+
+    /// A literal every match of the pattern contains; nil when there is none to rely on.
+    static func anchor(_ root: ObservationExpression) -> String? {
+        switch root {
+        case .observation(let comparison): anchor(comparison)
+        case .group(let inner), .qualified(let inner, _): anchor(inner)
+        case .and, .or, .followedBy: nil
+        }
+    }
+
+    static func anchor(_ comparison: ComparisonExpression) -> String? {
+        switch comparison {
+        case .test(let test):
+            guard !test.negated else { return nil }
+            switch test.comparison {
+            case .equal(.string(let text)): return text.utf8.count >= 3 ? text : nil
+            case .like(let pattern): return longestPlainRun(pattern)
+            default: return nil
+            }
+        case .and(let left, let right):
+            let candidates = [anchor(left), anchor(right)].compactMap { $0 }
+            return candidates.max { $0.utf8.count < $1.utf8.count }
+        case .or:
+            return nil
+        }
+    }
+
+    /// The longest run of characters of a LIKE pattern that are not wildcards (3 or more).
+    static func longestPlainRun(_ pattern: String) -> String? {
+        let runs = pattern.split(whereSeparator: { $0 == "%" || $0 == "_" })
+        guard let longest = runs.max(by: { $0.utf8.count < $1.utf8.count }), longest.utf8.count >= 3 else { return nil }
+        return String(longest)
+    }
+}
+
+/// Finds which of many byte strings occur in a text in one pass (Aho–Corasick).
+struct AnchorScanner: Sendable {
+    /// (state << 8 | byte) → next state; state 0 is the root.
+    private var next: [Int64: Int32] = [:]
+    private var fail: [Int32] = [0]
+    /// Anchors ending at a state, and the nearest state down the fail chain that ends some.
+    private var outputs: [[Int32]] = [[]]
+    private var outputLink: [Int32] = [-1]
+    /// Full transition rows (fail transitions folded in) of the root and the states one and two
+    /// bytes deep, where a scan spends most of its steps: `row[state]` is the row's start in
+    /// `dense`, or -1 for deeper states.
+    private var row: [Int32] = []
+    private var dense: [Int32] = []
+
+    init(_ anchors: [[UInt8]]) {
+        var children: [[(UInt8, Int32)]] = [[]]
+        for (index, anchor) in anchors.enumerated() {
+            var state: Int32 = 0
+            for byte in anchor {
+                let key = Int64(state) << 8 | Int64(byte)
+                if let known = next[key] {
+                    state = known
+                } else {
+                    let fresh = Int32(fail.count)
+                    fail.append(0)
+                    outputs.append([])
+                    outputLink.append(-1)
+                    children.append([])
+                    children[Int(state)].append((byte, fresh))
+                    next[key] = fresh
+                    state = fresh
+                }
+            }
+            outputs[Int(state)].append(Int32(index))
+        }
+        // Breadth first: a state's fail is the longest proper suffix that is also a prefix.
+        var queue = children[0].map(\.1)
+        var depth: [Int32] = Array(repeating: 1, count: fail.count)
+        depth[0] = 0
+        var head = 0
+        while head < queue.count {
+            let state = queue[head]
+            head += 1
+            for (byte, child) in children[Int(state)] {
+                if state != 0 {
+                    var candidate = fail[Int(state)]
+                    while candidate != 0 && next[Int64(candidate) << 8 | Int64(byte)] == nil { candidate = fail[Int(candidate)] }
+                    fail[Int(child)] = next[Int64(candidate) << 8 | Int64(byte)] ?? 0
+                }
+                let failed = fail[Int(child)]
+                outputLink[Int(child)] = outputs[Int(failed)].isEmpty ? outputLink[Int(failed)] : failed
+                depth[Int(child)] = depth[Int(state)] + 1
+                queue.append(child)
+            }
+        }
+        // Rows in breadth-first order, so a state's fail row is made before its own.
+        row = Array(repeating: -1, count: fail.count)
+        for state in [0] + queue where depth[Int(state)] <= 2 {
+            let start = Int32(dense.count)
+            row[Int(state)] = start
+            let failRow = state == 0 ? nil : Int(row[Int(fail[Int(state)])])
+            for byte in 0..<256 {
+                if let target = next[Int64(state) << 8 | Int64(byte)] {
+                    dense.append(target)
+                } else {
+                    dense.append(failRow.map { dense[$0 + byte] } ?? 0)
+                }
+            }
+        }
+    }
+
+    /// Calls `found` with the index of every anchor that occurs in the text (repeats possible).
+    func scan(_ text: String, _ found: (Int) -> Void) {
+        guard !fail.isEmpty, next.count > 0 else { return }
+        var state: Int32 = 0
+        for byte in text.utf8 {
+            let start = row[Int(state)]
+            if start >= 0 {
+                state = dense[Int(start) + Int(byte)]
+            } else {
+                while true {
+                    if let target = next[Int64(state) << 8 | Int64(byte)] {
+                        state = target
+                        break
+                    }
+                    if state == 0 { break }
+                    state = fail[Int(state)]
+                    let shallow = row[Int(state)]
+                    if shallow >= 0 {
+                        state = dense[Int(shallow) + Int(byte)]
+                        break
+                    }
+                }
+            }
+            var output = state
+            while output > 0 {
+                for anchor in outputs[Int(output)] { found(Int(anchor)) }
+                output = outputLink[Int(output)]
+            }
+        }
+    }
+}
