@@ -5,7 +5,7 @@
 # consulted on hits), and 1,000 of the patterns parsed and matched against one observation,
 # by Vigil and by stix2-matcher (the OASIS reference) on the same files, in the same run; and
 # the shared EVTX corpus hunted with the Windows Sigma rules without and with the indicators
-# and warninglists (medians of five runs each).
+# and warninglists (medians of nine runs of three passes each).
 #
 # usage: Benchmarks/indicators.sh [COUNT]      (default 1000000)
 # Needs the peers' venv (../shared/tools/setup.sh).

@@ -192,6 +192,14 @@ struct EventIndicatorTests {
         #expect(hits[0].validity == .expired && hits[0].provenance.indicates == ["intrusion-set--apt31"] && hits[0].suppressedBy == nil)
         #expect(hits[1].suppressedBy == "Public DNS")
         #expect(hits[2].observable == nil && hits[2].validity == .valid)
+
+        // With a cache of recent misses, the same event gives the same hits, again and again.
+        let misses = MissCache(size: 8)
+        let observables = matcher.mapping.observables(in: event)
+        for _ in 0..<3 {
+            let cached = matcher.hits(observables: observables, time: event.time, field: { event[$0]?.text }, event: { event }, misses: misses)
+            #expect(cached.map(\.provenance.indicatorID) == hits.map(\.provenance.indicatorID))
+        }
     }
 }
 

@@ -141,6 +141,8 @@ public final class HuntRunner {
     final class WorkerState: @unchecked Sendable {
         let context = EventContext()
         let names = FieldNameCache(formCount: JSONEventReader.Form.allCases.count)
+        /// Observables that hit no indicator lately, on this thread.
+        let misses = MissCache()
         /// Per rule of the engine, what its findings show, made at its first match.
         var findingRules: [FindingRule?]
 
@@ -205,14 +207,14 @@ public final class HuntRunner {
                 if let minimum, (rule.rule.level ?? .informational) < minimum { return }
                 found.findings.append(Finding(rule: worker.findingRule(index, of: engine), context: context))
             }
-            if let indicators { matchIndicators(indicators, context: context, into: found) }
+            if let indicators { matchIndicators(indicators, context: context, misses: worker.misses, into: found) }
         }
 
         /// Looks up the observables of the event in a context in the indicator sets.
-        @Sendable func matchIndicators(_ indicators: EventIndicatorMatcher, context: EventContext, into found: Found) {
+        @Sendable func matchIndicators(_ indicators: EventIndicatorMatcher, context: EventContext, misses: MissCache, into found: Found) {
             let observables = indicators.mapping.observables(reading: context.text(of:))
             guard !observables.isEmpty || !indicators.indicators.general.isEmpty else { return }
-            for hit in indicators.hits(observables: observables, time: context.time, field: context.text(of:), event: { context.event }) {
+            for hit in indicators.hits(observables: observables, time: context.time, field: context.text(of:), event: { context.event }, misses: misses) {
                 if hit.suppressedBy != nil && !showSuppressed {
                     found.suppressed += 1
                     continue

@@ -42,11 +42,25 @@ public final class EventIndicatorMatcher: Sendable {
     /// The indicators an event hits, from its observables (`mapping.observables`), its time,
     /// the text of its fields, and the event itself, built only when a pattern the sets
     /// cannot hold may match it.
-    public func hits(observables: [Observable], time: EventTime?, field: (FieldName) -> String?, event: () -> Event) -> [Hit] {
+    public func hits(
+        observables: [Observable], time: EventTime?, field: (FieldName) -> String?, event: () -> Event, misses: MissCache? = nil
+    ) -> [Hit] {
         var found: [IndicatorSet.Hit] = []
-        for observable in observables { indicators.lookup(observable, into: &found) }
+        for observable in observables {
+            if let misses {
+                // Events repeat their values (the same images, hashes, servers): a value that
+                // missed a moment ago is not looked up in the large tables again.
+                guard !misses.contains(observable) else { continue }
+                let before = found.count
+                indicators.lookup(observable, into: &found)
+                if found.count == before { misses.insert(observable) }
+            } else {
+                indicators.lookup(observable, into: &found)
+            }
+        }
         if found.isEmpty && indicators.general.isEmpty { return [] }
-        let instant = time.map(EventObservation.timestamp)
+        // Made only for a hit: formatting a timestamp is not free.
+        lazy var instant = time.map(EventObservation.timestamp)
         var hits: [Hit] = []
         var seen: Set<Int32> = []
         for hit in found where seen.insert(hit.indicator).inserted {
@@ -60,8 +74,8 @@ public final class EventIndicatorMatcher: Sendable {
         // The texts an observation of the event holds: its observables and the fields
         // `EventObservation` reads beyond them.
         let candidates = generalIndex.candidates { scan in
-            for observable in observables { scan(observable.value) }
-            for name in EventObservation.textFields { if let text = field(name) { scan(text) } }
+            for observable in observables { scan(observable.value, EventObservation.types(of: observable.kind)) }
+            for (name, types) in EventObservation.textFields { if let text = field(name) { scan(text, types) } }
         }
         guard !candidates.isEmpty else { return hits }
         let observation = EventObservation.observation(of: event(), observables: observables)
@@ -77,6 +91,23 @@ public final class EventIndicatorMatcher: Sendable {
     }
 }
 
+/// Values that hit no indicator lately, for one thread's events (not shared between threads):
+/// a direct-mapped table, so it stays small and a new value simply replaces an old one.
+public final class MissCache {
+    private var entries: [Observable?]
+    private let mask: Int
+
+    public init(size: Int = 4_096) {
+        var capacity = 1
+        while capacity < size { capacity <<= 1 }
+        entries = Array(repeating: nil, count: capacity)
+        mask = capacity - 1
+    }
+
+    func contains(_ observable: Observable) -> Bool { entries[observable.hashValue & mask] == observable }
+    func insert(_ observable: Observable) { entries[observable.hashValue & mask] = observable }
+}
+
 /// An event as one STIX observation, for patterns the indicator sets cannot hold: its
 /// addresses (in a `network-traffic` with ports and protocol when the event has them),
 /// domains, URLs, e-mail addresses, mutexes, registry keys, a `file` with its name and
@@ -88,8 +119,26 @@ public enum EventObservation {
     private static let commandLine = FieldName("CommandLine")
     private static let images = [FieldName("Image"), FieldName("NewProcessName")]
     private static let processID = FieldName("ProcessId")
-    /// The fields whose text an observation holds besides the observables'.
-    static let textFields = [commandLine] + images + protocols
+    /// The fields whose text an observation holds besides the observables', with the object
+    /// types that hold it.
+    static let textFields = [(commandLine, ["process", "*"])] + images.map { ($0, ["process", "file", "*"]) } + protocols.map { ($0, ["network-traffic", "*"]) }
+
+    /// The object types an observation puts an observable's value in (`*`: reached through a
+    /// reference from another object), by `ObservableKind` case order.
+    static func types(of kind: ObservableKind) -> [String] { observableTypes[kind.ordinal] }
+
+    private static let observableTypes: [[String]] = ObservableKind.allCases.map { kind in
+        switch kind {
+        case .address: ["ipv4-addr", "ipv6-addr", "*"]
+        case .domain: ["domain-name", "*"]
+        case .url: ["url", "*"]
+        case .email: ["email-addr", "*"]
+        case .mutex: ["mutex", "*"]
+        case .registryKey: ["windows-registry-key", "*"]
+        case .fileName, .md5, .sha1, .sha224, .sha256, .sha384, .sha512: ["file", "*"]
+        }
+    }
+
     public static func observation(of event: Event, observables: [Observable]) -> Observation {
         var objects: [(id: String, object: JSONObject)] = []
         func add(_ type: String, _ properties: JSONObject) -> String {

@@ -42,8 +42,18 @@ public struct ObservableMapping: Sendable {
 
     public private(set) var rules: [Rule]
     private let byField: [FieldName: [Rule]]
-    /// The fields rules read, each once, with their rules: what a reader is asked for.
-    private let fields: [(name: FieldName, rules: [Rule])]
+    /// How a rule reads, without its field name: a value with no reference to count, so a
+    /// hunt's per-event loop over the rules retains nothing.
+    struct Reader: Sendable {
+        var kind: ObservableKind
+        var reading: Reading
+        var role: AddressRole?
+    }
+    /// The fields rules read, each once (what a reader is asked for), and the range of
+    /// `readers` that read each.
+    private let fieldNames: [FieldName]
+    private let readerRanges: [Range<Int>]
+    private let readers: [Reader]
 
     public init(rules: [Rule]) {
         self.rules = rules
@@ -51,7 +61,16 @@ public struct ObservableMapping: Sendable {
         self.byField = byField
         var order: [FieldName] = []
         for rule in rules where !order.contains(FieldName(rule.field)) { order.append(FieldName(rule.field)) }
-        fields = order.map { ($0, byField[$0] ?? []) }
+        var ranges: [Range<Int>] = []
+        var readers: [Reader] = []
+        for name in order {
+            let start = readers.count
+            readers += (byField[name] ?? []).map { Reader(kind: $0.kind, reading: $0.reading, role: $0.role) }
+            ranges.append(start..<readers.count)
+        }
+        fieldNames = order
+        readerRanges = ranges
+        self.readers = readers
     }
 
     /// Reads `[{"field": ..., "kind": ..., "reading": ..., "role": ...}, ...]`.
@@ -87,15 +106,21 @@ public struct ObservableMapping: Sendable {
     /// gives a field's text, nil when the event lacks it.
     public func observables(reading text: (FieldName) -> String?) -> [Observable] {
         var found: [Observable] = []
-        for field in fields {
-            guard let value = text(field.name) else { continue }
-            for rule in field.rules { Self.read(value, rule, into: &found) }
+        for index in fieldNames.indices {
+            guard let value = text(fieldNames[index]) else { continue }
+            // One allocation rather than a growth per value.
+            if found.capacity == 0 { found.reserveCapacity(8) }
+            for position in readerRanges[index] { Self.read(value, readers[position], into: &found) }
         }
         return found
     }
 
     /// The observables a rule reads from a field's text.
     public static func read(_ text: String, _ rule: Rule, into found: inout [Observable]) {
+        read(text, Reader(kind: rule.kind, reading: rule.reading, role: rule.role), into: &found)
+    }
+
+    static func read(_ text: String, _ rule: Reader, into found: inout [Observable]) {
         let text = text.trimmingSpaces
         guard !text.isEmpty, text != "-" else { return }
         switch rule.reading {
@@ -110,10 +135,17 @@ public struct ObservableMapping: Sendable {
             let name = start == utf8.startIndex && end == utf8.endIndex ? text : String(Substring(utf8[start..<end]))
             found.append(Observable(rule.kind, name.isEmpty ? text : name, role: rule.role))
         case .hashList:
-            for pair in text.split(separator: ",") {
-                let parts = pair.split(separator: "=", maxSplits: 1)
-                guard parts.count == 2, let kind = ObservableKind(hashAlgorithm: String(parts[0]).trimmingSpaces) else { continue }
-                found.append(Observable(kind, String(parts[1]).trimmingSpaces))
+            // `SHA1=…,MD5=…,SHA256=…,IMPHASH=…`, read in place: one per Sysmon image load.
+            let utf8 = text.utf8
+            var start = utf8.startIndex
+            while start < utf8.endIndex {
+                let end = utf8[start...].firstIndex(of: UInt8(ascii: ",")) ?? utf8.endIndex
+                if let equals = utf8[start..<end].firstIndex(of: UInt8(ascii: "=")),
+                    let kind = hashKind(utf8[start..<equals])
+                {
+                    found.append(Observable(kind, String(Substring(utf8[utf8.index(after: equals)..<end])).trimmingSpaces))
+                }
+                start = end == utf8.endIndex ? end : utf8.index(after: end)
             }
         case .addressList:
             for entry in text.split(separator: ";") {
@@ -134,8 +166,27 @@ public struct ObservableMapping: Sendable {
         }
     }
 
+    /// The hash kind of a name in Sysmon's list (`SHA256`, `sha-1`, ...) without making a
+    /// string: the name in upper case, without hyphens, packed into an integer.
+    static func hashKind(_ name: Substring.UTF8View) -> ObservableKind? {
+        var packed: UInt64 = 0
+        var count = 0
+        for byte in name where byte != UInt8(ascii: "-") && byte != UInt8(ascii: " ") {
+            guard count < 8 else { return nil }
+            packed = packed << 8 | UInt64(byte >= 0x61 && byte <= 0x7A ? byte - 32 : byte)
+            count += 1
+        }
+        return hashKinds[packed]
+    }
+
+    private static let hashKinds: [UInt64: ObservableKind] = Dictionary(
+        uniqueKeysWithValues: [("MD5", .md5), ("SHA1", .sha1), ("SHA224", .sha224), ("SHA256", .sha256), ("SHA384", .sha384), ("SHA512", .sha512)]
+            .map { name, kind in (name.utf8.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }, kind) })
+
     /// An address without IPv6 brackets, a zone, or the `::ffff:` prefix of a mapped IPv4.
     static func bareAddress(_ text: String) -> String {
+        // Most addresses are plain: no copy for them.
+        guard text.utf8.contains(where: { $0 == UInt8(ascii: "[") || $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: ":") }) else { return text }
         var value = Substring(text)
         if value.hasPrefix("["), let close = value.firstIndex(of: "]") { value = value[value.index(after: value.startIndex)..<close] }
         if let percent = value.firstIndex(of: "%") { value = value[..<percent] }

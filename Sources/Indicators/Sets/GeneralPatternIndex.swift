@@ -8,6 +8,8 @@ import EventLog
 struct GeneralPatternIndex: Sendable {
     /// Patterns without an anchor: positions in `IndicatorSet.general`.
     let unanchored: [Int]
+    /// The object types whose properties hold anchors: only texts of these are scanned.
+    let anchorTypes: Set<String>
     /// Per anchor, the patterns that need it.
     private let patternsOfAnchor: [[Int]]
     private let scanner: AnchorScanner
@@ -17,11 +19,13 @@ struct GeneralPatternIndex: Sendable {
         var anchorIndex: [[UInt8]: Int] = [:]
         var patternsOfAnchor: [[Int]] = []
         var unanchored: [Int] = []
+        var anchorTypes: Set<String> = []
         for (position, entry) in general.enumerated() {
-            guard let anchor = Self.anchor(entry.matcher.pattern.root) else {
+            guard let (anchor, type) = Self.anchor(entry.matcher.pattern.root) else {
                 unanchored.append(position)
                 continue
             }
+            anchorTypes.insert(type)
             let bytes = Array(anchor.utf8)
             let index = anchorIndex[bytes] ?? {
                 anchors.append(bytes)
@@ -32,16 +36,20 @@ struct GeneralPatternIndex: Sendable {
             patternsOfAnchor[index].append(position)
         }
         self.unanchored = unanchored
+        self.anchorTypes = anchorTypes
         self.patternsOfAnchor = patternsOfAnchor
         scanner = AnchorScanner(anchors)
     }
 
     /// The patterns (positions in `general`) an event could match, given its texts: `texts`
-    /// hands each to the scan it is given.
-    func candidates(texts: ((String) -> Void) -> Void) -> [Int] {
+    /// hands each, with the object types an observation puts it in, to the scan it is given.
+    func candidates(texts: ((_ text: String, _ types: [String]) -> Void) -> Void) -> [Int] {
         guard !unanchored.isEmpty || !patternsOfAnchor.isEmpty else { return [] }
         var found: [Int] = []
-        texts { text in scanner.scan(text) { found.append($0) } }
+        texts { text, types in
+            guard types.contains(where: anchorTypes.contains) else { return }
+            scanner.scan(text) { found.append($0) }
+        }
         guard !found.isEmpty else { return unanchored }
         if found.count > 1 {
             found.sort()
@@ -50,8 +58,9 @@ struct GeneralPatternIndex: Sendable {
         return unanchored + found.flatMap { patternsOfAnchor[$0] }
     }
 
-    /// A literal every match of the pattern contains; nil when there is none to rely on.
-    static func anchor(_ root: ObservationExpression) -> String? {
+    /// A literal every match of the pattern contains, with the object type whose property
+    /// holds it; nil when there is none to rely on.
+    static func anchor(_ root: ObservationExpression) -> (String, String)? {
         switch root {
         case .observation(let comparison): anchor(comparison)
         case .group(let inner), .qualified(let inner, _): anchor(inner)
@@ -59,18 +68,20 @@ struct GeneralPatternIndex: Sendable {
         }
     }
 
-    static func anchor(_ comparison: ComparisonExpression) -> String? {
+    static func anchor(_ comparison: ComparisonExpression) -> (String, String)? {
         switch comparison {
         case .test(let test):
             guard !test.negated else { return nil }
+            // A path through a reference (`process:image_ref.name`) ends in another object.
+            let type = test.path.steps.count > 1 && test.path.steps.contains(where: { if case .key(let key) = $0 { key.hasSuffix("_ref") || key.hasSuffix("_refs") } else { false } }) ? "*" : test.path.objectType
             switch test.comparison {
-            case .equal(.string(let text)): return text.utf8.count >= 3 ? text : nil
-            case .like(let pattern): return longestPlainRun(pattern)
+            case .equal(.string(let text)): return text.utf8.count >= 3 ? (text, type) : nil
+            case .like(let pattern): return longestPlainRun(pattern).map { ($0, type) }
             default: return nil
             }
         case .and(let left, let right):
             let candidates = [anchor(left), anchor(right)].compactMap { $0 }
-            return candidates.max { $0.utf8.count < $1.utf8.count }
+            return candidates.max { $0.0.utf8.count < $1.0.utf8.count }
         case .or:
             return nil
         }
@@ -86,8 +97,9 @@ struct GeneralPatternIndex: Sendable {
 
 /// Finds which of many byte strings occur in a text in one pass (Aho–Corasick).
 struct AnchorScanner: Sendable {
-    /// (state << 8 | byte) → next state; state 0 is the root.
-    private var next: [Int64: Int32] = [:]
+    /// (state << 8 | byte) → next state; state 0 is the root. Open addressing with a
+    /// multiplicative hash: a scan step of a deep state is one probe, not a SipHash.
+    private var transitions = TransitionTable(count: 0)
     private var fail: [Int32] = [0]
     /// Anchors ending at a state, and the nearest state down the fail chain that ends some.
     private var outputs: [[Int32]] = [[]]
@@ -99,6 +111,7 @@ struct AnchorScanner: Sendable {
     private var dense: [Int32] = []
 
     init(_ anchors: [[UInt8]]) {
+        var next: [Int64: Int32] = [:]
         var children: [[(UInt8, Int32)]] = [[]]
         for (index, anchor) in anchors.enumerated() {
             var state: Int32 = 0
@@ -139,6 +152,8 @@ struct AnchorScanner: Sendable {
                 queue.append(child)
             }
         }
+        transitions = TransitionTable(count: next.count)
+        for (key, target) in next { transitions.insert(key, target) }
         // Rows in breadth-first order, so a state's fail row is made before its own.
         row = Array(repeating: -1, count: fail.count)
         for state in [0] + queue where depth[Int(state)] <= 2 {
@@ -157,7 +172,7 @@ struct AnchorScanner: Sendable {
 
     /// Calls `found` with the index of every anchor that occurs in the text (repeats possible).
     func scan(_ text: String, _ found: (Int) -> Void) {
-        guard !fail.isEmpty, next.count > 0 else { return }
+        guard transitions.count > 0 else { return }
         var state: Int32 = 0
         for byte in text.utf8 {
             let start = row[Int(state)]
@@ -165,7 +180,8 @@ struct AnchorScanner: Sendable {
                 state = dense[Int(start) + Int(byte)]
             } else {
                 while true {
-                    if let target = next[Int64(state) << 8 | Int64(byte)] {
+                    let target = transitions[Int64(state) << 8 | Int64(byte)]
+                    if target >= 0 {
                         state = target
                         break
                     }
@@ -183,6 +199,45 @@ struct AnchorScanner: Sendable {
                 for anchor in outputs[Int(output)] { found(Int(anchor)) }
                 output = outputLink[Int(output)]
             }
+        }
+    }
+}
+
+/// A map from transition keys to states with open addressing, for `AnchorScanner`.
+struct TransitionTable: Sendable {
+    private var keys: [Int64]
+    private var values: [Int32]
+    private let mask: Int
+    private(set) var count = 0
+
+    init(count: Int) {
+        var capacity = 16
+        while capacity < count * 2 { capacity <<= 1 }
+        keys = Array(repeating: -1, count: capacity)
+        values = Array(repeating: -1, count: capacity)
+        mask = capacity - 1
+    }
+
+    @inline(__always)
+    private func slot(_ key: Int64) -> Int { Int(truncatingIfNeeded: (UInt64(bitPattern: key) &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask }
+
+    mutating func insert(_ key: Int64, _ value: Int32) {
+        var index = slot(key)
+        while keys[index] != -1 && keys[index] != key { index = (index + 1) & mask }
+        if keys[index] == -1 { count += 1 }
+        keys[index] = key
+        values[index] = value
+    }
+
+    /// The state for a key, or -1.
+    @inline(__always)
+    subscript(key: Int64) -> Int32 {
+        var index = slot(key)
+        while true {
+            let found = keys[index]
+            if found == key { return values[index] }
+            if found == -1 { return -1 }
+            index = (index + 1) & mask
         }
     }
 }
