@@ -1,17 +1,21 @@
 import ArgumentParser
 import VigilKit
 
-/// `vigil update [--from DIR]`: ATT&CK into the intel store and SigmaHQ rules beside it.
+/// `vigil update [--from DIR]`: ATT&CK and MISP's threat actors into the intel store, SigmaHQ
+/// rules and MISP's warninglists beside it.
 struct UpdateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "update",
-        abstract: "Install MITRE ATT&CK (Enterprise, STIX) and the SigmaHQ rules, online or from an offline mirror.",
+        abstract: "Install MITRE ATT&CK (Enterprise, STIX), the SigmaHQ rules and MISP's threat actors and warninglists, online or from an offline mirror.",
         discussion: """
-            Online: downloads \(Updater.Sources.attack) and the SigmaHQ rules (\(Updater.Sources.sigma)). \
-            Offline (--from DIR): DIR is laid out like Vigil's shared data: attack/enterprise-attack*.json \
-            (the newest release is imported; --all-releases imports each in release order) and \
-            sigma/rules* folders. ATT&CK goes into the intel store; rules are copied to the \
-            rules folder beside the database, which hunt and investigate use when --rules is not given.
+            Online: downloads \(Updater.Sources.attack), the SigmaHQ rules (\(Updater.Sources.sigma)), \
+            MISP's threat-actor galaxy and warninglists. Offline (--from DIR): DIR is laid out like \
+            Vigil's shared data: attack/enterprise-attack*.json (the newest release is imported; \
+            --all-releases imports each in release order), sigma/rules* folders, and optionally \
+            misp/galaxy/threat-actor.json and misp/warninglists/lists. ATT&CK and the threat actors \
+            (linked to the ATT&CK groups they name) go into the intel store; rules are copied to the \
+            rules folder beside the database, which hunt and investigate use when --rules is not given; \
+            warninglists to warninglists/misp beside it, which every hunt with indicators applies.
             """
     )
 

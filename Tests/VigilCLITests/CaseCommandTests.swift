@@ -22,6 +22,12 @@ struct CaseCommandTests {
             withDestinationPath: try SharedData.file("attack/enterprise-attack-14.1.stix20.json").path)
         try manager.createSymbolicLink(
             atPath: mirror + "/sigma/rules", withDestinationPath: try SharedData.file("sigma/rules/windows/process_creation").path)
+        try manager.createDirectory(atPath: mirror + "/misp/galaxy", withIntermediateDirectories: true)
+        try manager.createDirectory(atPath: mirror + "/misp/warninglists", withIntermediateDirectories: true)
+        try manager.createSymbolicLink(
+            atPath: mirror + "/misp/galaxy/threat-actor.json", withDestinationPath: try SharedData.file("misp/galaxy/threat-actor.json").path)
+        try manager.createSymbolicLink(
+            atPath: mirror + "/misp/warninglists/lists", withDestinationPath: try SharedData.file("misp/warninglists/lists").path)
         return mirror
     }
 
@@ -63,6 +69,8 @@ struct CaseCommandTests {
         let installed = String(shared.filter { $0.hasSuffix(".yml") }.count + 1)
         let shown = installed.count > 3 ? installed.dropLast(3) + "," + installed.suffix(3) : Substring(installed)
         #expect(result.stderr.contains("\(shown) Sigma rule files installed"), "\(result.stderr)")
+        #expect(result.stderr.contains("threat-actor.json: 1,041 threat actors, 157 linked to ATT&CK groups"), "\(result.stderr)")
+        #expect(result.stderr.contains("136 MISP warninglists installed in"), "\(result.stderr)")
 
         result = try vigil(["hunt", evidence, "--case", "mfa", "-q", "--format", "jsonl"])
         #expect(result.status == 0, "\(result.stderr)")

@@ -7,15 +7,20 @@ import IntelStore
 import Reports
 import STIX
 
-/// Installs what hunting and attribution need: MITRE ATT&CK (Enterprise, STIX) into the store
-/// and SigmaHQ's rules into the rules folder beside it, from the official sources or from an
-/// offline mirror laid out like Vigil's shared data (`attack/enterprise-attack*.json`,
-/// `sigma/rules*`).
+/// Installs what hunting and attribution need: MITRE ATT&CK (Enterprise, STIX) and MISP's
+/// threat-actor galaxy into the store, SigmaHQ's rules into the rules folder beside it and
+/// MISP's warninglists into `warninglists/misp` beside it (the user's own lists in
+/// `warninglists/` stay), from the official sources or from an offline mirror laid out like
+/// Vigil's shared data (`attack/enterprise-attack*.json`, `sigma/rules*`,
+/// `misp/galaxy/threat-actor.json`, `misp/warninglists/lists`; a mirror without `misp/` skips
+/// that part, saying so).
 public struct Updater: Sendable {
     /// The official sources.
     public enum Sources {
         public static let attack = "https://raw.githubusercontent.com/mitre-attack/attack-stix-data/master/enterprise-attack/enterprise-attack.json"
         public static let sigma = "https://github.com/SigmaHQ/sigma/archive/refs/heads/master.tar.gz"
+        public static let galaxy = "https://raw.githubusercontent.com/MISP/misp-galaxy/main/clusters/threat-actor.json"
+        public static let warninglists = "https://github.com/MISP/misp-warninglists/archive/refs/heads/main.tar.gz"
     }
 
     public var location: StoreLocation
@@ -34,6 +39,10 @@ public struct Updater: Sendable {
         if let mirror {
             try await importATTACK(files: try releases(in: mirror + "/attack", all: allReleases))
             try installRules(folders: try ruleFolders(in: mirror + "/sigma"))
+            let galaxy = mirror + "/misp/galaxy/threat-actor.json"
+            let lists = mirror + "/misp/warninglists/lists"
+            if FileManager.default.fileExists(atPath: galaxy) { try await importGalaxy(galaxy) } else { progress(.note("\(galaxy): not in the mirror; MISP's threat actors not installed")) }
+            if InputFiles.isFolder(lists) { try installWarninglists(from: lists) } else { progress(.note("\(lists): not in the mirror; MISP's warninglists not installed")) }
             return
         }
         let work = NSTemporaryDirectory() + "vigil-update-\(UUID().uuidString)"
@@ -52,6 +61,42 @@ public struct Updater: Sendable {
         let extracted = (try? FileManager.default.contentsOfDirectory(atPath: work))?.first { $0.hasPrefix("sigma-") }
         guard let extracted else { throw .update("the SigmaHQ archive did not contain a sigma-* folder") }
         try installRules(folders: try ruleFolders(in: work + "/" + extracted))
+        let galaxy = work + "/threat-actor.json"
+        try await download(Sources.galaxy, to: galaxy)
+        try await importGalaxy(galaxy)
+        let listsArchive = work + "/warninglists.tar.gz"
+        try await download(Sources.warninglists, to: listsArchive)
+        try run("/usr/bin/env", ["tar", "-xzf", listsArchive, "-C", work])
+        let lists = (try? FileManager.default.contentsOfDirectory(atPath: work))?.first { $0.hasPrefix("misp-warninglists-") }
+        guard let lists else { throw .update("the MISP warninglists archive did not contain a misp-warninglists-* folder") }
+        try installWarninglists(from: work + "/" + lists + "/lists")
+    }
+
+    /// MISP's threat actors into the store, linked to the ATT&CK groups they name.
+    func importGalaxy(_ file: String) async throws(VigilError) {
+        let (results, _) = try await IntelImport.importFiles([file], into: store, strict: false)
+        guard let result = results.first, let summary = result.misp, result.report != nil else {
+            throw .update(results.first?.failure ?? "\(file): not imported")
+        }
+        progress(.note("\(file): \(grouped(summary.actors)) threat actors, \(grouped(summary.linkedActors)) linked to ATT&CK groups"))
+    }
+
+    /// Replaces `warninglists/misp` beside the database by a copy of a `lists` folder.
+    func installWarninglists(from folder: String) throws(VigilError) {
+        let target = location.warninglistsFolder + "/misp"
+        let manager = FileManager.default
+        let staging = target + ".new"
+        do {
+            try? manager.removeItem(atPath: staging)
+            try manager.createDirectory(atPath: location.warninglistsFolder, withIntermediateDirectories: true)
+            try manager.copyItem(atPath: URL(fileURLWithPath: folder).resolvingSymlinksInPath().path, toPath: staging)
+            try? manager.removeItem(atPath: target)
+            try manager.moveItem(atPath: staging, toPath: target)
+        } catch {
+            throw .update("\(target): the warninglists cannot be installed: \(error.localizedDescription)")
+        }
+        let count = ((try? manager.contentsOfDirectory(atPath: target)) ?? []).count
+        progress(.note("\(grouped(count)) MISP warninglists installed in \(target)"))
     }
 
     /// The Enterprise bundles of a folder, oldest release first (the newest alone unless `all`).
