@@ -94,6 +94,8 @@ public protocol IntelStore: Sendable {
     func relationships(of id: String, direction: RelationshipDirection, type: String?) async throws -> [StoredObject]
     /// Latest active relationship objects of one `relationship_type` (`indicates`), all of them.
     func relationships(ofType type: String) async throws -> [StoredObject]
+    /// Latest active indicators, only what matching them needs (a hunt reads a million of them).
+    func indicatorRecords() async throws -> [IndicatorRecord]
     /// Latest objects whose name, aliases, external ids or description contain `text`, ignoring
     /// case, best matches first (see `SearchRanking`). Relationships and sightings are not searched.
     func search(_ text: String, types: [String], limit: Int) async throws -> [StoredObject]
@@ -127,7 +129,47 @@ public protocol IntelStore: Sendable {
     func count(_ query: ObjectQuery) async throws -> Int
 }
 
+/// What a hunt needs of an indicator: its pattern and what says where it comes from.
+public struct IndicatorRecord: Sendable, Hashable {
+    public var id: String
+    public var name: String?
+    public var pattern: String?
+    /// `stix` when absent.
+    public var patternType: String?
+    public var createdBy: String?
+    public var validFrom: String?
+    public var validUntil: String?
+    public var tlp: TLPLevel?
+
+    public init(
+        id: String, name: String?, pattern: String?, patternType: String?, createdBy: String?, validFrom: String?, validUntil: String?,
+        tlp: TLPLevel?
+    ) {
+        self.id = id
+        self.name = name
+        self.pattern = pattern
+        self.patternType = patternType
+        self.createdBy = createdBy
+        self.validFrom = validFrom
+        self.validUntil = validUntil
+        self.tlp = tlp
+    }
+
+    public init(_ stored: StoredObject) {
+        let object = stored.object
+        self.init(
+            id: stored.id, name: object.name, pattern: object["pattern"]?.stringValue, patternType: object["pattern_type"]?.stringValue,
+            createdBy: object["created_by_ref"]?.stringValue, validFrom: object["valid_from"]?.stringValue,
+            validUntil: object["valid_until"]?.stringValue, tlp: stored.tlp)
+    }
+}
+
 extension IntelStore {
+    /// Every indicator read whole; a backend that can read a few properties does better.
+    public func indicatorRecords() async throws -> [IndicatorRecord] {
+        try await objects(types: ["indicator"], includeRetired: false).map(IndicatorRecord.init)
+    }
+
     /// All relationships read and filtered; a backend with an index on the type does better.
     public func relationships(ofType type: String) async throws -> [StoredObject] {
         try await objects(types: ["relationship"], includeRetired: false).filter { $0.object.relationshipType == type }

@@ -37,6 +37,32 @@ struct SharingConformanceTests {
         }
     }
 
+    @Test("indicator records: the latest version's pattern and provenance, retired ones left out; relationships by type", arguments: StoreKind.allCases)
+    func indicatorRecords(_ kind: StoreKind) async throws {
+        let (store, folder) = try kind.make()
+        defer { _ = folder }
+        let revoked = try STIXObject(json: """
+            {"type":"indicator","spec_version":"2.1","id":"indicator--00000000-0000-4000-8000-000000000099","created":"2024-01-01T00:00:00.000Z",
+             "modified":"2024-01-01T00:00:00.000Z","pattern":"[ipv4-addr:value = '192.0.2.1']","pattern_type":"stix","valid_from":"2024-01-01T00:00:00Z","revoked":true}
+            """)
+        let relationship = try STIXObject(json: """
+            {"type":"relationship","spec_version":"2.1","id":"relationship--00000000-0000-4000-8000-000000000001","created":"2024-01-01T00:00:00.000Z",
+             "modified":"2024-01-01T00:00:00.000Z","relationship_type":"indicates","source_ref":"indicator--00000000-0000-4000-8000-000000000001",
+             "target_ref":"intrusion-set--00000000-0000-4000-8000-000000000001"}
+            """)
+        _ = try await store.ingest([
+            try Self.indicator(1, tlp: .green), try Self.indicator(1, tlp: .amber, modified: "2024-02-01T00:00:00.000Z"), try Self.indicator(2),
+            StoredObject(revoked, tlp: nil), StoredObject(relationship, tlp: nil),
+        ])
+        let records = try await store.indicatorRecords().sorted { $0.id < $1.id }
+        #expect(records.map(\.id) == ["indicator--00000000-0000-4000-8000-000000000001", "indicator--00000000-0000-4000-8000-000000000002"])
+        #expect(records[0] == IndicatorRecord(
+            id: "indicator--00000000-0000-4000-8000-000000000001", name: "indicator 1", pattern: "[ipv4-addr:value = '198.51.100.1']",
+            patternType: "stix", createdBy: nil, validFrom: "2024-01-01T00:00:00Z", validUntil: nil, tlp: .amber))
+        #expect(try await store.relationships(ofType: "indicates").map(\.id) == ["relationship--00000000-0000-4000-8000-000000000001"])
+        #expect(try await store.relationships(ofType: "uses").isEmpty)
+    }
+
     @Test("collections: created once by id and alias, members added with their versions, taken out again", arguments: StoreKind.allCases)
     func collections(_ kind: StoreKind) async throws {
         let (store, folder) = try kind.make()

@@ -27,9 +27,9 @@ public enum HuntIndicators {
         let started = Date()
         // Indicators and what says where they come from; relationships by type (not all of
         // ATT&CK's), read only when there are indicators.
-        var objects = try await VigilError.wrapping { try await store.objects(types: ["indicator"], includeRetired: false) }
-        guard !objects.isEmpty else { return Loaded(matcher: EventIndicatorMatcher(indicators: IndicatorSet()), report: IndicatorSet.LoadReport()) }
-        objects += try await VigilError.wrapping {
+        let records = try await VigilError.wrapping { try await store.indicatorRecords() }
+        guard !records.isEmpty else { return Loaded(matcher: EventIndicatorMatcher(indicators: IndicatorSet()), report: IndicatorSet.LoadReport()) }
+        let objects = try await VigilError.wrapping {
             try await store.objects(types: ["report", "identity"], includeRetired: false) + store.relationships(ofType: "indicates")
                 + store.relationships(ofType: "attributed-to")
         }
@@ -42,7 +42,6 @@ public enum HuntIndicators {
         for stored in objects {
             let object = stored.object
             switch stored.type {
-            case "indicator": break
             case "identity": identities[stored.id] = object.name ?? stored.id
             case "report":
                 for ref in object["object_refs"]?.arrayValue ?? [] {
@@ -61,14 +60,13 @@ public enum HuntIndicators {
         var loaded: [(pattern: String, provenance: IndicatorProvenance)] = []
         var otherTypes = 0
         var otherSources = 0
-        for stored in objects where stored.type == "indicator" {
-            let object = stored.object
-            guard object["pattern_type"]?.stringValue ?? "stix" == "stix", let pattern = object["pattern"]?.stringValue else {
+        for record in records {
+            guard record.patternType ?? "stix" == "stix", let pattern = record.pattern else {
                 otherTypes += 1
                 continue
             }
-            let creator = object["created_by_ref"]?.stringValue
-            let reports = reportsOf[stored.id] ?? []
+            let creator = record.createdBy
+            let reports = reportsOf[record.id] ?? []
             if !wanted.isEmpty {
                 let names = [creator, creator.flatMap { identities[$0] }].compactMap { $0 } + reports.flatMap { [$0.id, $0.name] }
                 guard names.contains(where: { wanted.contains($0.lowercased()) }) else {
@@ -78,15 +76,15 @@ public enum HuntIndicators {
             }
             var source = creator.map { identities[$0] ?? $0 } ?? "unattributed"
             if let report = reports.first { source += " · \(report.name)" }
-            var targets = indicates[stored.id] ?? []
+            var targets = indicates[record.id] ?? []
             for target in targets { targets += setsBehindActor[target] ?? [] }
             loaded.append(
                 (
                     pattern,
                     IndicatorProvenance(
-                        indicatorID: stored.id, name: object.name, source: source, indicates: unique(targets), tlp: stored.tlp,
-                        validFrom: object["valid_from"]?.stringValue.flatMap { try? STIXTimestamp($0) },
-                        validUntil: object["valid_until"]?.stringValue.flatMap { try? STIXTimestamp($0) })
+                        indicatorID: record.id, name: record.name, source: source, indicates: unique(targets), tlp: record.tlp,
+                        validFrom: record.validFrom.flatMap { try? STIXTimestamp($0) },
+                        validUntil: record.validUntil.flatMap { try? STIXTimestamp($0) })
                 ))
         }
         var set = IndicatorSet()
