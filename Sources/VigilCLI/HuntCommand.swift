@@ -221,7 +221,7 @@ struct IndicatorOptions: ParsableArguments {
     func load(store: StoreOptions, quiet: Bool) async throws -> EventIndicatorMatcher? {
         let location = store.location
         guard !noIndicators, location.exists else { return nil }
-        let lists = (InputFiles.isFolder(location.warninglistsFolder) ? [location.warninglistsFolder] : []) + warninglists
+        let lists = location.installedWarninglists + warninglists
         let loaded = try await Failure.report { try await HuntIndicators.load(from: try store.open(), sources: sources, warninglists: lists) }
         for problem in loaded.warninglistProblems { Console.warning(problem) }
         let report = loaded.report

@@ -61,8 +61,7 @@ public struct Investigation {
         let loaded = try rules.load(installed: location.installedRules)
         var options = hunt
         if options.indicators == nil && matchIndicators {
-            let lists = InputFiles.isFolder(location.warninglistsFolder) ? [location.warninglistsFolder] : []
-            let indicators = try await HuntIndicators.load(from: store, warninglists: lists)
+            let indicators = try await HuntIndicators.load(from: store, warninglists: location.installedWarninglists)
             if indicators.matcher.indicators.count > 0 { options.indicators = indicators.matcher }
         }
         let session = HuntSession(evidence: EvidenceSelection(paths: evidence), rules: loaded, options: options)

@@ -47,16 +47,12 @@ public final class EventIndicatorMatcher: Sendable {
     ) -> [Hit] {
         var found: [IndicatorSet.Hit] = []
         for observable in observables {
-            if let misses {
-                // Events repeat their values (the same images, hashes, servers): a value that
-                // missed a moment ago is not looked up in the large tables again.
-                guard !misses.contains(observable) else { continue }
-                let before = found.count
-                indicators.lookup(observable, into: &found)
-                if found.count == before { misses.insert(observable) }
-            } else {
-                indicators.lookup(observable, into: &found)
-            }
+            // Events repeat their values (the same images, hashes, servers): a value that
+            // missed a moment ago is not looked up in the large tables again.
+            if misses?.contains(observable) == true { continue }
+            let before = found.count
+            indicators.lookup(observable, into: &found)
+            if found.count == before { misses?.insert(observable) }
         }
         if found.isEmpty && indicators.general.isEmpty { return [] }
         // Made only for a hit: formatting a timestamp is not free.

@@ -178,7 +178,7 @@ public struct MISPAttributeMapping: Sendable {
         var note: String?
         // `host:80`: the port says nothing of the name.
         if let colon = name.lastIndex(of: ":"), !name[name.index(after: colon)...].isEmpty,
-            name[name.index(after: colon)...].allSatisfy(\.isASCIIDigit)
+            name[name.index(after: colon)...].allSatisfy({ $0.isASCII && $0.isNumber })
         {
             note = "'\(value)': the port is left out"
             name = String(name[..<colon])
@@ -205,9 +205,7 @@ public struct MISPAttributeMapping: Sendable {
     }
 
     /// A string literal of the pattern language.
-    static func quoted(_ value: String) -> String {
-        "'" + value.replacingAll("\\", with: "\\\\").replacingAll("'", with: "\\'") + "'"
-    }
+    static func quoted(_ value: String) -> String { PatternLiteral.string(value).patternText }
 
     /// The comparison inside a one-comparison pattern's brackets.
     static func comparison(of pattern: String) -> String { String(pattern.dropFirst().dropLast()) }
@@ -223,17 +221,4 @@ public struct MISPAttributeMapping: Sendable {
         guard let bar = value.firstIndex(of: "|") else { return (value, "") }
         return (String(value[..<bar]).trimmingSpaces, String(value[value.index(after: bar)...]).trimmingSpaces)
     }
-}
-
-extension String {
-    func replacingAll(_ target: Character, with replacement: String) -> String {
-        guard contains(target) else { return self }
-        var result = ""
-        for character in self { if character == target { result += replacement } else { result.append(character) } }
-        return result
-    }
-}
-
-extension Character {
-    var isASCIIDigit: Bool { isASCII && isNumber }
 }

@@ -233,7 +233,7 @@ public struct MISPEventConverter: Sendable {
             let relation = attribute["object_relation"]?.stringValue
             var description = [attribute["comment"]?.stringValue, mapped.note].compactMap { $0?.isEmpty == false ? $0 : nil }.joined(separator: "; ")
             if let objectName { description = "MISP object \(objectName)" + (relation.map { " (\($0))" } ?? "") + (description.isEmpty ? "" : ": \(description)") }
-            let labels = tags.filter { !$0.lowercased().hasPrefix("tlp:") }
+            let labels = Self.labels(tags)
             let toIDs = attribute["to_ids"]?.boolValue ?? false
             if toIDs {
                 let id = "indicator--\(uuid)"
@@ -279,17 +279,18 @@ public struct MISPEventConverter: Sendable {
             String(category.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" })
         }
 
+        /// Tags other than TLP's, as labels.
+        static func labels(_ tags: [String]) -> [String] { tags.filter { !$0.lowercased().hasPrefix("tlp:") } }
+
         mutating func report(uuid: String, info: String, published: STIXTimestamp, tags: [String]) {
-            let refs = objects.compactMap { object -> JSONValue? in
-                guard let type = object["type"]?.stringValue, type != "identity" || objects.count == 1 else { return nil }
-                return object["id"]
-            }
+            // Everything but the author; the author alone for an event with nothing else.
+            let content = objects.filter { $0["type"]?.stringValue != "identity" }
             var members = base("report--\(uuid)", at: eventTime, marking: marking)
             members += [
                 ("name", .string(info)), ("report_types", ["threat-report"]), ("published", .string(published.text)),
-                ("object_refs", .array(refs.isEmpty ? creator.map { [.string($0)] } ?? [] : refs)),
+                ("object_refs", .array((content.isEmpty ? objects : content).compactMap { $0["id"] })),
             ]
-            let labels = tags.filter { !$0.lowercased().hasPrefix("tlp:") }
+            let labels = Self.labels(tags)
             if !labels.isEmpty { members.append(("labels", .array(labels.map(JSONValue.string)))) }
             members.append(("external_references", [.object(JSONObject([("source_name", "misp"), ("external_id", .string(uuid))]))]))
             objects.append(JSONObject(members))

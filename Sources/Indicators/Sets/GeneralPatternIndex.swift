@@ -1,5 +1,3 @@
-import EventLog
-
 /// Which of the patterns the sets cannot hold an event could match, so that an event is not
 /// matched against all of them: a pattern of one observation that needs a literal (`=` a
 /// string, `LIKE` with a run of three or more plain characters, under AND) matches only events
@@ -44,16 +42,10 @@ struct GeneralPatternIndex: Sendable {
     /// The patterns (positions in `general`) an event could match, given its texts: `texts`
     /// hands each, with the object types an observation puts it in, to the scan it is given.
     func candidates(texts: ((_ text: String, _ types: [String]) -> Void) -> Void) -> [Int] {
-        guard !unanchored.isEmpty || !patternsOfAnchor.isEmpty else { return [] }
-        var found: [Int] = []
+        var found: Set<Int> = []
         texts { text, types in
             guard types.contains(where: anchorTypes.contains) else { return }
-            scanner.scan(text) { found.append($0) }
-        }
-        guard !found.isEmpty else { return unanchored }
-        if found.count > 1 {
-            found.sort()
-            found = found.enumerated().filter { $0.offset == 0 || found[$0.offset - 1] != $0.element }.map(\.element)
+            scanner.scan(text) { found.insert($0) }
         }
         return unanchored + found.flatMap { patternsOfAnchor[$0] }
     }
@@ -72,8 +64,7 @@ struct GeneralPatternIndex: Sendable {
         switch comparison {
         case .test(let test):
             guard !test.negated else { return nil }
-            // A path through a reference (`process:image_ref.name`) ends in another object.
-            let type = test.path.steps.count > 1 && test.path.steps.contains(where: { if case .key(let key) = $0 { key.hasSuffix("_ref") || key.hasSuffix("_refs") } else { false } }) ? "*" : test.path.objectType
+            let type = objectType(holding: test.path)
             switch test.comparison {
             case .equal(.string(let text)): return text.utf8.count >= 3 ? (text, type) : nil
             case .like(let pattern): return longestPlainRun(pattern).map { ($0, type) }
@@ -85,6 +76,15 @@ struct GeneralPatternIndex: Sendable {
         case .or:
             return nil
         }
+    }
+
+    /// The object type whose property a path reads; `*` for a path through a reference
+    /// (`process:image_ref.name` ends in another object).
+    static func objectType(holding path: ObjectPath) -> String {
+        let throughReference = path.steps.count > 1 && path.steps.contains { step in
+            if case .key(let key) = step { key.hasSuffix("_ref") || key.hasSuffix("_refs") } else { false }
+        }
+        return throughReference ? "*" : path.objectType
     }
 
     /// The longest run of characters of a LIKE pattern that are not wildcards (3 or more).
@@ -175,25 +175,15 @@ struct AnchorScanner: Sendable {
         guard transitions.count > 0 else { return }
         var state: Int32 = 0
         for byte in text.utf8 {
-            let start = row[Int(state)]
-            if start >= 0 {
-                state = dense[Int(start) + Int(byte)]
-            } else {
-                while true {
-                    let target = transitions[Int64(state) << 8 | Int64(byte)]
-                    if target >= 0 {
-                        state = target
-                        break
-                    }
-                    if state == 0 { break }
-                    state = fail[Int(state)]
-                    let shallow = row[Int(state)]
-                    if shallow >= 0 {
-                        state = dense[Int(shallow) + Int(byte)]
-                        break
-                    }
-                }
+            // Deep states follow their own transition or fail, until one is taken or a
+            // shallow state's full row (the root has one) gives the step.
+            var target: Int32 = -1
+            while row[Int(state)] < 0 {
+                target = transitions[Int64(state) << 8 | Int64(byte)]
+                if target >= 0 { break }
+                state = fail[Int(state)]
             }
+            state = target >= 0 ? target : dense[Int(row[Int(state)]) + Int(byte)]
             var output = state
             while output > 0 {
                 for anchor in outputs[Int(output)] { found(Int(anchor)) }

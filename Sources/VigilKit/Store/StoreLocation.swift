@@ -31,6 +31,9 @@ public struct StoreLocation: Sendable, Hashable, CustomStringConvertible {
     /// The folder beside the database whose MISP warninglists every hunt applies.
     public var warninglistsFolder: String { (path as NSString).deletingLastPathComponent + "/warninglists" }
 
+    /// The warninglists every hunt applies: the folder beside the database, if there is one.
+    public var installedWarninglists: [String] { InputFiles.isFolder(warninglistsFolder) ? [warninglistsFolder] : [] }
+
     /// Whether the database exists yet (a hunt without one matches no indicators).
     public var exists: Bool { isPostgres || FileManager.default.fileExists(atPath: path) }
 

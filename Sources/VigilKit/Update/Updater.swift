@@ -81,21 +81,32 @@ public struct Updater: Sendable {
         progress(.note("\(file): \(grouped(summary.actors)) threat actors, \(grouped(summary.linkedActors)) linked to ATT&CK groups"))
     }
 
-    /// Replaces `warninglists/misp` beside the database by a copy of a `lists` folder.
-    func installWarninglists(from folder: String) throws(VigilError) {
-        let target = location.warninglistsFolder + "/misp"
+    /// Fills a staging folder beside `target` and puts it in the target's place, so a failed
+    /// copy leaves what was installed.
+    private func replaceFolder(_ target: String, what: String, fill: (_ staging: String) throws -> Void) throws(VigilError) {
         let manager = FileManager.default
         let staging = target + ".new"
         do {
             try? manager.removeItem(atPath: staging)
-            try manager.createDirectory(atPath: location.warninglistsFolder, withIntermediateDirectories: true)
-            try manager.copyItem(atPath: URL(fileURLWithPath: folder).resolvingSymlinksInPath().path, toPath: staging)
+            try manager.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try fill(staging)
             try? manager.removeItem(atPath: target)
             try manager.moveItem(atPath: staging, toPath: target)
         } catch {
-            throw .update("\(target): the warninglists cannot be installed: \(error.localizedDescription)")
+            throw .update("\(target): \(what) cannot be installed: \(error.localizedDescription)")
         }
-        let count = ((try? manager.contentsOfDirectory(atPath: target)) ?? []).count
+    }
+
+    /// A mirror may link its folders: what the link points to is copied.
+    private static func resolved(_ path: String) -> String { URL(fileURLWithPath: path).resolvingSymlinksInPath().path }
+
+    /// Replaces `warninglists/misp` beside the database by a copy of a `lists` folder.
+    func installWarninglists(from folder: String) throws(VigilError) {
+        let target = location.warninglistsFolder + "/misp"
+        try replaceFolder(target, what: "the warninglists") { staging in
+            try FileManager.default.copyItem(atPath: Self.resolved(folder), toPath: staging)
+        }
+        let count = ((try? FileManager.default.contentsOfDirectory(atPath: target)) ?? []).count
         progress(.note("\(grouped(count)) MISP warninglists installed in \(target)"))
     }
 
@@ -132,20 +143,11 @@ public struct Updater: Sendable {
     /// Replaces the installed rules by copies of `folders`.
     func installRules(folders: [String]) throws(VigilError) {
         let target = location.rulesFolder
-        let manager = FileManager.default
-        let staging = target + ".new"
-        do {
-            try? manager.removeItem(atPath: staging)
-            try manager.createDirectory(atPath: staging, withIntermediateDirectories: true)
+        try replaceFolder(target, what: "the rules") { staging in
+            try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
             for folder in folders {
-                // A mirror may link its folders: copy what the link points to.
-                let source = URL(fileURLWithPath: folder).resolvingSymlinksInPath().path
-                try manager.copyItem(atPath: source, toPath: staging + "/" + (folder as NSString).lastPathComponent)
+                try FileManager.default.copyItem(atPath: Self.resolved(folder), toPath: staging + "/" + (folder as NSString).lastPathComponent)
             }
-            try? manager.removeItem(atPath: target)
-            try manager.moveItem(atPath: staging, toPath: target)
-        } catch {
-            throw .update("\(target): the rules cannot be installed: \(error.localizedDescription)")
         }
         // The files a hunt loads (`.yml` and `.yaml`, hidden ones left out).
         let count = RuleSetLoader.ruleFiles([target]).files.count
