@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Benchmark: indicators (Benchmarks/IndicatorBench): COUNT generated indicators of mixed kinds
 # loaded into an IndicatorSet (time, resident memory), every MISP warninglist of the shared
-# data loaded, 2,000,000 observable look-ups on one thread (with and without the warninglists
-# consulted on hits), and 1,000 of the patterns parsed and matched against one observation,
+# data loaded, 2,000,000 observable look-ups on one thread (half of them hits, and one in a
+# hundred; each with the warninglists only loaded, and consulted on every hit as a hunt does;
+# medians of five), and 1,000 of the patterns parsed and matched against one observation,
 # by Vigil and by stix2-matcher (the OASIS reference) on the same files, in the same run; and
 # the shared EVTX corpus hunted with the Windows Sigma rules without and with the indicators
-# and warninglists (medians of nine runs of three passes each).
+# and warninglists (medians of nine runs of three passes each, wall clock and processor time).
 #
 # usage: Benchmarks/indicators.sh [COUNT]      (default 1000000)
 # Needs the peers' venv (../shared/tools/setup.sh).

@@ -200,6 +200,20 @@ struct EventIndicatorTests {
             let cached = matcher.hits(observables: observables, time: event.time, field: { event[$0]?.text }, event: { event }, misses: misses)
             #expect(cached.map(\.provenance.indicatorID) == hits.map(\.provenance.indicatorID))
         }
+        // Read field by field as a hunt does, fields whose text hit nothing skipped the next
+        // times: still the same hits, the general pattern's included.
+        // (The pattern anchors on a file name here, so no field can be skipped; with the
+        // patterns the sets hold alone, every field can.)
+        var simple = IndicatorSet()
+        try simple.add(Indicator(pattern: try STIXPattern("[domain-name:value = 'dns.google']"), provenance: IndicatorProvenance(indicatorID: "indicator--dns", source: "feed")))
+        let quiet = try Self.event([("Image", .string("C:\\Windows\\explorer.exe")), ("QueryName", .string("example.org"))])
+        for reader in [matcher, EventIndicatorMatcher(indicators: simple)] {
+            let misses = MissCache(size: 8)
+            for repeated in [event, quiet, event, event, quiet, quiet, event] {
+                let read = reader.hits(reading: { repeated[$0]?.text }, time: repeated.time, event: { repeated }, misses: misses)
+                #expect(read.map(\.provenance.indicatorID) == reader.hits(in: repeated).map(\.provenance.indicatorID))
+            }
+        }
     }
 }
 

@@ -212,8 +212,7 @@ public final class HuntRunner {
 
         /// Looks up the observables of the event in a context in the indicator sets.
         @Sendable func matchIndicators(_ indicators: EventIndicatorMatcher, context: EventContext, misses: MissCache, into found: Found) {
-            let observables = indicators.mapping.observables(reading: context.text(of:))
-            for hit in indicators.hits(observables: observables, time: context.time, field: context.text(of:), event: { context.event }, misses: misses) {
+            for hit in indicators.hits(reading: context.text(of:), time: context.time, event: { context.event }, misses: misses) {
                 if hit.suppressedBy != nil && !showSuppressed {
                     found.suppressed += 1
                     continue

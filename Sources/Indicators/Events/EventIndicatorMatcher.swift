@@ -13,12 +13,26 @@ public final class EventIndicatorMatcher: Sendable {
     public let warninglists: Warninglists
     public let mapping: ObservableMapping
     private let generalIndex: GeneralPatternIndex
+    /// Per observable kind (`ObservableKind.ordinal`), whether its values can hold an anchor
+    /// of the general patterns; and the event fields beyond the observables that can.
+    private let scannedKinds: [Bool]
+    private let scannedFields: [FieldName]
+    /// Per mapped field, whether its observables can be left unread when its text hit nothing
+    /// a moment ago: they are only looked up, not scanned for the general patterns' anchors.
+    private let skippableFields: [Bool]
+    private let hasGeneralPatterns: Bool
 
     public init(indicators: IndicatorSet, warninglists: Warninglists = Warninglists(), mapping: ObservableMapping = .standard) {
         self.indicators = indicators
         self.warninglists = warninglists
         self.mapping = mapping
-        generalIndex = GeneralPatternIndex(indicators.general)
+        let generalIndex = GeneralPatternIndex(indicators.general)
+        self.generalIndex = generalIndex
+        scannedKinds = ObservableKind.allCases.map { generalIndex.holdsAnchors(EventObservation.types(of: $0)) }
+        scannedFields = EventObservation.textFields.filter { generalIndex.holdsAnchors($0.1) }.map(\.0)
+        hasGeneralPatterns = !indicators.general.isEmpty
+        let scannedKinds = scannedKinds
+        skippableFields = (0..<mapping.fieldCount).map { field in !mapping.kinds(ofField: field).contains { scannedKinds[$0.ordinal] } }
     }
 
     /// One indicator an event hit.
@@ -39,6 +53,37 @@ public final class EventIndicatorMatcher: Sendable {
         hits(observables: mapping.observables(in: event), time: event.time, field: { event[$0]?.text }, event: { event })
     }
 
+    /// The indicators an event hits, reading its fields as a hunt does: `text` gives a field's
+    /// text (nil when the event lacks it), `event` the event itself, built only when a pattern
+    /// the sets cannot hold may match it. A field whose text is the one it had when `misses`
+    /// last saw it hit nothing is not read again: events repeat their images, hashes and keys.
+    public func hits(reading text: (FieldName) -> String?, time: EventTime?, event: () -> Event, misses: MissCache) -> [Hit] {
+        // Locals, copied once: a property of `self` read around the calls of `text` is
+        // retained and released at each read.
+        let mapping = mapping
+        let skippableFields = skippableFields
+        var observables: [Observable] = []
+        var found: [IndicatorSet.Hit] = []
+        var skipped = false
+        for field in 0..<mapping.fieldCount {
+            guard let value = text(mapping.fieldName(at: field)) else { continue }
+            if skippableFields[field] && misses.isQuiet(field: field, value) {
+                skipped = true
+                continue
+            }
+            let start = observables.count
+            let hitsBefore = found.count
+            mapping.read(field: field, value, into: &observables)
+            lookUp(observables[start...], into: &found, misses: misses)
+            if found.count == hitsBefore { misses.noteQuiet(field: field, value) }
+        }
+        // A pattern the sets cannot hold sees every observable: the skipped ones are read
+        // again when it may match.
+        return hits(found: found, observables: observables, time: time, field: text, event: event, misses: misses) {
+            skipped ? mapping.observables(reading: text) : observables
+        }
+    }
+
     /// The indicators an event hits, from its observables (`mapping.observables`), its time,
     /// the text of its fields, and the event itself, built only when a pattern the sets
     /// cannot hold may match it.
@@ -46,6 +91,11 @@ public final class EventIndicatorMatcher: Sendable {
         observables: [Observable], time: EventTime?, field: (FieldName) -> String?, event: () -> Event, misses: MissCache? = nil
     ) -> [Hit] {
         var found: [IndicatorSet.Hit] = []
+        lookUp(observables[...], into: &found, misses: misses)
+        return hits(found: found, observables: observables, time: time, field: field, event: event) { observables }
+    }
+
+    private func lookUp(_ observables: ArraySlice<Observable>, into found: inout [IndicatorSet.Hit], misses: MissCache?) {
         for observable in observables {
             // Events repeat their values (the same images, hashes, servers): a value that
             // missed a moment ago is not looked up in the large tables again.
@@ -54,7 +104,15 @@ public final class EventIndicatorMatcher: Sendable {
             indicators.lookup(observable, into: &found)
             if found.count == before { misses?.insert(observable) }
         }
-        if found.isEmpty && indicators.general.isEmpty { return [] }
+    }
+
+    /// The hits of the sets' `found` with their provenance and warninglist, and those of the
+    /// general patterns; `allObservables` gives every observable of the event.
+    private func hits(
+        found: [IndicatorSet.Hit], observables: [Observable], time: EventTime?, field: (FieldName) -> String?, event: () -> Event,
+        misses: MissCache? = nil, allObservables: () -> [Observable]
+    ) -> [Hit] {
+        if found.isEmpty && !hasGeneralPatterns { return [] }
         // Made only for a hit: formatting a timestamp is not free.
         lazy var instant = time.map(EventObservation.timestamp)
         var hits: [Hit] = []
@@ -66,16 +124,20 @@ public final class EventIndicatorMatcher: Sendable {
                     provenance: provenance, observable: hit.observable, via: hit.via, validity: instant.map(provenance.validity(at:)),
                     suppressedBy: warninglists.list(containing: hit.observable)))
         }
-        guard !indicators.general.isEmpty else { return hits }
+        guard hasGeneralPatterns else { return hits }
         // The texts an observation of the event holds: its observables and the fields
         // `EventObservation` reads beyond them.
         let candidates = generalIndex.candidates { scan in
-            for observable in observables { scan(observable.value, EventObservation.types(of: observable.kind)) }
-            for (name, types) in EventObservation.textFields { if let text = field(name) { scan(text, types) } }
+            for observable in observables where scannedKinds[observable.kind.ordinal] { _ = scan(observable.value) }
+            for (position, name) in scannedFields.enumerated() {
+                // A command line or image that held no anchor a moment ago is not scanned again.
+                guard let text = field(name), misses?.isQuiet(field: mapping.fieldCount + position, text) != true else { continue }
+                if !scan(text) { misses?.noteQuiet(field: mapping.fieldCount + position, text) }
+            }
         }
         guard !candidates.isEmpty else { return hits }
-        let observation = EventObservation.observation(of: event(), observables: observables)
-        for position in candidates.sorted() {
+        let observation = EventObservation.observation(of: event(), observables: allObservables())
+        for position in candidates {
             let (matcher, index) = indicators.general[position]
             guard !seen.contains(index) else { continue }
             // A value the pattern cannot compare (PatternError) means no match for this event.
@@ -100,8 +162,41 @@ public final class MissCache {
         mask = capacity - 1
     }
 
-    func contains(_ observable: Observable) -> Bool { entries[observable.hashValue & mask] == observable }
-    func insert(_ observable: Observable) { entries[observable.hashValue & mask] = observable }
+    /// Per mapped field, texts that hit nothing lately, and after them, per field scanned for
+    /// the general patterns' anchors, texts that held none: `quietWays` slots per field,
+    /// direct-mapped by a hash of the text (an image or a key returns, if not at once).
+    private var quietTexts: [String?] = []
+    private static let quietWays = 64
+
+    func contains(_ observable: Observable) -> Bool { entries[slot(observable)] == observable }
+    func insert(_ observable: Observable) { entries[slot(observable)] = observable }
+
+    /// Whether the field's text is one it had lately that hit nothing. `EventContext` hands
+    /// out the same string for a text repeated at once, so that is a comparison of references.
+    func isQuiet(field: Int, _ text: String) -> Bool {
+        let slot = quietSlot(field: field, text)
+        return slot < quietTexts.count && quietTexts[slot] == text
+    }
+
+    func noteQuiet(field: Int, _ text: String) {
+        let slot = quietSlot(field: field, text)
+        if slot >= quietTexts.count { quietTexts += Array(repeating: nil, count: (field + 1) * Self.quietWays - quietTexts.count) }
+        quietTexts[slot] = text
+    }
+
+    private func quietSlot(field: Int, _ text: String) -> Int {
+        var text = text
+        let hash = text.withUTF8 { ByteHash.hash(UnsafeRawBufferPointer($0), seed: 0) }
+        return field * Self.quietWays + Int(truncatingIfNeeded: hash) & (Self.quietWays - 1)
+    }
+
+    /// A hash of the value's bytes (not `hashValue`: SipHash costs more than the rest of a
+    /// look-up that misses), the kind and the role folded into the seed.
+    private func slot(_ observable: Observable) -> Int {
+        var value = observable.value
+        let seed = UInt64(observable.kind.ordinal) << 2 | (observable.role == nil ? 0 : observable.role == .source ? 1 : 2)
+        return Int(truncatingIfNeeded: value.withUTF8 { ByteHash.hash(UnsafeRawBufferPointer($0), seed: seed) }) & mask
+    }
 }
 
 /// An event as one STIX observation, for patterns the indicator sets cannot hold: its

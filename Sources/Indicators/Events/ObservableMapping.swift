@@ -115,6 +115,19 @@ public struct ObservableMapping: Sendable {
         return found
     }
 
+    /// The fields rules read, each once: `fieldName(at:)` and `read(field:_:into:)` take
+    /// positions below this.
+    var fieldCount: Int { fieldNames.count }
+    func fieldName(at position: Int) -> FieldName { fieldNames[position] }
+    /// The kinds the rules of the field at `position` read.
+    func kinds(ofField position: Int) -> [ObservableKind] { readerRanges[position].map { readers[$0].kind } }
+
+    /// The observables the rules of the field at `position` read from its text.
+    func read(field position: Int, _ value: String, into found: inout [Observable]) {
+        if found.capacity == 0 { found.reserveCapacity(8) }
+        for reader in readerRanges[position] { Self.read(value, readers[reader], into: &found) }
+    }
+
     /// The observables a rule reads from a field's text.
     public static func read(_ text: String, _ rule: Rule, into found: inout [Observable]) {
         read(text, Reader(kind: rule.kind, reading: rule.reading, role: rule.role), into: &found)

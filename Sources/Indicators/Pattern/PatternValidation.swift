@@ -63,7 +63,7 @@ enum PatternValidation {
 
 /// Hash algorithms whose values have a known form (the STIX hashing-algorithm vocabulary).
 enum HashAlgorithm {
-    case hex(lengths: Set<Int>)
+    case hex(lengths: [Int])
     case ssdeep
 
     /// `SHA-256`, `sha256`, `'SHA256'` → `SHA256`.
@@ -89,7 +89,9 @@ enum HashAlgorithm {
         let bytes = text.utf8
         switch self {
         case .hex(let lengths):
-            return lengths.contains(bytes.count) && bytes.allSatisfy { PatternLexer.hexValue($0) != nil }
+            guard lengths.contains(bytes.count) else { return false }
+            var text = text
+            return text.withUTF8 { $0.allSatisfy { byte in byte &- 0x30 < 10 || (byte | 0x20) &- 0x61 < 6 } }
         case .ssdeep:
             return (1...128).contains(bytes.count)
                 && bytes.allSatisfy { PatternLexer.isIdentifierPart($0) && $0 != UInt8(ascii: "_") || "/+:.".utf8.contains($0) }

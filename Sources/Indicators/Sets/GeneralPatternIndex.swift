@@ -39,15 +39,25 @@ struct GeneralPatternIndex: Sendable {
         scanner = AnchorScanner(anchors)
     }
 
-    /// The patterns (positions in `general`) an event could match, given its texts: `texts`
-    /// hands each, with the object types an observation puts it in, to the scan it is given.
-    func candidates(texts: ((_ text: String, _ types: [String]) -> Void) -> Void) -> [Int] {
-        var found: Set<Int> = []
-        texts { text, types in
-            guard types.contains(where: anchorTypes.contains) else { return }
-            scanner.scan(text) { found.insert($0) }
+    /// Whether texts an observation puts in objects of these types can hold an anchor: only
+    /// those need scanning.
+    func holdsAnchors(_ types: [String]) -> Bool { types.contains(where: anchorTypes.contains) }
+
+    /// The patterns (positions in `general`, in order) an event could match, given its texts:
+    /// `texts` hands each text that `holdsAnchors` to the scan it is given, which says
+    /// whether the text held an anchor.
+    func candidates(texts: ((_ text: String) -> Bool) -> Void) -> [Int] {
+        var anchors: [Int] = []
+        texts { text in
+            let before = anchors.count
+            scanner.scan(text) { anchors.append($0) }
+            return anchors.count > before
         }
-        return unanchored + found.flatMap { patternsOfAnchor[$0] }
+        guard !anchors.isEmpty else { return unanchored }
+        var found = unanchored
+        for anchor in Set(anchors) { found += patternsOfAnchor[anchor] }
+        found.sort()
+        return found
     }
 
     /// A literal every match of the pattern contains, with the object type whose property

@@ -20,22 +20,14 @@ public struct IndicatorSet: Sendable {
         var role: AddressRole?
     }
 
-    /// MD5, SHA-1 and SHA-256 values as bytes, per kind.
-    private var hashes: [[HashKey: Postings]] = Array(repeating: [:], count: ObservableKind.allCases.count)
-    /// Other exact values per kind (domains here are exact matches only).
-    private var exact: [[String: Postings]] = Array(repeating: [:], count: ObservableKind.allCases.count)
-    /// Domains whose subdomains are indicated (`LIKE '%.example.com'`), reversed-label walk.
-    private var subdomains: [String: Postings] = [:]
-    /// Networks (and single addresses) by family, prefix length and masked address.
-    private var networks: [NetworkKey: Postings] = [:]
-    private var prefixLengths: [IPNetwork.Family: [Int]] = [.v4: [], .v6: []]
-
-    struct NetworkKey: Hashable {
-        var family: IPNetwork.Family
-        var prefixLength: Int
-        var high: UInt64
-        var low: UInt64
-    }
+    /// Every indexed value: hashes, exact values, parent domains whose subdomains are
+    /// indicated (`LIKE '%.example.com'`), networks and single addresses (`ValueKey`).
+    private var values = ValueTable<Posting>()
+    /// The kinds (`ObservableKind.ordinal`) with values, so others are not looked up at all.
+    private var kindsPresent: UInt32 = 0
+    private var hasSubdomains = false
+    /// The prefix lengths of the networks held, longest first, for IPv4 and IPv6.
+    private var prefixLengths: [[Int]] = [[], []]
 
     public init() {}
 
@@ -78,26 +70,34 @@ public struct IndicatorSet: Sendable {
     /// reported with their reason while the rest load.
     public mutating func load(_ sources: [(pattern: String, provenance: IndicatorProvenance)], executor: ParallelExecutor = .shared) -> LoadReport {
         var report = LoadReport()
+        values.reserve(sources.count)
         let chunk = 65_536
         for start in stride(from: 0, to: sources.count, by: chunk) {
-            let slice = sources[start..<min(start + chunk, sources.count)]
-            let scanned = slice.map { SimplePatternScanner.values($0.pattern) }
-            let others = zip(slice, scanned).filter { $0.1 == nil }.map(\.0.pattern)
+            // By index: iterating the tuples copies each, with a retain of every string in it.
+            let range = start..<min(start + chunk, sources.count)
+            var scanned: [[SimpleValue]?] = []
+            scanned.reserveCapacity(range.count)
+            var others: [String] = []
+            for position in range {
+                let values = SimplePatternScanner.values(sources[position].pattern)
+                if values == nil { others.append(sources[position].pattern) }
+                scanned.append(values)
+            }
             var parsed = STIXPattern.parse(others, executor: executor).makeIterator()
-            for (source, values) in zip(slice, scanned) {
-                if let values {
-                    let index = provenances.append(source.provenance)
+            for position in range {
+                if let values = scanned[position - start] {
+                    let index = provenances.append(sources[position].provenance)
                     for value in values { insert(value, index: index, notes: { report.notes.append($0) }) }
                     report.indexed += 1
                     continue
                 }
                 do {
-                    switch try add(Indicator(pattern: try parsed.next()!.get(), provenance: source.provenance), notes: { report.notes.append($0) }) {
+                    switch try add(Indicator(pattern: try parsed.next()!.get(), provenance: sources[position].provenance), notes: { report.notes.append($0) }) {
                     case .indexed: report.indexed += 1
                     case .general: report.general += 1
                     }
                 } catch {
-                    report.refused.append((source.provenance.indicatorID, error.description))
+                    report.refused.append((sources[position].provenance.indicatorID, error.description))
                 }
             }
         }
@@ -108,9 +108,7 @@ public struct IndicatorSet: Sendable {
     public func provenance(of indicator: Int32) -> IndicatorProvenance { provenances[indicator] }
 
     public var count: Int { provenances.count }
-    public var indexedValueCount: Int {
-        hashes.reduce(0) { $0 + $1.count } + exact.reduce(0) { $0 + $1.count } + subdomains.count + networks.count
-    }
+    public var indexedValueCount: Int { values.count }
 
     // MARK: Lookup
 
@@ -125,38 +123,39 @@ public struct IndicatorSet: Sendable {
 
     /// The indicators the observable hits, appended to `hits`.
     public func lookup(_ observable: Observable, into hits: inout [Hit]) {
+        guard kindsPresent & 1 << observable.kind.ordinal != 0 else { return }
+        // Locals: a closure over `self` would copy the whole set.
+        let values = values
+        let hasSubdomains = hasSubdomains
         switch observable.kind {
         case .address:
             guard let address = IPNetwork(observable.value) else { return }
-            for length in prefixLengths[address.family] ?? [] where length <= address.prefixLength {
+            for length in self.prefixLengths[address.family.ordinal] where length <= address.prefixLength {
                 let masked = address.masked(to: length)
-                guard let postings = networks[NetworkKey(family: address.family, prefixLength: length, high: masked.0, low: masked.1)] else { continue }
-                let via = length == address.bitCount ? nil : IPNetwork.text(family: address.family, high: masked.0, low: masked.1, prefixLength: length)
-                postings.forEach { posting in
-                    if posting.role == nil || posting.role == observable.role { hits.append(Hit(indicator: posting.indicator, observable: observable, via: via)) }
+                ValueKey.withNetworkKey(family: address.family, prefixLength: length, masked: masked) { key in
+                    values.forEachPosting(key) { posting in
+                        guard posting.role == nil || posting.role == observable.role else { return }
+                        let via = length == address.bitCount ? nil : IPNetwork.text(family: address.family, high: masked.0, low: masked.1, prefixLength: length)
+                        hits.append(Hit(indicator: posting.indicator, observable: observable, via: via))
+                    }
                 }
             }
         case .domain:
-            let domain = IndicatorSet.normalised(.domain, observable.value)
-            exact[ObservableKind.domain.ordinal][domain]?.forEach { hits.append(Hit(indicator: $0.indicator, observable: observable, via: nil)) }
-            guard !subdomains.isEmpty else { return }
-            // Each parent domain, read on the UTF-8 bytes (Character indexing is slow).
-            let utf8 = domain.utf8
-            var position = utf8.startIndex
-            while let dot = utf8[position...].firstIndex(of: UInt8(ascii: ".")) {
-                position = utf8.index(after: dot)
-                let parent = String(Substring(utf8[position...]))
-                subdomains[parent]?.forEach { hits.append(Hit(indicator: $0.indicator, observable: observable, via: parent)) }
+            ValueKey.withKey(.domain, observable.value) { key in
+                values.forEachPosting(UnsafeRawBufferPointer(key)) { hits.append(Hit(indicator: $0.indicator, observable: observable, via: nil)) }
+                guard hasSubdomains else { return }
+                // Each parent domain: the key from the dot on, the dot made the subdomain tag.
+                for position in 1..<key.count where key[position] == UInt8(ascii: ".") {
+                    key[position] = ValueKey.subdomainTag
+                    let parent = UnsafeRawBufferPointer(rebasing: key[position...])
+                    values.forEachPosting(parent) { posting in
+                        hits.append(Hit(indicator: posting.indicator, observable: observable, via: String(decoding: parent.dropFirst(), as: UTF8.self)))
+                    }
+                }
             }
-        case .md5, .sha1, .sha256:
-            let table = hashes[observable.kind.ordinal]
-            guard !table.isEmpty, let key = HashKey(hex: observable.value) else { return }
-            table[key]?.forEach { hits.append(Hit(indicator: $0.indicator, observable: observable, via: nil)) }
         default:
-            let table = exact[observable.kind.ordinal]
-            guard !table.isEmpty else { return }
-            table[IndicatorSet.normalised(observable.kind, observable.value)]?.forEach {
-                hits.append(Hit(indicator: $0.indicator, observable: observable, via: nil))
+            ValueKey.withKey(observable.kind, observable.value) { key in
+                values.forEachPosting(UnsafeRawBufferPointer(key)) { hits.append(Hit(indicator: $0.indicator, observable: observable, via: nil)) }
             }
         }
     }
@@ -173,36 +172,29 @@ public struct IndicatorSet: Sendable {
 
     private mutating func insert(_ simple: SimpleValue, index: Int32, notes: ((String) -> Void)?) {
         let posting = Posting(indicator: index, role: simple.role)
+        kindsPresent |= 1 << simple.kind.ordinal
         switch simple.kind {
         case .address:
             guard let network = IPNetwork(simple.value) else { return }
             if network.hasHostBits {
                 notes?("\(provenances[index].indicatorID): network \(simple.value) has host bits set; read as \(network.networkText)")
             }
-            let masked = network.masked(to: network.prefixLength)
-            Self.post(posting, at: NetworkKey(family: network.family, prefixLength: network.prefixLength, high: masked.0, low: masked.1), in: &networks)
-            if !(prefixLengths[network.family] ?? []).contains(network.prefixLength) {
-                prefixLengths[network.family, default: []].append(network.prefixLength)
-                prefixLengths[network.family]?.sort(by: >)
+            ValueKey.withNetworkKey(family: network.family, prefixLength: network.prefixLength, masked: network.masked(to: network.prefixLength)) {
+                values.insert($0, posting)
+            }
+            let family = network.family.ordinal
+            if !prefixLengths[family].contains(network.prefixLength) {
+                prefixLengths[family].append(network.prefixLength)
+                prefixLengths[family].sort(by: >)
             }
         case .domain where simple.subdomainsOnly:
-            Self.post(posting, at: IndicatorSet.normalised(.domain, simple.value), in: &subdomains)
-        case .md5, .sha1, .sha256:
-            if let key = HashKey(hex: simple.value) {
-                Self.post(posting, at: key, in: &hashes[simple.kind.ordinal])
-            } else {
-                Self.post(posting, at: IndicatorSet.normalised(simple.kind, simple.value), in: &exact[simple.kind.ordinal])
+            hasSubdomains = true
+            ValueKey.withKey(.domain, simple.value) { key in
+                key[0] = ValueKey.subdomainTag
+                values.insert(UnsafeRawBufferPointer(key), posting)
             }
         default:
-            Self.post(posting, at: IndicatorSet.normalised(simple.kind, simple.value), in: &exact[simple.kind.ordinal])
-        }
-    }
-
-    private static func post<Key: Hashable>(_ posting: Posting, at key: Key, in table: inout [Key: Postings]) {
-        if table[key] == nil {
-            table[key] = .one(posting)
-        } else {
-            table[key]!.append(posting)
+            ValueKey.withKey(simple.kind, simple.value) { values.insert(UnsafeRawBufferPointer($0), posting) }
         }
     }
 
@@ -262,17 +254,11 @@ public struct IndicatorSet: Sendable {
         default: return nil
         }
     }
+}
 
-    /// A value as the sets key it.
-    static func normalised(_ kind: ObservableKind, _ value: String) -> String {
-        switch kind {
-        case .md5, .sha1, .sha224, .sha256, .sha384, .sha512, .email: return value.lowercasedIfNeeded
-        case .domain: return (value.hasSuffix(".") ? String(value.dropLast()) : value).lowercasedIfNeeded
-        case .url: return URLNormalisation.normalised(value)
-        case .registryKey: return RegistryKeyNormalisation.normalised(value)
-        case .address, .fileName, .mutex: return value
-        }
-    }
+extension IPNetwork.Family {
+    /// 0 for IPv4, 1 for IPv6, for tables indexed by family.
+    var ordinal: Int { self == .v4 ? 0 : 1 }
 }
 
 extension ObservableKind {
@@ -334,7 +320,7 @@ enum RegistryKeyNormalisation {
     ]
 
     static func normalised(_ key: String) -> String {
-        let lower = key.lowercased()
+        let lower = key.lowercasedIfNeeded
         for (short, long) in hives where lower.hasPrefix(short) { return long + lower.dropFirst(short.count) }
         return lower
     }

@@ -94,11 +94,17 @@ enum SimplePatternScanner {
 
     private static func hashAlgorithm(of kind: ObservableKind) -> HashAlgorithm? {
         switch kind {
-        case .md5: HashAlgorithm(selector: "MD5")
-        case .sha1: HashAlgorithm(selector: "SHA1")
-        case .sha256: HashAlgorithm(selector: "SHA256")
-        case .sha512: HashAlgorithm(selector: "SHA512")
+        case .md5: md5
+        case .sha1: sha1
+        case .sha256: sha256
+        case .sha512: sha512
         default: nil
         }
     }
+
+    // Made once: a feed names one of these per indicator.
+    private static let md5 = HashAlgorithm(selector: "MD5")
+    private static let sha1 = HashAlgorithm(selector: "SHA1")
+    private static let sha256 = HashAlgorithm(selector: "SHA256")
+    private static let sha512 = HashAlgorithm(selector: "SHA512")
 }

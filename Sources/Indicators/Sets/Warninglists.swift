@@ -20,17 +20,28 @@ public struct Warninglists: Sendable {
     }
 
     public private(set) var lists: [List] = []
-    private var strings: [String: [Int32]] = [:]
-    private var hostnames: [String: [Int32]] = [:]
-    private var networks: [IndicatorSet.NetworkKey: [Int32]] = [:]
-    private var prefixLengths: [IPNetwork.Family: Set<Int>] = [:]
-    /// Substring and regex entries per observable kind (`ObservableKind.ordinal`): a value is
-    /// only searched for the entries of lists that apply to its kind.
-    /// Substrings are found by their first two bytes: a value is searched at each position for
-    /// the few entries starting there, not for every entry of every list.
-    private var substrings: [[UInt16: [(text: [UInt8], list: Int32)]]] = Array(repeating: [:], count: ObservableKind.allCases.count)
-    private var singleByteSubstrings: [[(byte: UInt8, list: Int32)]] = Array(repeating: [], count: ObservableKind.allCases.count)
+    /// Per list, its kinds as bits (`ObservableKind.ordinal`).
+    private var kindBits: [UInt32] = []
+    /// `string` and `hostname` entries (tagged apart) and `cidr` networks, each to the lists
+    /// holding it.
+    private var values = ValueTable<Int32>()
+    private var prefixLengths: [[Int]] = [[], []]
+    /// The kinds some `string`, `hostname` or `cidr` list applies to, as bits: a value of
+    /// another kind is not looked up in that part at all.
+    private var stringKinds: UInt32 = 0
+    private var hostnameKinds: UInt32 = 0
+    private var networkKinds: UInt32 = 0
+    /// One bit per IPv4 /24 that some listed network overlaps: an address outside all of them
+    /// (most are) needs no probe per prefix length.
+    private var coveredIPv4: [UInt64] = []
+    /// Substring entries per observable kind (`ObservableKind.ordinal`), found in one pass
+    /// by the kind's scanner: a value is only searched for the entries of lists that apply to
+    /// its kind.
+    private var substrings: [[(text: [UInt8], list: Int32)]] = Array(repeating: [], count: ObservableKind.allCases.count)
+    private var substringScanners: [AnchorScanner] = Array(repeating: AnchorScanner([]), count: ObservableKind.allCases.count)
     private var regexes: [[(regex: RegexBox, list: Int32)]] = Array(repeating: [], count: ObservableKind.allCases.count)
+    private static let stringTag: UInt8 = 0
+    private static let hostnameTag: UInt8 = 1
 
     public init() {}
 
@@ -49,34 +60,54 @@ public struct Warninglists: Sendable {
         }
         let index = Int32(lists.count)
         lists.append(List(name: name, type: type, kinds: kinds, count: entries.count))
+        let bits = kinds.reduce(UInt32(0)) { $0 | 1 << $1.ordinal }
+        kindBits.append(bits)
+        switch type {
+        case "string": stringKinds |= bits
+        case "hostname": hostnameKinds |= bits
+        case "cidr": networkKinds |= bits
+        default: break
+        }
         for case .string(let entry) in entries {
             let text = entry.trimmingSpaces
             guard !text.isEmpty else { continue }
             switch type {
-            case "string": strings[text.lowercased(), default: []].append(index)
-            case "hostname": hostnames[(text.hasPrefix(".") ? String(text.dropFirst()) : text).lowercased(), default: []].append(index)
-            case "substring":
-                let bytes = Array(text.lowercased().utf8)
-                for kind in kinds {
-                    if bytes.count == 1 {
-                        singleByteSubstrings[kind.ordinal].append((bytes[0], index))
-                    } else {
-                        substrings[kind.ordinal][UInt16(bytes[0]) << 8 | UInt16(bytes[1]), default: []].append((bytes, index))
-                    }
+            case "string":
+                ValueKey.withTagged(Self.stringTag, text, lowercased: true) { values.insert(UnsafeRawBufferPointer($0), index) }
+            case "hostname":
+                ValueKey.withTagged(Self.hostnameTag, text.hasPrefix(".") ? String(text.dropFirst()) : text, lowercased: true) {
+                    values.insert(UnsafeRawBufferPointer($0), index)
                 }
+            case "substring":
+                for kind in kinds { substrings[kind.ordinal].append((Array(text.lowercased().utf8), index)) }
             case "cidr":
                 // Entries that are not networks or addresses are skipped: lists carry the odd comment.
                 guard let network = IPNetwork(text) else { continue }
-                let masked = network.masked(to: network.prefixLength)
-                networks[IndicatorSet.NetworkKey(family: network.family, prefixLength: network.prefixLength, high: masked.0, low: masked.1), default: []]
-                    .append(index)
-                prefixLengths[network.family, default: []].insert(network.prefixLength)
+                ValueKey.withNetworkKey(family: network.family, prefixLength: network.prefixLength, masked: network.masked(to: network.prefixLength)) {
+                    values.insert($0, index)
+                }
+                if network.family == .v4 { cover(network) }
+                if !prefixLengths[network.family.ordinal].contains(network.prefixLength) {
+                    prefixLengths[network.family.ordinal].append(network.prefixLength)
+                    prefixLengths[network.family.ordinal].sort(by: >)
+                }
             default:
                 if let regex = Self.regex(fromPCRE: text) {
                     for kind in kinds { regexes[kind.ordinal].append((RegexBox(regex: regex), index)) }
                 }
             }
         }
+        if type == "substring" {
+            for kind in kinds { substringScanners[kind.ordinal] = AnchorScanner(substrings[kind.ordinal].map(\.text)) }
+        }
+    }
+
+    /// Marks the /24 blocks an IPv4 network overlaps.
+    private mutating func cover(_ network: IPNetwork) {
+        if coveredIPv4.isEmpty { coveredIPv4 = Array(repeating: 0, count: (1 << 24) / 64) }
+        let first = Int(network.masked(to: network.prefixLength).0 >> 40)
+        let count = network.prefixLength >= 24 ? 1 : 1 << (24 - network.prefixLength)
+        for block in first..<first + count { coveredIPv4[block >> 6] |= 1 << UInt64(block & 63) }
     }
 
     /// Reads many lists (MISP's `lists/NAME/list.json` files, or the user's own), each given
@@ -95,43 +126,50 @@ public struct Warninglists: Sendable {
 
     /// The first list that holds the observable's value, or nil.
     public func list(containing observable: Observable) -> String? {
-        func applicable(_ candidates: [Int32]?) -> String? {
-            guard let candidates else { return nil }
-            return candidates.first { lists[Int($0)].kinds.contains(observable.kind) }.map { lists[Int($0)].name }
-        }
-        let value = observable.value.lowercased()
-        if let name = applicable(strings[value]) { return name }
-        let host = observable.kind == .url ? Self.host(ofURL: value) : value
-        if !hostnames.isEmpty, let host {
-            var rest = Substring(host)
-            while true {
-                if let name = applicable(hostnames[String(rest)]) { return name }
-                guard let dot = rest.firstIndex(of: ".") else { break }
-                rest = rest[rest.index(after: dot)...]
+        // Locals: a closure over `self` would copy every table.
+        let values = values
+        let kindBits = kindBits
+        let kind = observable.kind
+        func first(_ key: UnsafeRawBufferPointer) -> Int32? {
+            var found: Int32?
+            values.forEachPosting(key) { list in
+                if found == nil && kindBits[Int(list)] & 1 << kind.ordinal != 0 { found = list }
             }
+            return found
         }
-        if let address = host.flatMap({ IPNetwork($0) }) {
-            for length in prefixLengths[address.family] ?? [] where length <= address.prefixLength {
-                let masked = address.masked(to: length)
-                let key = IndicatorSet.NetworkKey(family: address.family, prefixLength: length, high: masked.0, low: masked.1)
-                if let name = applicable(networks[key]) { return name }
-            }
+        let value = observable.value.lowercasedIfNeeded
+        let bit: UInt32 = 1 << kind.ordinal
+        if stringKinds & bit != 0, let list = ValueKey.withTagged(Self.stringTag, value, lowercased: false, { first(UnsafeRawBufferPointer($0)) }) {
+            return lists[Int(list)].name
         }
-        let candidates = substrings[observable.kind.ordinal]
-        let singles = singleByteSubstrings[observable.kind.ordinal]
-        if !candidates.isEmpty || !singles.isEmpty {
-            let bytes = Array(value.utf8)
-            for (byte, list) in singles where bytes.contains(byte) { return lists[Int(list)].name }
-            if bytes.count >= 2 {
-                for start in 0..<(bytes.count - 1) {
-                    guard let entries = candidates[UInt16(bytes[start]) << 8 | UInt16(bytes[start + 1])] else { continue }
-                    for (text, list) in entries where text.count <= bytes.count - start && bytes[start..<start + text.count].elementsEqual(text) {
-                        return lists[Int(list)].name
-                    }
+        let host = kind == .url ? Self.host(ofURL: value) : value
+        if hostnameKinds & bit != 0, let host {
+            // The host, then each parent domain: the key from the dot on, the dot made the tag.
+            let list = ValueKey.withTagged(Self.hostnameTag, host, lowercased: false) { key -> Int32? in
+                if let list = first(UnsafeRawBufferPointer(key)) { return list }
+                for position in 1..<key.count where key[position] == UInt8(ascii: ".") {
+                    key[position] = Self.hostnameTag
+                    if let list = first(UnsafeRawBufferPointer(rebasing: key[position...])) { return list }
                 }
+                return nil
+            }
+            if let list { return lists[Int(list)].name }
+        }
+        if networkKinds & bit != 0, let address = host.flatMap({ IPNetwork($0) }) {
+            let block = Int(address.high >> 40)
+            let covered = address.family == .v6 || (!coveredIPv4.isEmpty && coveredIPv4[block >> 6] & 1 << UInt64(block & 63) != 0)
+            for length in prefixLengths[address.family.ordinal] where covered && length <= address.prefixLength {
+                let list = ValueKey.withNetworkKey(family: address.family, prefixLength: length, masked: address.masked(to: length)) { first($0) }
+                if let list { return lists[Int(list)].name }
             }
         }
-        let expressions = regexes[observable.kind.ordinal]
+        if !substrings[kind.ordinal].isEmpty {
+            var found: Int32?
+            let entries = substrings[kind.ordinal]
+            substringScanners[kind.ordinal].scan(value) { anchor in if found == nil { found = entries[anchor].list } }
+            if let found { return lists[Int(found)].name }
+        }
+        let expressions = regexes[kind.ordinal]
         guard !expressions.isEmpty else { return nil }
         let range = NSRange(observable.value.startIndex..., in: observable.value)
         for (box, list) in expressions where box.regex.firstMatch(in: observable.value, range: range) != nil { return lists[Int(list)].name }
@@ -160,16 +198,17 @@ public struct Warninglists: Sendable {
     }
 
     static func host(ofURL url: String) -> String? {
-        guard let start = url.range(of: "://")?.upperBound else { return nil }
-        let rest = url[start...]
-        let end = rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? rest.endIndex
+        let utf8 = url.utf8
+        guard let colon = utf8.firstIndex(of: UInt8(ascii: ":")), utf8[utf8.index(after: colon)...].starts(with: "//".utf8) else { return nil }
+        let rest = utf8[utf8.index(colon, offsetBy: 3)...]
+        let end = rest.firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") } ?? rest.endIndex
         var authority = rest[..<end]
-        if let at = authority.lastIndex(of: "@") { authority = authority[authority.index(after: at)...] }
-        if authority.hasPrefix("["), let close = authority.firstIndex(of: "]") {
-            return String(authority[authority.index(after: authority.startIndex)..<close])
+        if let at = authority.lastIndex(of: UInt8(ascii: "@")) { authority = authority[authority.index(after: at)...] }
+        if authority.first == UInt8(ascii: "["), let close = authority.firstIndex(of: UInt8(ascii: "]")) {
+            return String(Substring(authority[authority.index(after: authority.startIndex)..<close]))
         }
-        if let colon = authority.lastIndex(of: ":") { authority = authority[..<colon] }
-        return String(authority)
+        if let colon = authority.lastIndex(of: UInt8(ascii: ":")) { authority = authority[..<colon] }
+        return String(Substring(authority))
     }
 
     /// A PCRE literal as MISP writes it (`/expression/flags`) for ICU; `i`, `m`, `s` and `x`
