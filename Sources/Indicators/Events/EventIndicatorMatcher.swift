@@ -20,6 +20,9 @@ public final class EventIndicatorMatcher: Sendable {
     /// Per mapped field, whether its observables can be left unread when its text hit nothing
     /// a moment ago: they are only looked up, not scanned for the general patterns' anchors.
     private let skippableFields: [Bool]
+    /// Per mapped field, whether it need not be read at all: skippable, and no indexed value
+    /// is of a kind it holds (a feed of addresses and domains needs no image or hash).
+    private let unreadFields: [Bool]
     private let hasGeneralPatterns: Bool
 
     public init(indicators: IndicatorSet, warninglists: Warninglists = Warninglists(), mapping: ObservableMapping = .standard) {
@@ -32,7 +35,11 @@ public final class EventIndicatorMatcher: Sendable {
         scannedFields = EventObservation.textFields.filter { generalIndex.holdsAnchors($0.1) }.map(\.0)
         hasGeneralPatterns = !indicators.general.isEmpty
         let scannedKinds = scannedKinds
-        skippableFields = (0..<mapping.fieldCount).map { field in !mapping.kinds(ofField: field).contains { scannedKinds[$0.ordinal] } }
+        let skippableFields = (0..<mapping.fieldCount).map { field in !mapping.kinds(ofField: field).contains { scannedKinds[$0.ordinal] } }
+        self.skippableFields = skippableFields
+        unreadFields = (0..<mapping.fieldCount).map { field in
+            skippableFields[field] && !mapping.kinds(ofField: field).contains(where: indicators.holdsValues(of:))
+        }
     }
 
     /// One indicator an event hit.
@@ -55,17 +62,23 @@ public final class EventIndicatorMatcher: Sendable {
 
     /// The indicators an event hits, reading its fields as a hunt does: `text` gives a field's
     /// text (nil when the event lacks it), `event` the event itself, built only when a pattern
-    /// the sets cannot hold may match it. A field whose text is the one it had when `misses`
-    /// last saw it hit nothing is not read again: events repeat their images, hashes and keys.
+    /// the sets cannot hold may match it. A field whose text hit nothing lately (`misses`
+    /// keeps a few per field) is not read again: events repeat their images, hashes and keys;
+    /// a field of kinds no indicator has is not read at all.
     public func hits(reading text: (FieldName) -> String?, time: EventTime?, event: () -> Event, misses: MissCache) -> [Hit] {
         // Locals, copied once: a property of `self` read around the calls of `text` is
         // retained and released at each read.
         let mapping = mapping
         let skippableFields = skippableFields
+        let unreadFields = unreadFields
         var observables: [Observable] = []
         var found: [IndicatorSet.Hit] = []
         var skipped = false
         for field in 0..<mapping.fieldCount {
+            if unreadFields[field] {
+                skipped = true
+                continue
+            }
             guard let value = text(mapping.fieldName(at: field)) else { continue }
             if skippableFields[field] && misses.isQuiet(field: field, value) {
                 skipped = true

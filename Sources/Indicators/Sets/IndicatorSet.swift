@@ -110,6 +110,9 @@ public struct IndicatorSet: Sendable {
     public var count: Int { provenances.count }
     public var indexedValueCount: Int { values.count }
 
+    /// Whether the indexed sets hold a value of this kind.
+    public func holdsValues(of kind: ObservableKind) -> Bool { kindsPresent & 1 << kind.ordinal != 0 }
+
     // MARK: Lookup
 
     /// One indicator an observable hit.
