@@ -80,7 +80,8 @@ public final class EventIndicatorMatcher: Sendable {
                 continue
             }
             guard let value = text(mapping.fieldName(at: field)) else { continue }
-            if skippableFields[field] && misses.isQuiet(field: field, value) {
+            let quietSlot = skippableFields[field] ? misses.quietSlot(field: field, value) : nil
+            if let quietSlot, misses.isQuiet(quietSlot, value) {
                 skipped = true
                 continue
             }
@@ -88,7 +89,7 @@ public final class EventIndicatorMatcher: Sendable {
             let hitsBefore = found.count
             mapping.read(field: field, value, into: &observables)
             lookUp(observables[start...], into: &found, misses: misses)
-            if found.count == hitsBefore { misses.noteQuiet(field: field, value) }
+            if let quietSlot, found.count == hitsBefore { misses.noteQuiet(quietSlot, value) }
         }
         // A pattern the sets cannot hold sees every observable: the skipped ones are read
         // again when it may match.
@@ -144,8 +145,10 @@ public final class EventIndicatorMatcher: Sendable {
             for observable in observables where scannedKinds[observable.kind.ordinal] { _ = scan(observable.value) }
             for (position, name) in scannedFields.enumerated() {
                 // A command line or image that held no anchor a moment ago is not scanned again.
-                guard let text = field(name), misses?.isQuiet(field: mapping.fieldCount + position, text) != true else { continue }
-                if !scan(text) { misses?.noteQuiet(field: mapping.fieldCount + position, text) }
+                guard let text = field(name) else { continue }
+                let quietSlot = misses?.quietSlot(field: mapping.fieldCount + position, text)
+                if let quietSlot, misses?.isQuiet(quietSlot, text) == true { continue }
+                if !scan(text), let quietSlot { misses?.noteQuiet(quietSlot, text) }
             }
         }
         guard !candidates.isEmpty else { return hits }
@@ -184,23 +187,20 @@ public final class MissCache {
     func contains(_ observable: Observable) -> Bool { entries[slot(observable)] == observable }
     func insert(_ observable: Observable) { entries[slot(observable)] = observable }
 
-    /// Whether the field's text is one it had lately that hit nothing. `EventContext` hands
-    /// out the same string for a text repeated at once, so that is a comparison of references.
-    func isQuiet(field: Int, _ text: String) -> Bool {
-        let slot = quietSlot(field: field, text)
-        return slot < quietTexts.count && quietTexts[slot] == text
-    }
-
-    func noteQuiet(field: Int, _ text: String) {
-        let slot = quietSlot(field: field, text)
-        if slot >= quietTexts.count { quietTexts += Array(repeating: nil, count: (field + 1) * Self.quietWays - quietTexts.count) }
-        quietTexts[slot] = text
-    }
-
-    private func quietSlot(field: Int, _ text: String) -> Int {
+    /// Where a field's text would be kept among its quiet texts.
+    func quietSlot(field: Int, _ text: String) -> Int {
         var text = text
         let hash = text.withUTF8 { ByteHash.hash(UnsafeRawBufferPointer($0), seed: 0) }
         return field * Self.quietWays + Int(truncatingIfNeeded: hash) & (Self.quietWays - 1)
+    }
+
+    /// Whether the text in its slot is one that hit nothing lately. `EventContext` hands out
+    /// the same string for a text repeated at once, so that comparison is of references.
+    func isQuiet(_ slot: Int, _ text: String) -> Bool { slot < quietTexts.count && quietTexts[slot] == text }
+
+    func noteQuiet(_ slot: Int, _ text: String) {
+        if slot >= quietTexts.count { quietTexts += Array(repeating: nil, count: (slot / Self.quietWays + 1) * Self.quietWays - quietTexts.count) }
+        quietTexts[slot] = text
     }
 
     /// A hash of the value's bytes (not `hashValue`: SipHash costs more than the rest of a

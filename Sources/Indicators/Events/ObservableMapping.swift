@@ -106,11 +106,8 @@ public struct ObservableMapping: Sendable {
     /// gives a field's text, nil when the event lacks it.
     public func observables(reading text: (FieldName) -> String?) -> [Observable] {
         var found: [Observable] = []
-        for index in fieldNames.indices {
-            guard let value = text(fieldNames[index]) else { continue }
-            // One allocation rather than a growth per value.
-            if found.capacity == 0 { found.reserveCapacity(8) }
-            for position in readerRanges[index] { Self.read(value, readers[position], into: &found) }
+        for position in fieldNames.indices {
+            if let value = text(fieldNames[position]) { read(field: position, value, into: &found) }
         }
         return found
     }
@@ -124,6 +121,7 @@ public struct ObservableMapping: Sendable {
 
     /// The observables the rules of the field at `position` read from its text.
     func read(field position: Int, _ value: String, into found: inout [Observable]) {
+        // One allocation rather than a growth per value.
         if found.capacity == 0 { found.reserveCapacity(8) }
         for reader in readerRanges[position] { Self.read(value, readers[reader], into: &found) }
     }
