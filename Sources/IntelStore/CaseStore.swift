@@ -77,6 +77,20 @@ public struct CaseFinding: Sendable, Hashable {
     }
 }
 
+extension CaseFinding {
+    /// Whether the finding is an indicator's hit: its rule id is the indicator's STIX id.
+    public var isIndicatorHit: Bool { ruleID?.hasPrefix("indicator--") == true }
+}
+
+/// Which findings' fields a read brings back.
+public enum FindingFieldSelection: Sendable {
+    case all
+    /// Only the fields of indicator hits (their provenance), which is all that summaries,
+    /// attribution and reports read; other findings come with none. A case of 100,000
+    /// findings reads in a fraction of the time.
+    case indicatorHits
+}
+
 /// An analyst's note, or an assertion that the intruder used a technique or software.
 public struct CaseNote: Sendable, Hashable {
     public enum Kind: String, Sendable, Hashable {
@@ -116,10 +130,15 @@ public protocol CaseStore: Sendable {
     /// and findings, in one transaction.
     func addToCase(_ name: String, evidence: [CaseEvidenceFile], findings: [CaseFinding]) async throws
     func evidence(ofCase name: String) async throws -> [CaseEvidenceFile]
-    /// Findings in time order (those without a time last).
-    func findings(ofCase name: String) async throws -> [CaseFinding]
+    /// Findings in time order (those without a time last), with the fields asked for.
+    func findings(ofCase name: String, fields: FindingFieldSelection) async throws -> [CaseFinding]
     func addNote(_ note: CaseNote, toCase name: String) async throws
     func notes(ofCase name: String) async throws -> [CaseNote]
+}
+
+extension CaseStore {
+    /// Findings in time order with all their fields.
+    public func findings(ofCase name: String) async throws -> [CaseFinding] { try await findings(ofCase: name, fields: .all) }
 }
 
 /// What the application works on: the intel, the cases and who may use them, in one store

@@ -45,7 +45,7 @@ extension MemoryIntelStore: CaseStore {
         }
     }
 
-    public func findings(ofCase name: String) async throws -> [CaseFinding] {
+    public func findings(ofCase name: String, fields: FindingFieldSelection) async throws -> [CaseFinding] {
         try state.withLock { (state: inout State) throws(IntelStoreError) in
             try state.cases.require(name)
             // Time order, those without a time last; equal times keep the order they were added.
@@ -56,7 +56,12 @@ extension MemoryIntelStore: CaseStore {
                 case (_?, nil): return true
                 case (nil, _?): return false
                 }
-            }.map(\.element)
+            }.map { entry in
+                guard fields == .indicatorHits, !entry.element.isIndicatorHit else { return entry.element }
+                var finding = entry.element
+                finding.fields = [:]
+                return finding
+            }
         }
     }
 

@@ -62,26 +62,31 @@ extension SQLiteIntelStore: CaseStore {
         }
     }
 
-    public func findings(ofCase name: String) async throws -> [CaseFinding] {
+    public func findings(ofCase name: String, fields selection: FindingFieldSelection) async throws -> [CaseFinding] {
         try await reading("read case findings") { db in
             let id = try SQLiteIntelStore.caseID(db, name)
-            return try Row.fetchAll(
-                db, sql: "SELECT * FROM case_finding WHERE case_id = ? ORDER BY timestamp IS NULL, timestamp, rowid", arguments: [id]
-            ).map { row in
-                func list(_ column: String) -> [String] {
-                    let text: String = row[column]
+            // Read through the C API: a report reads every finding of a case, and GRDB's
+            // decoding by column name cost more than the query on a case of 100,000.
+            let statement = try db.cachedStatement(sql: """
+                SELECT timestamp, computer, channel, event_id, record_id, rule_id, rule_title, level, techniques, tactics, software,
+                       fields, evidence, evidence_sha256
+                FROM case_finding WHERE case_id = ? ORDER BY timestamp IS NULL, timestamp, rowid
+                """)
+            return try statement.mapRows([id]) { row in
+                func list(_ column: Int32) -> [String] {
+                    let text = row.text(column) ?? ""
                     return text.isEmpty ? [] : text.split(separator: ",").map(String.init)
                 }
                 var fields: [String: String] = [:]
-                let fieldsText: String = row["fields"]
-                if case .object(let object)? = try? JSONParser.parse(fieldsText) {
+                let ruleID = row.text(5)
+                if selection == .all || ruleID?.hasPrefix("indicator--") == true, case .object(let object)? = try? JSONParser.parse(row.bytes(11)) {
                     for (key, value) in object { fields[key] = value.stringValue ?? "" }
                 }
                 return CaseFinding(
-                    timestamp: row["timestamp"], computer: row["computer"], channel: row["channel"], eventID: row["event_id"],
-                    recordID: row["record_id"], ruleID: row["rule_id"], ruleTitle: row["rule_title"], level: row["level"],
-                    techniques: list("techniques"), tactics: list("tactics"), software: list("software"), fields: fields,
-                    evidence: row["evidence"], evidenceSHA256: row["evidence_sha256"])
+                    timestamp: row.text(0), computer: row.text(1), channel: row.text(2), eventID: row.text(3),
+                    recordID: row.isNull(4) ? nil : row.integer(4), ruleID: ruleID, ruleTitle: row.text(6) ?? "", level: row.text(7),
+                    techniques: list(8), tactics: list(9), software: list(10), fields: fields,
+                    evidence: row.text(12) ?? "", evidenceSHA256: row.text(13) ?? "")
             }
         }
     }

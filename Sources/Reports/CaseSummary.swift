@@ -75,7 +75,7 @@ public struct CaseSummary: Sendable {
 
     /// Whether a finding is an indicator's hit (its rule id is the indicator's STIX id).
     static func isIndicatorHit(_ finding: CaseFinding) -> Bool {
-        finding.ruleID?.hasPrefix("indicator--") == true && finding.fields["indicator.suppressed_by"] == nil
+        finding.isIndicatorHit && finding.fields["indicator.suppressed_by"] == nil
     }
 
     /// The indicator hits of findings, one sighting per indicator, in id order.

@@ -10,13 +10,13 @@ import VigilKit
 struct InvestigateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "investigate",
-        abstract: "Hunt the evidence into a case, attribute it, and write the timeline and a STIX report.",
+        abstract: "Hunt the evidence into a case, attribute it, and write the timeline, the report and a STIX report.",
         discussion: """
             Uses the rules and ATT&CK installed by `vigil update` (or --rules). When nothing is \
             installed it runs the update itself if the official sources can be reached, and \
             otherwise says what to run. Outputs in -o DIR: timeline.csv, timeline.jsonl, \
-            attribution.txt (with explanations) and attribution.stix.json (STIX 2.1, marked with \
-            the case's TLP).
+            attribution.txt (with explanations), attribution.stix.json (STIX 2.1, marked with \
+            the case's TLP), and the report as report.html (one self-contained file) and report.md.
             """
     )
 

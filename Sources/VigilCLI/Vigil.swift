@@ -13,7 +13,7 @@ struct Vigil: AsyncParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            InvestigateCommand.self, HuntCommand.self, Dump.self, RulesCommand.self, Intel.self, CaseCommand.self, AttributeCommand.self, AttributionCommand.self, UpdateCommand.self,
+            InvestigateCommand.self, HuntCommand.self, Dump.self, RulesCommand.self, Intel.self, CaseCommand.self, AttributeCommand.self, ReportCommand.self, AttributionCommand.self, UpdateCommand.self,
             ServeCommand.self, UsersCommand.self, AuditCommand.self, TAXIICommand.self,
         ]
     )

@@ -46,7 +46,8 @@ public struct Investigation {
         public var rulesLoaded: Int
         public var ruleProblems: Int
         public var attribution: CaseAttribution
-        /// File name and text: timeline.csv, timeline.jsonl, attribution.txt, attribution.stix.json.
+        /// File name and text: timeline.csv, timeline.jsonl, attribution.txt, attribution.stix.json,
+        /// report.html, report.md.
         public var outputs: [(name: String, text: String)]
     }
 
@@ -72,7 +73,9 @@ public struct Investigation {
             throw .report("the hunt stopped: \(error)")
         }
         try await CaseRecorder.record(outcome.summary, findings: findings, inCase: name, store: store)
-        let attribution = try await CaseAttribution.attribute(case: name, store: store, victim: victim)
+        let drafted = try await CaseReporting.draft(case: name, store: store, victim: victim)
+        let attribution = drafted.attribution
+        // The timeline files carry every field; the report read only indicators' fields.
         let caseFindings = try await VigilError.wrapping { try await store.findings(ofCase: name) }
         let outputs: [(String, String)]
         do {
@@ -81,6 +84,8 @@ public struct Investigation {
                 ("timeline.jsonl", TimelineFormat.jsonl.render(caseFindings)),
                 ("attribution.txt", try attribution.render(.text, top: 10, explain: true)),
                 ("attribution.stix.json", try attribution.render(.stix, top: 3, explain: false)),
+                ("report.html", ReportHTML.render(drafted.report)),
+                ("report.md", ReportMarkdown.render(drafted.report)),
             ]
         } catch {
             throw .report("the STIX report of case \(name) could not be built: \(error)")

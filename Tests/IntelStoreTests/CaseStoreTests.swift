@@ -43,6 +43,22 @@ struct CaseStoreTests {
     }
 
     @Test(arguments: StoreKind.allCases)
+    func findingsCanComeWithTheFieldsOfIndicatorHitsOnly(_ kind: StoreKind) async throws {
+        let (store, folder) = try kind.make()
+        _ = folder
+        try await store.createCase(CaseInfo(name: "c", created: "2026-11-29T07:00:00.000Z", tlp: .amber))
+        var hit = Self.finding("2022-03-02T10:00:00Z", rule: "Indicator: C2")
+        hit.ruleID = "indicator--6a5b8e6d-6f53-4bb4-94c0-0c2a2b1e0d01"
+        hit.fields = ["indicator.source": "Partner CERT", "indicator.tlp": "TLP:GREEN"]
+        try await store.addToCase("c", evidence: [], findings: [Self.finding("2022-03-01T09:00:00Z", rule: "rule"), hit])
+        let all = try await store.findings(ofCase: "c", fields: .all)
+        #expect(all.map(\.fields.count) == [2, 2] && all[1] == hit)
+        let summary = try await store.findings(ofCase: "c", fields: .indicatorHits)
+        #expect(summary.map(\.fields) == [[:], hit.fields])
+        #expect(summary.map(\.ruleTitle) == ["rule", "Indicator: C2"] && summary[0].techniques == ["T1059.001"])
+    }
+
+    @Test(arguments: StoreKind.allCases)
     func evidenceThatCouldNotBeHashedIsKeptWithItsReason(_ kind: StoreKind) async throws {
         let (store, folder) = try kind.make()
         _ = folder

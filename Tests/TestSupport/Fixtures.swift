@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 /// Test inputs and golden outputs kept in the repository under Tests/Fixtures.
 public enum Fixtures {
@@ -61,4 +62,16 @@ public func runProcess(_ executable: String, _ arguments: [String], environment:
     return ProcessResult(
         status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
         stderr: String(decoding: errData, as: UTF8.self))
+}
+
+/// Compares text with a golden file in Tests/Fixtures/golden, or writes it when
+/// VIGIL_UPDATE_GOLDEN=1.
+public func expectGolden(_ text: String, _ name: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    let url = Fixtures.url("golden/\(name)")
+    if ProcessInfo.processInfo.environment["VIGIL_UPDATE_GOLDEN"] == "1" {
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        return
+    }
+    let expected = try String(contentsOf: url, encoding: .utf8)
+    #expect(text == expected, "output differs from golden/\(name); rerun with VIGIL_UPDATE_GOLDEN=1 to accept", sourceLocation: sourceLocation)
 }

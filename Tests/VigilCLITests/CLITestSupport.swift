@@ -41,16 +41,5 @@ struct VigilRun {
     }
 }
 
-/// Compares text with a golden file, or writes it when VIGIL_UPDATE_GOLDEN=1.
-func expectGolden(_ text: String, _ name: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
-    let url = Fixtures.url("golden/\(name)")
-    if ProcessInfo.processInfo.environment["VIGIL_UPDATE_GOLDEN"] == "1" {
-        try text.write(to: url, atomically: true, encoding: .utf8)
-        return
-    }
-    let expected = try String(contentsOf: url, encoding: .utf8)
-    #expect(text == expected, "output differs from golden/\(name); rerun with VIGIL_UPDATE_GOLDEN=1 to accept", sourceLocation: sourceLocation)
-}
-
 /// The path of a STIX fixture, as the command line gets it.
 func fixture(_ name: String) -> String { Fixtures.url("stix/\(name)").path }

@@ -122,7 +122,7 @@ struct CaseCommandTests {
         result = try vigil(["investigate", evidence, "--case", "one", "-o", vigil.folder.path("out")])
         #expect(result.status == 0, "\(result.stderr)")
         try expectGolden(Self.stable(result.stdout), "investigate.txt")
-        for file in ["timeline.csv", "timeline.jsonl", "attribution.txt", "attribution.stix.json"] {
+        for file in ["timeline.csv", "timeline.jsonl", "attribution.txt", "attribution.stix.json", "report.html", "report.md"] {
             #expect(FileManager.default.fileExists(atPath: vigil.folder.path("out/\(file)")), "missing \(file)")
         }
         try Self.checkBundle(vigil.folder.path("out/attribution.stix.json"), tlp: .amber)

@@ -135,6 +135,15 @@ struct IndicatorCaseTests {
         #expect(sightingObjects.count == sightings.count)
         #expect(sightingObjects.contains { $0["sighting_of_ref"]?.stringValue == "indicator--6a5b8e6d-6f53-4bb4-94c0-0c2a2b1e0d01" && $0["count"]?.intValue == 831 })
         #expect(bundle.objects.contains { $0.id.rawValue == "indicator--6a5b8e6d-6f53-4bb4-94c0-0c2a2b1e0d01" })
+
+        // The report names the actor with what the galaxy says is behind it, and the sightings.
+        let report = try await CaseReporting.draft(case: "apt29", store: store).report
+        let actor = try #require(report.actor)
+        #expect(actor.name == "APT29" && actor.countries == ["RU"] && actor.sponsors == ["Russian Federation"])
+        #expect(actor.sources.count > 3 && actor.sources.allSatisfy { $0.url?.hasPrefix("http") ?? true })
+        #expect(report.sightings.map(\.indicatorID) == sightings.map(\.indicatorID))
+        #expect(report.marking == .amber)
+        #expect(HTMLAudit.problems(ReportHTML.render(report)) == [])
     }
 
     @Test("bad input: a file over the size limit is refused before it is read, the rest imports")

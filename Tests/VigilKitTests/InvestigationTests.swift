@@ -35,7 +35,7 @@ struct InvestigationTests {
         #expect(result.caseName == "exec")
         #expect(result.hunt.summary.files.count > 20)
         #expect(!result.hunt.hasErrors)
-        #expect(result.outputs.map(\.name) == ["timeline.csv", "timeline.jsonl", "attribution.txt", "attribution.stix.json"])
+        #expect(result.outputs.map(\.name) == ["timeline.csv", "timeline.jsonl", "attribution.txt", "attribution.stix.json", "report.html", "report.md"])
         let findings = try await store.findings(ofCase: "exec")
         #expect(findings.count == result.attribution.summary.findingCount)
         #expect(findings.count > 100)

@@ -49,10 +49,14 @@ public struct AttributionModel: Sendable, Hashable {
         _ evidence: CaseEvidence, profiles: GroupProfiles, names: [Feature: String] = [:], explain: Bool = true
     ) -> AttributionResult {
         let features = evidence.features
+        // Sorted once and their sources gathered once: every group's explanation lists them.
+        let ordered = features.sorted()
+        let sources = explain ? Dictionary(uniqueKeysWithValues: ordered.map { ($0, evidence.sources(of: $0)) }) : [:]
         var ranked: [RankedGroup] = []
         ranked.reserveCapacity(profiles.count)
         for profile in profiles.profiles {
-            ranked.append(score(profile, features: features, evidence: evidence, profiles: profiles, names: names, explain: explain))
+            ranked.append(score(
+                profile, features: features, ordered: ordered, evidence: evidence, sources: sources, profiles: profiles, names: names, explain: explain))
         }
         ranked.sort { ($0.score, $1.group.name) > ($1.score, $0.group.name) }
         return AttributionResult(ranking: ranked, model: self, evidence: evidence, featureCount: features.count)
@@ -61,7 +65,10 @@ public struct AttributionModel: Sendable, Hashable {
     /// The scores alone, in profile order (for evaluation).
     public func scores(_ features: Set<Feature>, profiles: GroupProfiles) -> [Double] {
         let evidence = CaseEvidence(observed: Dictionary(uniqueKeysWithValues: features.map { ($0, []) }))
-        return profiles.profiles.map { score($0, features: features, evidence: evidence, profiles: profiles, names: [:], explain: false).score }
+        let ordered = features.sorted()
+        return profiles.profiles.map {
+            score($0, features: features, ordered: ordered, evidence: evidence, sources: [:], profiles: profiles, names: [:], explain: false).score
+        }
     }
 
     /// The share of groups using a feature, smoothed.
@@ -70,12 +77,12 @@ public struct AttributionModel: Sendable, Hashable {
     }
 
     func score(
-        _ profile: GroupProfiles.Profile, features: Set<Feature>, evidence: CaseEvidence, profiles: GroupProfiles,
-        names: [Feature: String], explain: Bool
+        _ profile: GroupProfiles.Profile, features: Set<Feature>, ordered: [Feature], evidence: CaseEvidence, sources: [Feature: [String]],
+        profiles: GroupProfiles, names: [Feature: String], explain: Bool
     ) -> RankedGroup {
         var total = 0.0
         var contributions: [Contribution] = []
-        for feature in features.sorted() {
+        for feature in ordered {
             let chance = backgroundChance(feature, profiles: profiles)
             let weight = feature.kind == .software ? softwareWeight : 1
             let used = profile.featureSet.contains(feature)
@@ -88,7 +95,7 @@ public struct AttributionModel: Sendable, Hashable {
                     : "not in the profile; \(share)"
                 contributions.append(Contribution(
                     kind: used ? .matched : .unexplained, feature: feature, name: names[feature], delta: delta,
-                    reason: reason, sources: evidence.sources(of: feature)))
+                    reason: reason, sources: sources[feature] ?? []))
             }
         }
         let absence = absencePenalty(profile, features: features, profiles: profiles)

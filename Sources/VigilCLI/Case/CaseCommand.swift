@@ -56,7 +56,7 @@ struct CaseShow: AsyncParsableCommand {
             let store = try store.open()
             guard let info = try await store.caseInfo(named: name) else { throw IntelStoreError.noSuchCase(name) }
             let summary = CaseSummary(
-                findings: try await store.findings(ofCase: name), notes: try await store.notes(ofCase: name))
+                findings: try await store.findings(ofCase: name, fields: .indicatorHits), notes: try await store.notes(ofCase: name))
             Console.out("Case \(info.name) · \(info.tlp?.label ?? "unmarked") · created \(info.created)")
             if !info.description.isEmpty { Console.out(info.description) }
             let evidence = try await store.evidence(ofCase: name)

