@@ -91,6 +91,80 @@ public enum FindingFieldSelection: Sendable {
     case indicatorHits
 }
 
+/// Which findings of a case a page holds: every condition given must hold.
+public struct FindingFilter: Sendable, Hashable {
+    /// Levels (`high`, ...; `none` for findings without one); empty: any.
+    public var levels: Set<String>
+    /// A tactic id (`TA0002`) the finding's rule names.
+    public var tactic: String?
+    /// A technique id; a parent (`T1059`) also selects its sub-techniques (`T1059.001`).
+    public var technique: String?
+    /// The host, ignoring case.
+    public var host: String?
+    /// Times from (inclusive) and to (exclusive), compared as ISO 8601 text; a finding without
+    /// a time passes only when neither is given.
+    public var from: String?
+    public var to: String?
+
+    public init(levels: Set<String> = [], tactic: String? = nil, technique: String? = nil, host: String? = nil, from: String? = nil, to: String? = nil) {
+        self.levels = levels
+        self.tactic = tactic
+        self.technique = technique
+        self.host = host
+        self.from = from
+        self.to = to
+    }
+
+    /// Whether a finding passes; every backend selects what this accepts.
+    public func accepts(_ finding: CaseFinding) -> Bool {
+        if !levels.isEmpty && !levels.contains(finding.level ?? "none") { return false }
+        if let tactic, !finding.tactics.contains(tactic) { return false }
+        if let technique, !finding.techniques.contains(where: { $0 == technique || $0.hasPrefix(technique + ".") }) { return false }
+        if let host, finding.computer?.caseInsensitiveCompare(host) != .orderedSame { return false }
+        if from != nil || to != nil {
+            guard let time = finding.timestamp else { return false }
+            if let from, time < from { return false }
+            if let to, time >= to { return false }
+        }
+        return true
+    }
+}
+
+/// Where a page of findings ended; the next page starts after it. `sequence` orders findings
+/// of equal time in the order they were added.
+public struct FindingCursor: Sendable, Hashable {
+    public var timestamp: String?
+    public var sequence: Int64
+
+    public init(timestamp: String?, sequence: Int64) {
+        self.timestamp = timestamp
+        self.sequence = sequence
+    }
+
+    /// The cursor as one opaque text for a URL (`<sequence>.<time>`), and back.
+    public var token: String { "\(sequence)." + (timestamp ?? "") + (timestamp == nil ? "-" : "") }
+
+    public init?(token: String) {
+        guard let dot = token.firstIndex(of: "."), let sequence = Int64(token[..<dot]), sequence >= 0 else { return nil }
+        let rest = String(token[token.index(after: dot)...])
+        self.init(timestamp: rest == "-" ? nil : rest, sequence: sequence)
+    }
+}
+
+/// A page of a case's findings in time order, and how many the filter selects in all.
+public struct FindingPage: Sendable {
+    public var findings: [CaseFinding]
+    /// Nil on the last page.
+    public var next: FindingCursor?
+    public var total: Int
+
+    public init(findings: [CaseFinding], next: FindingCursor?, total: Int) {
+        self.findings = findings
+        self.next = next
+        self.total = total
+    }
+}
+
 /// An analyst's note, or an assertion that the intruder used a technique or software.
 public struct CaseNote: Sendable, Hashable {
     public enum Kind: String, Sendable, Hashable {
@@ -132,6 +206,10 @@ public protocol CaseStore: Sendable {
     func evidence(ofCase name: String) async throws -> [CaseEvidenceFile]
     /// Findings in time order (those without a time last), with the fields asked for.
     func findings(ofCase name: String, fields: FindingFieldSelection) async throws -> [CaseFinding]
+    /// Up to `limit` (1 to 1,000) findings the filter selects, in the same order, after the
+    /// cursor: following `next` never repeats a finding nor skips one that was there when the
+    /// first page was read, also while more are added.
+    func findings(ofCase name: String, filter: FindingFilter, after cursor: FindingCursor?, limit: Int) async throws -> FindingPage
     func addNote(_ note: CaseNote, toCase name: String) async throws
     func notes(ofCase name: String) async throws -> [CaseNote]
 }

@@ -45,23 +45,43 @@ extension MemoryIntelStore: CaseStore {
         }
     }
 
-    public func findings(ofCase name: String, fields: FindingFieldSelection) async throws -> [CaseFinding] {
+    /// A case's findings with their place in the order they were added, in time order (those
+    /// without a time last; equal times keep the order they were added).
+    private func ordered(_ name: String) throws -> [(offset: Int, element: CaseFinding)] {
         try state.withLock { (state: inout State) throws(IntelStoreError) in
             try state.cases.require(name)
-            // Time order, those without a time last; equal times keep the order they were added.
             return (state.cases.findings[name] ?? []).enumerated().sorted { lhs, rhs in
-                switch (lhs.element.timestamp, rhs.element.timestamp) {
-                case let (left?, right?): return left != right ? left < right : lhs.offset < rhs.offset
-                case (nil, nil): return lhs.offset < rhs.offset
-                case (_?, nil): return true
-                case (nil, _?): return false
-                }
-            }.map { entry in
-                guard fields == .indicatorHits, !entry.element.isIndicatorHit else { return entry.element }
-                var finding = entry.element
-                finding.fields = [:]
-                return finding
+                Self.precedes((lhs.element.timestamp, Int64(lhs.offset)), (rhs.element.timestamp, Int64(rhs.offset)))
             }
+        }
+    }
+
+    /// The findings' order: by time, without a time last, then in the order added.
+    private static func precedes(_ lhs: (time: String?, sequence: Int64), _ rhs: (time: String?, sequence: Int64)) -> Bool {
+        switch (lhs.time, rhs.time) {
+        case let (left?, right?): return left != right ? left < right : lhs.sequence < rhs.sequence
+        case (nil, nil): return lhs.sequence < rhs.sequence
+        case (_?, nil): return true
+        case (nil, _?): return false
+        }
+    }
+
+    public func findings(ofCase name: String, filter: FindingFilter, after cursor: FindingCursor?, limit: Int) async throws -> FindingPage {
+        let selected = try ordered(name).filter { filter.accepts($0.element) }
+        let start = cursor.map { cursor in
+            selected.firstIndex { Self.precedes((cursor.timestamp, cursor.sequence), ($0.element.timestamp, Int64($0.offset))) } ?? selected.count
+        } ?? 0
+        let page = selected[start...].prefix(min(max(limit, 1), 1_000))
+        let next = page.count < selected.count - start ? page.last.map { FindingCursor(timestamp: $0.element.timestamp, sequence: Int64($0.offset)) } : nil
+        return FindingPage(findings: page.map(\.element), next: next, total: selected.count)
+    }
+
+    public func findings(ofCase name: String, fields: FindingFieldSelection) async throws -> [CaseFinding] {
+        try ordered(name).map { entry in
+            guard fields == .indicatorHits, !entry.element.isIndicatorHit else { return entry.element }
+            var finding = entry.element
+            finding.fields = [:]
+            return finding
         }
     }
 

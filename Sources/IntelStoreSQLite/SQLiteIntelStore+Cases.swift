@@ -65,29 +65,98 @@ extension SQLiteIntelStore: CaseStore {
     public func findings(ofCase name: String, fields selection: FindingFieldSelection) async throws -> [CaseFinding] {
         try await reading("read case findings") { db in
             let id = try SQLiteIntelStore.caseID(db, name)
-            // Read through the C API: a report reads every finding of a case, and GRDB's
-            // decoding by column name cost more than the query on a case of 100,000.
-            let statement = try db.cachedStatement(sql: """
-                SELECT timestamp, computer, channel, event_id, record_id, rule_id, rule_title, level, techniques, tactics, software,
-                       fields, evidence, evidence_sha256
-                FROM case_finding WHERE case_id = ? ORDER BY timestamp IS NULL, timestamp, rowid
-                """)
-            return try statement.mapRows([id]) { row in
-                func list(_ column: Int32) -> [String] {
-                    let text = row.text(column) ?? ""
-                    return text.isEmpty ? [] : text.split(separator: ",").map(String.init)
-                }
-                var fields: [String: String] = [:]
-                let ruleID = row.text(5)
-                if selection == .all || ruleID?.hasPrefix("indicator--") == true, case .object(let object)? = try? JSONParser.parse(row.bytes(11)) {
-                    for (key, value) in object { fields[key] = value.stringValue ?? "" }
-                }
-                return CaseFinding(
-                    timestamp: row.text(0), computer: row.text(1), channel: row.text(2), eventID: row.text(3),
-                    recordID: row.isNull(4) ? nil : row.integer(4), ruleID: ruleID, ruleTitle: row.text(6) ?? "", level: row.text(7),
-                    techniques: list(8), tactics: list(9), software: list(10), fields: fields,
-                    evidence: row.text(12) ?? "", evidenceSHA256: row.text(13) ?? "")
+            return try Self.readFindings(db, where: "case_id = ?", [id], fields: selection).map(\.finding)
+        }
+    }
+
+    public func findings(ofCase name: String, filter: FindingFilter, after cursor: FindingCursor?, limit: Int) async throws -> FindingPage {
+        try await reading("read a page of case findings") { db in
+            let id = try SQLiteIntelStore.caseID(db, name)
+            var conditions = ["case_id = ?"]
+            var arguments: [(any DatabaseValueConvertible)?] = [id]
+            if !filter.levels.isEmpty {
+                let levels = filter.levels.sorted()
+                let named = levels.filter { $0 != "none" }
+                var alternatives: [String] = []
+                if !named.isEmpty { alternatives.append("level IN (" + named.map { _ in "?" }.joined(separator: ", ") + ")") }
+                if levels.contains("none") { alternatives.append("level IS NULL") }
+                conditions.append("(" + alternatives.joined(separator: " OR ") + ")")
+                arguments += named.map { $0 }
             }
+            // Lists are stored comma-joined: an element matches whole, a parent technique also
+            // matches its sub-techniques.
+            if let tactic = filter.tactic {
+                conditions.append("instr(',' || tactics || ',', ',' || ? || ',') > 0")
+                arguments.append(tactic)
+            }
+            if let technique = filter.technique {
+                conditions.append("(instr(',' || techniques || ',', ',' || ? || ',') > 0 OR instr(',' || techniques, ',' || ? || '.') > 0)")
+                arguments += [technique, technique]
+            }
+            if let host = filter.host {
+                conditions.append("computer = ? COLLATE NOCASE")
+                arguments.append(host)
+            }
+            if let from = filter.from {
+                conditions.append("timestamp >= ?")
+                arguments.append(from)
+            }
+            if let to = filter.to {
+                conditions.append("timestamp < ?")
+                arguments.append(to)
+            }
+            let condition = conditions.joined(separator: " AND ")
+            let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM case_finding WHERE \(condition)", arguments: StatementArguments(arguments)) ?? 0
+            var paged = condition
+            var pageArguments = arguments
+            if let cursor {
+                if let time = cursor.timestamp {
+                    paged += " AND ((timestamp IS NOT NULL AND (timestamp > ? OR (timestamp = ? AND rowid > ?))) OR timestamp IS NULL)"
+                    pageArguments += [time, time, cursor.sequence]
+                } else {
+                    paged += " AND timestamp IS NULL AND rowid > ?"
+                    pageArguments.append(cursor.sequence)
+                }
+            }
+            let size = min(max(limit, 1), 1_000)
+            let rows = try Self.readFindings(db, where: paged, pageArguments, fields: .all, limit: size + 1)
+            let page = rows.prefix(size)
+            let next = rows.count > size ? page.last.map { FindingCursor(timestamp: $0.finding.timestamp, sequence: $0.rowID) } : nil
+            return FindingPage(findings: page.map(\.finding), next: next, total: total)
+        }
+    }
+
+    /// Findings in time order (those without a time last, then as added) with their row ids,
+    /// read through the C API: a report reads every finding of a case, and GRDB's decoding by
+    /// column name cost more than the query on a case of 100,000.
+    static func readFindings(
+        _ db: Database, where condition: String, _ arguments: [(any DatabaseValueConvertible)?], fields: FindingFieldSelection, limit: Int? = nil
+    ) throws -> [(finding: CaseFinding, rowID: Int64)] {
+        // A page picks its rows on the narrow filter index first, then reads only those rows.
+        let selection = limit.map { "rowid IN (SELECT rowid FROM case_finding WHERE \(condition) ORDER BY timestamp IS NULL, timestamp, rowid LIMIT \($0))" }
+        let sql = """
+            SELECT timestamp, computer, channel, event_id, record_id, rule_id, rule_title, level, techniques, tactics, software,
+                   fields, evidence, evidence_sha256, rowid
+            FROM case_finding WHERE \(selection ?? condition) ORDER BY timestamp IS NULL, timestamp, rowid
+            """
+        // Pages vary with their filters: prepared each time rather than filling the cache.
+        let statement = limit == nil ? try db.cachedStatement(sql: sql) : try db.makeStatement(sql: sql)
+        return try statement.mapRows(StatementArguments(arguments)) { row in
+            func list(_ column: Int32) -> [String] {
+                let text = row.text(column) ?? ""
+                return text.isEmpty ? [] : text.split(separator: ",").map(String.init)
+            }
+            var values: [String: String] = [:]
+            let ruleID = row.text(5)
+            if fields == .all || ruleID?.hasPrefix("indicator--") == true, case .object(let object)? = try? JSONParser.parse(row.bytes(11)) {
+                for (key, value) in object { values[key] = value.stringValue ?? "" }
+            }
+            let finding = CaseFinding(
+                timestamp: row.text(0), computer: row.text(1), channel: row.text(2), eventID: row.text(3),
+                recordID: row.isNull(4) ? nil : row.integer(4), ruleID: ruleID, ruleTitle: row.text(6) ?? "", level: row.text(7),
+                techniques: list(8), tactics: list(9), software: list(10), fields: values,
+                evidence: row.text(12) ?? "", evidenceSHA256: row.text(13) ?? "")
+            return (finding, row.integer(14))
         }
     }
 

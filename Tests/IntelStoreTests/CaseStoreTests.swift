@@ -59,6 +59,66 @@ struct CaseStoreTests {
     }
 
     @Test(arguments: StoreKind.allCases)
+    func pagesOfFindingsFollowTheFilterWithoutGapsOrRepeats(_ kind: StoreKind) async throws {
+        let (store, folder) = try kind.make()
+        _ = folder
+        try await store.createCase(CaseInfo(name: "c", created: "2026-11-29T07:00:00.000Z", tlp: .amber))
+        var findings: [CaseFinding] = []
+        let hosts = ["WS01", "ws01", "DC1", "%_x"]
+        for index in 0..<40 {
+            // Repeated times, untimed findings, levels with none, parents and sub-techniques.
+            let time = index % 7 == 0 ? nil : "2022-03-\(String(format: "%02d", 1 + index % 5))T10:00:00Z"
+            var finding = Self.finding(time, rule: "rule \(index)", techniques: index % 3 == 0 ? ["T1059"] : ["T1059.001", "T1003"])
+            finding.level = index % 4 == 0 ? nil : ["low", "high", "medium"][index % 3]
+            finding.tactics = index % 2 == 0 ? ["TA0002", "TA0005"] : ["TA0006"]
+            finding.computer = hosts[index % hosts.count]
+            findings.append(finding)
+        }
+        try await store.addToCase("c", evidence: [], findings: Array(findings[..<20]))
+        try await store.addToCase("c", evidence: [], findings: Array(findings[20...]))
+        let all = try await store.findings(ofCase: "c")
+        let filters = [
+            FindingFilter(), FindingFilter(levels: ["high", "none"]), FindingFilter(tactic: "TA0005"), FindingFilter(tactic: "TA000"),
+            FindingFilter(technique: "T1059"), FindingFilter(technique: "T1059.001"), FindingFilter(technique: "T105"), FindingFilter(host: "ws01"),
+            FindingFilter(host: "%_x"), FindingFilter(host: "%"), FindingFilter(from: "2022-03-02", to: "2022-03-04"),
+            FindingFilter(levels: ["low"], tactic: "TA0002", technique: "T1059", host: "WS01", from: "2022-03-01"),
+        ]
+        for filter in filters {
+            let expected = all.filter { filter.accepts($0) }
+            for limit in [1, 3, 1_000] {
+                var seen: [CaseFinding] = []
+                var cursor: FindingCursor?
+                repeat {
+                    let page = try await store.findings(ofCase: "c", filter: filter, after: cursor, limit: limit)
+                    #expect(page.total == expected.count, "\(filter)")
+                    #expect(page.findings.count <= limit)
+                    seen += page.findings
+                    cursor = page.next.flatMap { FindingCursor(token: $0.token) }
+                    #expect(cursor == page.next, "the cursor survives its token")
+                } while cursor != nil && seen.count <= all.count
+                #expect(seen.map(\.ruleTitle) == expected.map(\.ruleTitle), "\(filter), \(limit) a page")
+            }
+        }
+        #expect(all.filter { FindingFilter(host: "ws01").accepts($0) }.count == 20, "hosts ignore case")
+        #expect(all.filter { FindingFilter(technique: "T1059").accepts($0) }.count == 40, "a parent selects its sub-techniques")
+        #expect(all.filter { FindingFilter(technique: "T105").accepts($0) }.isEmpty)
+
+        // Findings added between pages come after the cursor or not at all: nothing repeats.
+        let first = try await store.findings(ofCase: "c", filter: FindingFilter(), after: nil, limit: 10)
+        try await store.addToCase("c", evidence: [], findings: [Self.finding("2022-03-01T10:00:00Z", rule: "late early"), Self.finding(nil, rule: "late untimed")])
+        var rest: [CaseFinding] = []
+        var cursor = first.next
+        while let current = cursor {
+            let page = try await store.findings(ofCase: "c", filter: FindingFilter(), after: current, limit: 7)
+            rest += page.findings
+            cursor = page.next
+        }
+        let titles = (first.findings + rest).map(\.ruleTitle)
+        #expect(Set(titles).count == titles.count && titles.count == 41, "the untimed one added last is read, the earlier one is before the cursor")
+        #expect(FindingCursor(token: "x.y") == nil && FindingCursor(token: "-1.") == nil)
+    }
+
+    @Test(arguments: StoreKind.allCases)
     func evidenceThatCouldNotBeHashedIsKeptWithItsReason(_ kind: StoreKind) async throws {
         let (store, folder) = try kind.make()
         _ = folder

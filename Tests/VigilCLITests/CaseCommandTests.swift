@@ -93,6 +93,16 @@ struct CaseCommandTests {
         #expect(lines.count == hunted + 1)
         #expect(lines.first?.hasPrefix("timestamp,computer,channel,event_id,record_id,level,rule_title") == true)
 
+        // The filters select what the hunt's own findings say they should.
+        let hits = try Self.levelsAndTactics(try vigil(["hunt", evidence, "-q", "--format", "jsonl"]).stdout)
+        let expected = hits.filter { $0.level == "high" && $0.tactics.contains("TA0002") }.count
+        #expect(expected > 0)
+        result = try vigil(["case", "timeline", "mfa", "--format", "csv", "--level", "high", "--tactic", "ta0002"])
+        let selected = result.stdout.split(separator: "\n").dropFirst()
+        #expect(selected.count == expected && selected.allSatisfy { $0.split(separator: ",")[5] == "high" }, "\(result.stderr)")
+        result = try vigil(["case", "timeline", "mfa", "--format", "csv", "--limit", "3"])
+        #expect(result.stdout.split(separator: "\n").count == 4)
+
         result = try vigil(["attribute", "mfa", "--explain", "--top", "3"])
         #expect(result.status == 0, "\(result.stderr)")
         try expectGolden(Self.stable(result.stdout), "attribute-explain.txt")
@@ -126,6 +136,14 @@ struct CaseCommandTests {
             #expect(FileManager.default.fileExists(atPath: vigil.folder.path("out/\(file)")), "missing \(file)")
         }
         try Self.checkBundle(vigil.folder.path("out/attribution.stix.json"), tlp: .amber)
+    }
+
+    /// Each JSON line of `vigil hunt`'s output as its level and tactics.
+    static func levelsAndTactics(_ jsonl: String) throws -> [(level: String, tactics: [String])] {
+        try jsonl.split(separator: "\n").map { line in
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            return ((object["level"] as? String) ?? "none", (object["tactics"] as? [String]) ?? [])
+        }
     }
 
     /// The bundle reads back as STIX 2.1 with the case's marking on every object Vigil made,

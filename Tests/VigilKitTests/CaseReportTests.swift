@@ -151,6 +151,7 @@ struct CaseReportTests {
         let html = ReportHTML.render(report)
         #expect(!html.contains("Secret Partner") && !html.contains("203.0.113.9") && !html.contains("C2 of the partner"))
         #expect(html.contains("Withheld from this report") && html.contains("Indicator (withheld)"))
+        #expect(html.contains("only what is marked TLP:GREEN or lower"))
         #expect(html.contains("TLP:CLEAR"))
         // The whole attribution's sources are redacted too.
         let sources = report.ranking.flatMap { $0.contributions.flatMap(\.sources) }

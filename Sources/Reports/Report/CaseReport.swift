@@ -105,6 +105,8 @@ public struct CaseReport: Sendable {
     public var caseTLP: TLPLevel
     /// The marking of the report: the highest of what it contains.
     public var marking: TLPLevel
+    /// The highest marking it was allowed to contain (`--max-tlp`).
+    public var ceiling: TLPLevel
     public var generated: String
     public var withheld: [Withheld]
     /// Nil when the case's content is withheld.
@@ -139,19 +141,19 @@ public struct CaseReport: Sendable {
         var withheld: [Withheld] = []
         self.caseName = attribution.info.name
         self.caseTLP = caseTLP
+        ceiling = options.maxTLP
         generated = ISO8601DateFormatter().string(from: options.generated)
         let summary = attribution.summary
         let result = attribution.result
         featureNames = attribution.knowledge.featureNames
         groupsConsidered = result.ranking.count
 
-        // Indicators whose details are above the ceiling: their names, sources and values go.
-        let hiddenIndicators = Set(findings.compactMap { finding -> String? in
-            guard finding.isIndicatorHit, let id = finding.ruleID, let tlp = finding.fields["indicator.tlp"].flatMap(TLPLevel.init(name:)),
-                tlp > options.maxTLP
-            else { return nil }
-            return id
-        })
+        // Indicators' markings; those above the ceiling lose their names, sources and values.
+        var indicatorTLP: [String: TLPLevel] = [:]
+        for finding in findings where finding.isIndicatorHit {
+            if let id = finding.ruleID, let tlp = finding.fields["indicator.tlp"].flatMap(TLPLevel.init(name:)) { indicatorTLP[id] = tlp }
+        }
+        let hiddenIndicators = Set(indicatorTLP.filter { $0.value > options.maxTLP }.keys)
         if showCase {
             included.append(caseTLP)
             description = attribution.info.description
@@ -167,13 +169,11 @@ public struct CaseReport: Sendable {
             var sightings: [CaseSummary.IndicatorSighting] = []
             for sighting in summary.sightings {
                 if hiddenIndicators.contains(sighting.indicatorID) {
-                    let tlp = findings.first { $0.ruleID == sighting.indicatorID }?.fields["indicator.tlp"].flatMap(TLPLevel.init(name:)) ?? .red
+                    let tlp = indicatorTLP[sighting.indicatorID] ?? .red
                     withheld.append(Withheld(what: "the details of an indicator sighted \(sighting.count) time\(sighting.count == 1 ? "" : "s")", tlp: tlp))
                 } else {
                     sightings.append(sighting)
-                    if let tlp = findings.first(where: { $0.ruleID == sighting.indicatorID })?.fields["indicator.tlp"].flatMap(TLPLevel.init(name:)) {
-                        included.append(tlp)
-                    }
+                    if let tlp = indicatorTLP[sighting.indicatorID] { included.append(tlp) }
                 }
             }
             self.sightings = sightings

@@ -36,7 +36,7 @@ public struct FindingTimeline: Sendable, Hashable {
     /// Nil when no finding has a time.
     public init?(findings: [CaseFinding]) {
         let timed = findings.compactMap { finding -> (String, String)? in
-            guard let time = finding.timestamp, let _ = Self.date(time) else { return nil }
+            guard let time = finding.timestamp, Self.isTime(time) else { return nil }
             return (time, finding.tactics.first.map(ATTACKMatrix.phaseName) ?? "")
         }
         guard let first = timed.map(\.0).min(), let last = timed.map(\.0).max(), let start = Self.date(first), let end = Self.date(last) else {
@@ -67,25 +67,26 @@ public struct FindingTimeline: Sendable, Hashable {
         return calendar
     }()
 
-    /// The UTC instant of an ISO 8601 time's first 19 characters (`2024-03-05T14:02:11`).
-    static func date(_ text: String) -> Date? {
-        let digits = Array(text.utf8.prefix(19))
-        guard digits.count >= 10 else { return nil }
+    /// The year, month, day and hour of an ISO 8601 time (`2024-03-05T14:02:11`), when it
+    /// starts with a valid date.
+    static func parts(_ text: String) -> DateComponents? {
+        var digits: [Int] = []
+        digits.reserveCapacity(13)
+        for byte in text.utf8.prefix(13) { digits.append(byte >= 48 && byte <= 57 ? Int(byte - 48) : -1) }
         func number(_ range: Range<Int>) -> Int? {
-            guard range.upperBound <= digits.count else { return nil }
-            var value = 0
-            for byte in digits[range] {
-                guard byte >= 48 && byte <= 57 else { return nil }
-                value = value * 10 + Int(byte - 48)
-            }
-            return value
+            guard range.upperBound <= digits.count, digits[range].allSatisfy({ $0 >= 0 }) else { return nil }
+            return digits[range].reduce(0) { $0 * 10 + $1 }
         }
         guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10), (1...12).contains(month), (1...31).contains(day) else {
             return nil
         }
-        let components = DateComponents(year: year, month: month, day: day, hour: number(11..<13) ?? 0)
-        return calendar.date(from: components)
+        return DateComponents(year: year, month: month, day: day, hour: number(11..<13) ?? 0)
     }
+
+    static func isTime(_ text: String) -> Bool { parts(text) != nil }
+
+    /// The UTC instant of an ISO 8601 time's date and hour.
+    static func date(_ text: String) -> Date? { parts(text).flatMap { calendar.date(from: $0) } }
 
     /// The bucket names from the start's period to the end's.
     static func periods(from start: Date, to end: Date, unit: Unit) -> [String] {

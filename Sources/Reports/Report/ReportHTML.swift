@@ -128,7 +128,7 @@ public enum ReportHTML {
     static func withheld(_ report: CaseReport, into out: inout String) {
         guard !report.withheld.isEmpty else { return }
         out += "<section class=\"withheld\" id=\"withheld\" aria-labelledby=\"withheld-title\">\n<h2 id=\"withheld-title\">Withheld from this report</h2>\n"
-        out += "<p>This report is limited to \(report.marking <= .clear ? "TLP:CLEAR" : "what its marking allows"); it leaves out:</p>\n<ul>\n"
+        out += "<p>This report holds only what is marked \(report.ceiling.label) or lower; it leaves out:</p>\n<ul>\n"
         for item in report.withheld { out += "<li>\(escape(item.what)) (\(item.tlp.label))</li>\n" }
         out += "</ul>\n</section>\n"
     }

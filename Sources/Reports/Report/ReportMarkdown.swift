@@ -14,7 +14,7 @@ public enum ReportMarkdown {
         lines.append("Report generated \(report.generated) by Vigil · marked \(tlp)" + (report.caseTLP != report.marking ? " (the case is \(report.caseTLP.label))" : ""))
         if let description = report.description, !description.isEmpty { lines += ["", escape(description)] }
         if !report.withheld.isEmpty {
-            lines += ["", "## Withheld from this report", ""]
+            lines += ["", "## Withheld from this report", "", "This report holds only what is marked \(report.ceiling.label) or lower; it leaves out:", ""]
             for item in report.withheld { lines.append("- \(escape(item.what)) (\(item.tlp.label))") }
         }
 

@@ -71,16 +71,26 @@ struct CaseShow: AsyncParsableCommand {
 }
 
 struct CaseTimeline: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "timeline", abstract: "The case's findings in time order.")
+    static let configuration = CommandConfiguration(
+        commandName: "timeline", abstract: "The case's findings in time order, all or those the filters select.")
     @OptionGroup var store: StoreOptions
     @Argument(help: "The case's name.") var name: String
     @Option(help: "table, csv or jsonl.") var format: TimelineFormat = .table
     @Option(name: .shortAndLong, help: ArgumentHelp("Output file; standard output when absent.", valueName: "FILE"))
     var output: String?
+    @Option(help: ArgumentHelp("Only this level (repeatable; none: findings without one).", valueName: "LEVEL")) var level: [String] = []
+    @Option(help: ArgumentHelp("Only findings whose rule names this tactic id.", valueName: "TA0002")) var tactic: String?
+    @Option(help: ArgumentHelp("Only this technique (a parent selects its sub-techniques).", valueName: "T1059")) var technique: String?
+    @Option(help: ArgumentHelp("Only this host (any case).", valueName: "NAME")) var host: String?
+    @Option(help: ArgumentHelp("Only from this time on (ISO 8601, UTC).", valueName: "TIME")) var from: String?
+    @Option(help: ArgumentHelp("Only before this time.", valueName: "TIME")) var to: String?
+    @Option(help: "At most this many findings.") var limit: Int?
 
     func run() async throws {
         try await Failure.report {
-            let findings = try await store.open().findings(ofCase: name)
+            let filter = FindingFilter(
+                levels: Set(level.map { $0.lowercased() }), tactic: tactic?.uppercased(), technique: technique?.uppercased(), host: host, from: from, to: to)
+            let findings = try await CaseFindingSelection.select(case: name, store: store.open(), filter: filter, limit: limit.map { max($0, 1) }).findings
             let sink = try OutputSink(path: output)
             try sink.write(Array(format.render(findings).utf8))
             try sink.close()
