@@ -73,15 +73,15 @@ public struct CaseSummary: Sendable {
         sightings = Self.sightings(findings)
     }
 
-    /// Whether a finding is an indicator's hit (its rule id is the indicator's STIX id).
-    static func isIndicatorHit(_ finding: CaseFinding) -> Bool {
+    /// Whether a finding is a sighting: an indicator's hit no warninglist suppressed.
+    static func isSighting(_ finding: CaseFinding) -> Bool {
         finding.isIndicatorHit && finding.fields["indicator.suppressed_by"] == nil
     }
 
     /// The indicator hits of findings, one sighting per indicator, in id order.
     public static func sightings(_ findings: [CaseFinding]) -> [IndicatorSighting] {
         var byIndicator: [String: IndicatorSighting] = [:]
-        for finding in findings where isIndicatorHit(finding) {
+        for finding in findings where isSighting(finding) {
             let id = finding.ruleID ?? ""
             let title = finding.ruleTitle.hasPrefix("Indicator: ") ? String(finding.ruleTitle.dropFirst(11)) : finding.ruleTitle
             var entry = byIndicator[id] ?? IndicatorSighting(

