@@ -254,9 +254,11 @@ public struct CaseReport: Sendable {
     /// Findings by tactic (ATT&CK's order; findings whose rules name none last), then by rule.
     static func tacticGroups(_ findings: [CaseFinding], hiddenIndicators: Set<String>) -> [TacticGroup] {
         struct Key: Hashable { var tactic: String; var title: String }
-        struct Tally { var row: RuleRow; var hosts: [String: Int] }
-        var tallies: [Key: Tally] = [:]
-        var order: [Key] = []
+        struct Tally { var key: Key; var row: RuleRow; var hosts: [String: Int] }
+        // Tallies are changed in place in their array: a copy taken out of a dictionary
+        // would copy its hosts on every finding.
+        var tallies: [Tally] = []
+        var index: [Key: Int] = [:]
         var perTactic: [String: Int] = [:]
         for finding in findings {
             let hidden = finding.ruleID.map(hiddenIndicators.contains) ?? false
@@ -265,26 +267,26 @@ public struct CaseReport: Sendable {
             for tactic in tactics {
                 perTactic[tactic, default: 0] += 1
                 let key = Key(tactic: tactic, title: title)
-                var tally = tallies[key] ?? {
-                    order.append(key)
-                    return Tally(
+                let position = index[key] ?? {
+                    tallies.append(Tally(
+                        key: key,
                         row: RuleRow(title: title, level: finding.level ?? "none", techniques: finding.techniques, count: 0, first: nil, last: nil, hosts: [], hostCount: 0),
-                        hosts: [:])
+                        hosts: [:]))
+                    index[key] = tallies.count - 1
+                    return tallies.count - 1
                 }()
-                tally.row.count += 1
+                tallies[position].row.count += 1
                 if let time = finding.timestamp {
-                    if tally.row.first.map({ time < $0 }) ?? true { tally.row.first = time }
-                    if tally.row.last.map({ time > $0 }) ?? true { tally.row.last = time }
+                    if tallies[position].row.first.map({ time < $0 }) ?? true { tallies[position].row.first = time }
+                    if tallies[position].row.last.map({ time > $0 }) ?? true { tallies[position].row.last = time }
                 }
-                if let host = finding.computer, !host.isEmpty { tally.hosts[host, default: 0] += 1 }
-                tallies[key] = tally
+                if let host = finding.computer, !host.isEmpty { tallies[position].hosts[host, default: 0] += 1 }
             }
         }
         let levels = ["critical": 0, "high": 1, "medium": 2, "low": 3, "informational": 4]
         let tacticNames = perTactic.keys.sorted { ATTACKMatrix.order($0) < ATTACKMatrix.order($1) }
         return tacticNames.map { tactic in
-            let rows = order.filter { $0.tactic == tactic }.compactMap { key -> RuleRow? in
-                guard let tally = tallies[key] else { return nil }
+            let rows = tallies.filter { $0.key.tactic == tactic }.map { tally -> RuleRow in
                 var row = tally.row
                 row.hosts = tally.hosts.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.prefix(5).map(\.key)
                 row.hostCount = tally.hosts.count

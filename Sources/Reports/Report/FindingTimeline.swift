@@ -69,7 +69,7 @@ public struct FindingTimeline: Sendable, Hashable {
 
     /// The year, month, day and hour of an ISO 8601 time (`2024-03-05T14:02:11`), when it
     /// starts with a valid date.
-    static func parts(_ text: String) -> DateComponents? {
+    static func parts(_ text: String) -> (year: Int, month: Int, day: Int, hour: Int)? {
         var (year, month, day, hour) = (0, 0, 0, 0)
         var hourRead = true
         var position = 0
@@ -86,13 +86,15 @@ public struct FindingTimeline: Sendable, Hashable {
             position += 1
         }
         guard position >= 10, (1...12).contains(month), (1...31).contains(day) else { return nil }
-        return DateComponents(year: year, month: month, day: day, hour: position == 13 && hourRead ? hour : 0)
+        return (year, month, day, position == 13 && hourRead ? hour : 0)
     }
 
     static func isTime(_ text: String) -> Bool { parts(text) != nil }
 
     /// The UTC instant of an ISO 8601 time's date and hour.
-    static func date(_ text: String) -> Date? { parts(text).flatMap { calendar.date(from: $0) } }
+    static func date(_ text: String) -> Date? {
+        parts(text).flatMap { calendar.date(from: DateComponents(year: $0.year, month: $0.month, day: $0.day, hour: $0.hour)) }
+    }
 
     /// The bucket names from the start's period to the end's.
     static func periods(from start: Date, to end: Date, unit: Unit) -> [String] {
