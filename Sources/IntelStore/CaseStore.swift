@@ -79,7 +79,10 @@ public struct CaseFinding: Sendable, Hashable {
 
 extension CaseFinding {
     /// Whether the finding is an indicator's hit: its rule id is the indicator's STIX id.
-    public var isIndicatorHit: Bool { ruleID?.hasPrefix("indicator--") == true }
+    public var isIndicatorHit: Bool { Self.isIndicatorRule(ruleID) }
+
+    /// Whether a rule id is an indicator's STIX id (for stores that have not built the finding yet).
+    public static func isIndicatorRule(_ ruleID: String?) -> Bool { ruleID?.hasPrefix("indicator--") == true }
 }
 
 /// Which findings' fields a read brings back.

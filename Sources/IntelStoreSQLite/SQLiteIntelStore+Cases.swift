@@ -148,7 +148,7 @@ extension SQLiteIntelStore: CaseStore {
             }
             var values: [String: String] = [:]
             let ruleID = row.text(5)
-            if fields == .all || ruleID?.hasPrefix("indicator--") == true, case .object(let object)? = try? JSONParser.parse(row.bytes(11)) {
+            if fields == .all || CaseFinding.isIndicatorRule(ruleID), case .object(let object)? = try? JSONParser.parse(row.bytes(11)) {
                 for (key, value) in object { values[key] = value.stringValue ?? "" }
             }
             let finding = CaseFinding(

@@ -208,8 +208,8 @@ public struct CaseReport: Sendable {
                     }
                     included.append(tlp)
                     let object = threatActor.object
-                    for value in Self.texts(object, "x_misp_country") where !actor.countries.contains(value) { actor.countries.append(value) }
-                    for value in Self.texts(object, "x_misp_state_sponsor") where !actor.sponsors.contains(value) { actor.sponsors.append(value) }
+                    for value in object.texts("x_misp_country") where !actor.countries.contains(value) { actor.countries.append(value) }
+                    for value in object.texts("x_misp_state_sponsor") where !actor.sponsors.contains(value) { actor.sponsors.append(value) }
                     for alias in object.aliases + [object.name].compactMap({ $0 }) where alias != group.name && !actor.aliases.contains(alias) {
                         actor.aliases.append(alias)
                     }
@@ -228,12 +228,6 @@ public struct CaseReport: Sendable {
     }
 
     // MARK: - Parts
-
-    /// A property's text or texts (MISP writes one value as a string, several as a list).
-    static func texts(_ object: STIXObject, _ key: String) -> [String] {
-        guard let value = object[key] else { return [] }
-        return value.stringValue.map { [$0] } ?? (value.arrayValue ?? []).compactMap(\.stringValue)
-    }
 
     static func assessment(_ result: AttributionResult) -> Assessment {
         switch result.verdict {

@@ -102,6 +102,13 @@ extension STIXObject {
         return try? STIXTimestamp(text)
     }
 
+    /// A property's text, or its texts when it is a list (MISP writes one value as a string,
+    /// several as a list).
+    public func texts(_ property: String) -> [String] {
+        guard let value = properties[property] else { return [] }
+        return value.stringValue.map { [$0] } ?? (value.arrayValue ?? []).compactMap(\.stringValue)
+    }
+
     func strings(_ property: String) -> [String] {
         guard let values = properties[property]?.arrayValue else { return [] }
         return values.compactMap(\.stringValue)

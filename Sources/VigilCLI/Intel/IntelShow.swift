@@ -106,8 +106,7 @@ enum ProfileText {
             ("country", "x_misp_country"), ("sponsor", "x_misp_state_sponsor"), ("targets", "x_misp_target_categories"),
             ("victims", "x_misp_victims"), ("incidents", "x_misp_incident_types"), ("confidence", "x_misp_attribution_confidence"),
         ].compactMap { label, key in
-            guard let value = object[key] else { return nil }
-            let text = value.stringValue ?? (value.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ", ")
+            let text = object.texts(key).joined(separator: ", ")
             return text.isEmpty ? nil : "\(indent)\(label):".padding(toLength: indent.count + 11, withPad: " ", startingAt: 0) + text
         }
     }
