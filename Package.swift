@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "Reports", targets: ["Reports"]),
         .library(name: "VigilKit", targets: ["VigilKit"]),
         .library(name: "TAXII", targets: ["TAXII"]),
+        .library(name: "WebUI", targets: ["WebUI"]),
         .library(name: "Server", targets: ["Server"]),
     ],
     dependencies: [
@@ -36,6 +37,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // The web UI's pages: Mustache templates (no dependencies of its own).
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         .target(name: "STIX"),
@@ -85,11 +88,19 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
-        // `vigil serve`: configuration, TLS, authentication, limits; mounts TAXII.
+        // The analyst's web pages under /ui/: sessions, CSRF, Mustache templates over VigilKit.
+        .target(
+            name: "WebUI",
+            dependencies: [
+                "VigilKit", "Reports", "IntelStore", "STIX", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"), .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]
+        ),
+        // `vigil serve`: configuration, TLS, authentication, limits; mounts TAXII and the web UI.
         .target(
             name: "Server",
             dependencies: [
-                "TAXII", "VigilKit", "IntelStore", .product(name: "Hummingbird", package: "hummingbird"),
+                "TAXII", "WebUI", "VigilKit", "IntelStore", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"), .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"), .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -121,7 +132,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "TAXII", "VigilKit", "VigilCLI", "IntelStore", "IntelStoreSQLite", "STIX", "TestSupport",
+                "Server", "TAXII", "WebUI", "VigilKit", "VigilCLI", "Reports", "IntelStore", "IntelStoreSQLite", "STIX", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOCore", package: "swift-nio"),

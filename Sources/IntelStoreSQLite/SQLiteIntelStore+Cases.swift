@@ -72,8 +72,11 @@ extension SQLiteIntelStore: CaseStore {
     public func findings(ofCase name: String, filter: FindingFilter, after cursor: FindingCursor?, limit: Int) async throws -> FindingPage {
         try await reading("read a page of case findings") { db in
             let id = try SQLiteIntelStore.caseID(db, name)
-            var conditions = ["case_id = ?"]
-            var arguments: [(any DatabaseValueConvertible)?] = [id]
+            // Cheapest tests first; lists are stored comma-joined, so an element matches whole
+            // (a parent technique also matches its sub-techniques) after a LIKE that rules out
+            // most rows without building strings.
+            var conditions: [String] = []
+            var arguments: [(any DatabaseValueConvertible)?] = []
             if !filter.levels.isEmpty {
                 let levels = filter.levels.sorted()
                 let named = levels.filter { $0 != "none" }
@@ -82,16 +85,6 @@ extension SQLiteIntelStore: CaseStore {
                 if levels.contains("none") { alternatives.append("level IS NULL") }
                 conditions.append("(" + alternatives.joined(separator: " OR ") + ")")
                 arguments += named.map { $0 }
-            }
-            // Lists are stored comma-joined: an element matches whole, a parent technique also
-            // matches its sub-techniques.
-            if let tactic = filter.tactic {
-                conditions.append("instr(',' || tactics || ',', ',' || ? || ',') > 0")
-                arguments.append(tactic)
-            }
-            if let technique = filter.technique {
-                conditions.append("(instr(',' || techniques || ',', ',' || ? || ',') > 0 OR instr(',' || techniques, ',' || ? || '.') > 0)")
-                arguments += [technique, technique]
             }
             if let host = filter.host {
                 conditions.append("computer = ? COLLATE NOCASE")
@@ -105,42 +98,69 @@ extension SQLiteIntelStore: CaseStore {
                 conditions.append("timestamp < ?")
                 arguments.append(to)
             }
-            let condition = conditions.joined(separator: " AND ")
-            let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM case_finding WHERE \(condition)", arguments: StatementArguments(arguments)) ?? 0
-            var paged = condition
-            var pageArguments = arguments
-            if let cursor {
-                if let time = cursor.timestamp {
-                    paged += " AND ((timestamp IS NOT NULL AND (timestamp > ? OR (timestamp = ? AND rowid > ?))) OR timestamp IS NULL)"
-                    pageArguments += [time, time, cursor.sequence]
-                } else {
-                    paged += " AND timestamp IS NULL AND rowid > ?"
-                    pageArguments.append(cursor.sequence)
-                }
+            if let tactic = filter.tactic {
+                conditions.append("tactics LIKE ? ESCAPE '\\' AND instr(',' || tactics || ',', ',' || ? || ',') > 0")
+                arguments += [Self.likePattern(tactic), tactic]
             }
+            if let technique = filter.technique {
+                conditions.append("techniques LIKE ? ESCAPE '\\' AND (instr(',' || techniques || ',', ',' || ? || ',') > 0 OR instr(',' || techniques, ',' || ? || '.') > 0)")
+                arguments += [Self.likePattern(technique), technique, technique]
+            }
+            // Filtered reads walk the narrow index that holds every filtered column.
+            let table = conditions.isEmpty ? "case_finding" : "case_finding INDEXED BY case_finding_filter"
+            let condition = (["case_id = ?"] + conditions).joined(separator: " AND ")
+            arguments.insert(id, at: 0)
+            let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table) WHERE \(condition)", arguments: StatementArguments(arguments)) ?? 0
+            // The page's rows in index order (time, then as added), timed ones first: SQLite
+            // stops after the page instead of sorting every finding of the case.
             let size = min(max(limit, 1), 1_000)
-            let rows = try Self.readFindings(db, where: paged, pageArguments, fields: .all, limit: size + 1)
+            var chosen: [Int64] = []
+            if cursor == nil || cursor?.timestamp != nil {
+                var timed = condition + " AND timestamp IS NOT NULL"
+                var timedArguments = arguments
+                if let cursor, let time = cursor.timestamp {
+                    timed += " AND (timestamp > ? OR (timestamp = ? AND rowid > ?))"
+                    timedArguments += [time, time, cursor.sequence]
+                }
+                chosen = try Int64.fetchAll(
+                    db, sql: "SELECT rowid FROM \(table) WHERE \(timed) ORDER BY timestamp, rowid LIMIT \(size + 1)", arguments: StatementArguments(timedArguments))
+            }
+            if chosen.count <= size {
+                var untimed = condition + " AND timestamp IS NULL"
+                var untimedArguments = arguments
+                if let cursor, cursor.timestamp == nil {
+                    untimed += " AND rowid > ?"
+                    untimedArguments.append(cursor.sequence)
+                }
+                chosen += try Int64.fetchAll(
+                    db, sql: "SELECT rowid FROM \(table) WHERE \(untimed) ORDER BY rowid LIMIT \(size + 1 - chosen.count)",
+                    arguments: StatementArguments(untimedArguments))
+            }
+            let rows = chosen.isEmpty ? [] : try Self.readFindings(db, where: "rowid IN (" + chosen.map(String.init).joined(separator: ",") + ")", [], fields: .all)
             let page = rows.prefix(size)
             let next = rows.count > size ? page.last.map { FindingCursor(timestamp: $0.finding.timestamp, sequence: $0.rowID) } : nil
             return FindingPage(findings: page.map(\.finding), next: next, total: total)
         }
     }
 
+    /// A LIKE pattern for text containing `value` (its wildcards escaped).
+    static func likePattern(_ value: String) -> String {
+        "%" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
+    }
+
     /// Findings in time order (those without a time last, then as added) with their row ids,
     /// read through the C API: a report reads every finding of a case, and GRDB's decoding by
     /// column name cost more than the query on a case of 100,000.
     static func readFindings(
-        _ db: Database, where condition: String, _ arguments: [(any DatabaseValueConvertible)?], fields: FindingFieldSelection, limit: Int? = nil
+        _ db: Database, where condition: String, _ arguments: [(any DatabaseValueConvertible)?], fields: FindingFieldSelection
     ) throws -> [(finding: CaseFinding, rowID: Int64)] {
-        // A page picks its rows on the narrow filter index first, then reads only those rows.
-        let selection = limit.map { "rowid IN (SELECT rowid FROM case_finding WHERE \(condition) ORDER BY timestamp IS NULL, timestamp, rowid LIMIT \($0))" }
         let sql = """
             SELECT timestamp, computer, channel, event_id, record_id, rule_id, rule_title, level, techniques, tactics, software,
                    fields, evidence, evidence_sha256, rowid
-            FROM case_finding WHERE \(selection ?? condition) ORDER BY timestamp IS NULL, timestamp, rowid
+            FROM case_finding WHERE \(condition) ORDER BY timestamp IS NULL, timestamp, rowid
             """
-        // Pages vary with their filters: prepared each time rather than filling the cache.
-        let statement = limit == nil ? try db.cachedStatement(sql: sql) : try db.makeStatement(sql: sql)
+        // Pages name their rows: prepared each time rather than filling the cache.
+        let statement = arguments.isEmpty ? try db.makeStatement(sql: sql) : try db.cachedStatement(sql: sql)
         return try statement.mapRows(StatementArguments(arguments)) { row in
             func list(_ column: Int32) -> [String] {
                 let text = row.text(column) ?? ""

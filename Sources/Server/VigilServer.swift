@@ -9,9 +9,10 @@ import NIOSSL
 import TAXII
 import UnixSignals
 import VigilKit
+import WebUI
 
-/// `vigil serve`: the TAXII 2.1 API over the store, behind authentication, with TLS and the
-/// limits that keep one client from taking the server down.
+/// `vigil serve`: the TAXII 2.1 API and the analysts' web pages over the store, behind
+/// authentication, with TLS and the limits that keep one client from taking the server down.
 public struct VigilServer: Sendable {
     /// Where and how to listen, and the limits on each connection.
     public struct Options: Sendable {
@@ -53,14 +54,17 @@ public struct VigilServer: Sendable {
         }
     }
 
-    /// The router: TAXII errors outermost, then authentication, then the read gate, then the
-    /// TAXII routes.
-    public func router(service: SharingService, authenticator: Authenticator) -> Router<VigilRequestContext> {
+    /// The router: TAXII errors outermost; the web UI under `/ui` (its own error pages and
+    /// sessions); TAXII behind Basic or Bearer authentication. Both share one read gate.
+    public func router(service: SharingService, authenticator: Authenticator, desk: CaseDesk, sessions: WebSessions = WebSessions()) -> Router<VigilRequestContext> {
         let router = Router(context: VigilRequestContext.self)
+        let gate = ReadGateMiddleware<VigilRequestContext>(gate: ReadGate(width: options.concurrentReads))
         router.add(middleware: TAXIIErrorMiddleware<VigilRequestContext>())
-        router.add(middleware: AuthenticationMiddleware(authenticator: authenticator))
-        router.add(middleware: ReadGateMiddleware<VigilRequestContext>(gate: ReadGate(width: options.concurrentReads)))
-        TAXIIRoutes<VigilRequestContext>(service: service, scheme: usesTLS ? "https" : "http").register(on: router)
+        WebUI<VigilRequestContext>(desk: desk, authenticator: authenticator, sessions: sessions, secureCookies: usesTLS).register(on: router, readGate: gate)
+        let taxii = router.group()
+            .add(middleware: AuthenticationMiddleware(authenticator: authenticator))
+            .add(middleware: gate)
+        TAXIIRoutes<VigilRequestContext>(service: service, scheme: usesTLS ? "https" : "http").register(on: taxii)
         return router
     }
 
@@ -91,7 +95,8 @@ public struct VigilServer: Sendable {
             throw .invalid("TLS: \(error)")
         }
         let application = Application(
-            router: router(service: service, authenticator: authenticator), server: server,
+            router: router(service: service, authenticator: authenticator, desk: CaseDesk(store: store, configuration: configuration, audit: audit)),
+            server: server,
             configuration: ApplicationConfiguration(
                 address: .hostname(options.host, port: options.port), serverName: "Vigil",
                 availableConnectionsDelegate: MaximumAvailableConnections(options.maximumConnections)),
@@ -130,9 +135,10 @@ public struct VigilServer: Sendable {
 }
 
 /// The context of each request: who is asking (after authentication) and from where.
-public struct VigilRequestContext: TAXIIRequestContext {
+public struct VigilRequestContext: TAXIIRequestContext, WebUIRequestContext {
     public var coreContext: CoreRequestContextStorage
     public var requester: SharingRequester?
+    public var webUser: WebUser?
     /// The client's IP address.
     public let remoteAddress: String?
 

@@ -29,7 +29,7 @@ public struct TAXIIRoutes<Context: TAXIIRequestContext>: Sendable {
 
     /// Adds the routes; TAXII error bodies come from `TAXIIErrorMiddleware`, which the caller
     /// adds before authentication so that its refusals are TAXII errors too.
-    public func register(on router: Router<Context>) {
+    public func register(on router: some RouterMethods<Context>) {
         let group = router.group().add(middleware: TAXIIAcceptMiddleware<Context>())
         group.get("taxii2") { request, _ in
             self.answer(TAXIIResources.discovery(self.service.configuration, baseURL: self.baseURL(of: request)))

@@ -24,6 +24,7 @@ struct SharingFixture {
     let audit: AuditTrail
     let service: SharingService
     let authenticator: Authenticator
+    let desk: CaseDesk
     var passwords: [String: String] = [:]
     var tokens: [String: String] = [:]
 
@@ -36,6 +37,7 @@ struct SharingFixture {
         audit = AuditTrail(store: store)
         service = try await SharingService.start(store: store, configuration: configuration, audit: audit)
         authenticator = Authenticator(store: store, audit: audit, hasher: Self.hasher, throttle: LoginThrottle(policy: throttle))
+        desk = CaseDesk(store: store, configuration: configuration, audit: audit)
     }
 
     /// Adds a user with a password and a token.
@@ -59,7 +61,7 @@ struct SharingFixture {
     /// Runs requests against the server's router.
     func requests(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
         let server = VigilServer(store: store, configuration: configuration, options: .init())
-        let application = Application(router: server.router(service: service, authenticator: authenticator))
+        let application = Application(router: server.router(service: service, authenticator: authenticator, desk: desk))
         try await application.test(.router) { client in try await body(client) }
     }
 

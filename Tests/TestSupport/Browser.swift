@@ -75,6 +75,49 @@ public enum Browser {
         return result.stdout
     }
 
+    /// Checks pages as their readers' tools would: Vigil's own audit, tidy, the Nu HTML Checker
+    /// and axe-core, each when installed (a missing one fails when a browser is required).
+    public static func expectValidAndAccessible(_ pages: [String], profile: TemporaryFolder, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        for page in pages {
+            #expect(HTMLAudit.problems(try String(contentsOfFile: page, encoding: .utf8)) == [], "\(page)", sourceLocation: sourceLocation)
+        }
+        if let tidy = executable(["tidy"]) {
+            for page in pages {
+                let checked = try runProcess(tidy, ["-q", "-e", page])
+                #expect(checked.status == 0, "tidy on \(page): \(checked.stderr.prefix(2_000))", sourceLocation: sourceLocation)
+            }
+        } else {
+            #expect(!isRequired, "tidy is not installed", sourceLocation: sourceLocation)
+        }
+        if let jar = vnuJar, let java = executable(["java"]) {
+            let checked = try runProcess(java, ["-jar", jar, "--errors-only"] + pages)
+            #expect(checked.status == 0, "Nu HTML Checker: \(checked.stderr.prefix(3_000))", sourceLocation: sourceLocation)
+        } else {
+            #expect(!isRequired, "the Nu HTML Checker (VIGIL_VNU_JAR) or java is not installed", sourceLocation: sourceLocation)
+        }
+        if axeScript != nil {
+            for page in pages {
+                let violations = try axeViolations(of: page, profile: profile)
+                #expect(violations.isEmpty, "axe-core on \(page): \(violations)", sourceLocation: sourceLocation)
+            }
+        } else {
+            #expect(!isRequired, "axe-core (VIGIL_AXE_JS) is not installed", sourceLocation: sourceLocation)
+        }
+    }
+
+    /// The DOM shows the case's TLP banners and the verdict `vigil attribute` gave (`unknown`
+    /// or a group's name).
+    public static func expectAssessment(in dom: String, verdict: String, tlp: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        #expect(dom.contains("<header class=\"tlp\" id=\"tlp-top\"><p>\(tlp)"), sourceLocation: sourceLocation)
+        #expect(dom.contains("<footer class=\"tlp\" id=\"tlp-bottom\"><p>\(tlp)"), sourceLocation: sourceLocation)
+        let shown = try #require(dom.firstMatch(of: /<p class="assessment" id="verdict">([^<]+)<\/p>/)?.1, sourceLocation: sourceLocation)
+        if verdict == "unknown" {
+            #expect(shown.contains("No known group explains the evidence better than an unknown actor"), sourceLocation: sourceLocation)
+        } else {
+            #expect(shown.contains("the work of \(verdict)"), "\(shown)", sourceLocation: sourceLocation)
+        }
+    }
+
     /// Where screenshots go: `$VIGIL_SCREENSHOTS`, else a temporary folder.
     public static func screenshotFolder(_ fallback: TemporaryFolder) throws -> String {
         let folder = environment["VIGIL_SCREENSHOTS"].flatMap { $0.isEmpty ? nil : $0 } ?? fallback.path("screenshots")

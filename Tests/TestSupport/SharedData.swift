@@ -77,3 +77,29 @@ public enum Peers {
     public static let skipReason: Comment =
         "needs the Python peers (../shared/tools/setup.sh; VIGIL_REQUIRE_PEERS=1 makes their absence a failure)"
 }
+
+extension SharedData {
+    /// A mirror laid out like the shared data: the newest Enterprise release and one folder of
+    /// rules (process creation, to keep the debug build's hunt short).
+    public static func mirror(in folder: TemporaryFolder) throws -> String {
+        let manager = FileManager.default
+        let mirror = folder.path("mirror")
+        try manager.createDirectory(atPath: mirror + "/attack", withIntermediateDirectories: true)
+        try manager.createDirectory(atPath: mirror + "/sigma", withIntermediateDirectories: true)
+        try manager.createSymbolicLink(
+            atPath: mirror + "/attack/enterprise-attack-15.1.stix20.json",
+            withDestinationPath: try file("attack/enterprise-attack-15.1.stix20.json").path)
+        try manager.createSymbolicLink(
+            atPath: mirror + "/attack/enterprise-attack-14.1.stix20.json",
+            withDestinationPath: try file("attack/enterprise-attack-14.1.stix20.json").path)
+        try manager.createSymbolicLink(
+            atPath: mirror + "/sigma/rules", withDestinationPath: try file("sigma/rules/windows/process_creation").path)
+        try manager.createDirectory(atPath: mirror + "/misp/galaxy", withIntermediateDirectories: true)
+        try manager.createDirectory(atPath: mirror + "/misp/warninglists", withIntermediateDirectories: true)
+        try manager.createSymbolicLink(
+            atPath: mirror + "/misp/galaxy/threat-actor.json", withDestinationPath: try file("misp/galaxy/threat-actor.json").path)
+        try manager.createSymbolicLink(
+            atPath: mirror + "/misp/warninglists/lists", withDestinationPath: try file("misp/warninglists/lists").path)
+        return mirror
+    }
+}

@@ -7,29 +7,6 @@ import Testing
 /// assertions and notes, `case show`, `attribute` (text and STIX), and `investigate`.
 @Suite("vigil case, attribute, update, investigate", .enabled(if: SharedData.isUsable, SharedData.skipReason))
 struct CaseCommandTests {
-    /// A mirror laid out like the shared data: the newest Enterprise release and one folder of
-    /// rules (process creation, to keep the debug build's hunt short).
-    static func mirror(in folder: TemporaryFolder) throws -> String {
-        let manager = FileManager.default
-        let mirror = folder.path("mirror")
-        try manager.createDirectory(atPath: mirror + "/attack", withIntermediateDirectories: true)
-        try manager.createDirectory(atPath: mirror + "/sigma", withIntermediateDirectories: true)
-        try manager.createSymbolicLink(
-            atPath: mirror + "/attack/enterprise-attack-15.1.stix20.json",
-            withDestinationPath: try SharedData.file("attack/enterprise-attack-15.1.stix20.json").path)
-        try manager.createSymbolicLink(
-            atPath: mirror + "/attack/enterprise-attack-14.1.stix20.json",
-            withDestinationPath: try SharedData.file("attack/enterprise-attack-14.1.stix20.json").path)
-        try manager.createSymbolicLink(
-            atPath: mirror + "/sigma/rules", withDestinationPath: try SharedData.file("sigma/rules/windows/process_creation").path)
-        try manager.createDirectory(atPath: mirror + "/misp/galaxy", withIntermediateDirectories: true)
-        try manager.createDirectory(atPath: mirror + "/misp/warninglists", withIntermediateDirectories: true)
-        try manager.createSymbolicLink(
-            atPath: mirror + "/misp/galaxy/threat-actor.json", withDestinationPath: try SharedData.file("misp/galaxy/threat-actor.json").path)
-        try manager.createSymbolicLink(
-            atPath: mirror + "/misp/warninglists/lists", withDestinationPath: try SharedData.file("misp/warninglists/lists").path)
-        return mirror
-    }
 
     /// What changes between runs: the times Vigil stamps (milliseconds), durations, the data folder.
     static func stable(_ text: String) -> String {
@@ -55,7 +32,7 @@ struct CaseCommandTests {
         result = try vigil(["attribute", "mfa"])
         #expect(result.status == 2 && result.stderr.contains("vigil update"), "\(result.stderr)")
 
-        let mirror = try Self.mirror(in: vigil.folder)
+        let mirror = try SharedData.mirror(in: vigil.folder)
         // A folder of the organisation's own rules, one written as `.yaml`; it matches nothing.
         try FileManager.default.createDirectory(atPath: mirror + "/sigma/rules-local", withIntermediateDirectories: true)
         let own = "title: Local Never\nlogsource:\n  product: windows\n  service: security\ndetection:\n  selection:\n    EventID: 999999\n  condition: selection\nlevel: low\n"
@@ -127,7 +104,7 @@ struct CaseCommandTests {
         #expect(result.status == 2)
         #expect(result.stderr.contains("vigil update --from DIR"), "\(result.stderr)")
 
-        result = try vigil(["update", "--from", try Self.mirror(in: vigil.folder)])
+        result = try vigil(["update", "--from", try SharedData.mirror(in: vigil.folder)])
         #expect(result.status == 0, "\(result.stderr)")
         result = try vigil(["investigate", evidence, "--case", "one", "-o", vigil.folder.path("out")])
         #expect(result.status == 0, "\(result.stderr)")

@@ -11,7 +11,7 @@ struct ReportBrowserTests {
     @Test(.timeLimit(.minutes(10)))
     func reportInChromium() throws {
         let vigil = try VigilRun()
-        var result = try vigil(["update", "--from", try CaseCommandTests.mirror(in: vigil.folder)])
+        var result = try vigil(["update", "--from", try SharedData.mirror(in: vigil.folder)])
         #expect(result.status == 0, "\(result.stderr)")
         result = try vigil(["case", "new", "mfa", "--tlp", "amber", "--description", "ministry of foreign affairs, 2022 to 2025"])
         #expect(result.status == 0)
@@ -25,47 +25,22 @@ struct ReportBrowserTests {
         let page = vigil.folder.path("report.html")
         result = try vigil(["report", "mfa", "-o", page])
         #expect(result.status == 0, "\(result.stderr)")
-        let html = try String(contentsOfFile: page, encoding: .utf8)
         let verdict = try vigil(["attribute", "mfa", "--format", "json"])
         let expectedVerdict = try #require(verdict.stdout.firstMatch(of: /"verdict": "([^"]+)"/)?.1)
 
         // Valid HTML and accessible.
-        #expect(HTMLAudit.problems(html) == [])
-        if let tidy = Browser.executable(["tidy"]) {
-            let checked = try runProcess(tidy, ["-q", "-e", page])
-            #expect(checked.status == 0, "tidy: \(checked.stderr.prefix(2_000))")
-        } else {
-            #expect(!Browser.isRequired, "tidy is not installed")
-        }
-        if let jar = Browser.vnuJar, let java = Browser.executable(["java"]) {
-            let checked = try runProcess(java, ["-jar", jar, "--errors-only", page])
-            #expect(checked.status == 0, "Nu HTML Checker: \(checked.stderr.prefix(2_000))")
-        } else {
-            #expect(!Browser.isRequired, "the Nu HTML Checker (VIGIL_VNU_JAR) or java is not installed")
-        }
-
+        try Browser.expectValidAndAccessible([page], profile: vigil.folder)
         if Browser.axeScript != nil {
-            let violations = try Browser.axeViolations(of: page, profile: vigil.folder)
-            #expect(violations.isEmpty, "axe-core: \(violations)")
             // The check can fail: a page with the usual faults is caught.
             let faulty = vigil.folder.path("faulty.html")
             try "<!DOCTYPE html><html><head></head><body><img src=\"x.png\"><input></body></html>".write(toFile: faulty, atomically: true, encoding: .utf8)
             let found = try Browser.axeViolations(of: faulty, profile: vigil.folder).joined(separator: "\n")
             for rule in ["image-alt", "label", "html-has-lang", "document-title"] { #expect(found.contains(rule), "\(rule) in \(found)") }
-        } else {
-            #expect(!Browser.isRequired, "axe-core (VIGIL_AXE_JS) is not installed")
         }
 
         // What Chromium built of it says what the CLI says.
         let dom = try Browser.dom(of: page, profile: vigil.folder)
-        #expect(dom.contains("<header class=\"tlp\" id=\"tlp-top\"><p>TLP:AMBER"))
-        #expect(dom.contains("<footer class=\"tlp\" id=\"tlp-bottom\"><p>TLP:AMBER"))
-        let shownVerdict = try #require(dom.firstMatch(of: /<p class="assessment" id="verdict">([^<]+)<\/p>/)?.1)
-        if expectedVerdict == "unknown" {
-            #expect(shownVerdict.contains("No known group explains the evidence better than an unknown actor"))
-        } else {
-            #expect(shownVerdict.contains("the work of \(expectedVerdict)"), "\(shownVerdict)")
-        }
+        try Browser.expectAssessment(in: dom, verdict: String(expectedVerdict), tlp: "TLP:AMBER")
         let grouped = findings.formatted(.number.grouping(.automatic).locale(Locale(identifier: "en_US")))
         #expect(dom.contains("<p id=\"observed\">\(grouped) findings from "), "the count of `vigil hunt`'s findings")
         let caseShow = try vigil(["case", "show", "mfa"])

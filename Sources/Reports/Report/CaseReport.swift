@@ -151,7 +151,7 @@ public struct CaseReport: Sendable {
         // Indicators' markings; those above the ceiling lose their names, sources and values.
         var indicatorTLP: [String: TLPLevel] = [:]
         for finding in findings where finding.isIndicatorHit {
-            if let id = finding.ruleID, let tlp = finding.fields["indicator.tlp"].flatMap(TLPLevel.init(name:)) { indicatorTLP[id] = tlp }
+            if let id = finding.ruleID { indicatorTLP[id] = finding.fields["indicator.tlp"].flatMap(TLPLevel.init(name:)) ?? options.unmarkedIntel }
         }
         let hiddenIndicators = Set(indicatorTLP.filter { $0.value > options.maxTLP }.keys)
         if showCase {
@@ -177,7 +177,8 @@ public struct CaseReport: Sendable {
                 }
             }
             self.sightings = sightings
-            assessment = Self.assessment(result)
+            // Without ATT&CK groups there is nothing to assess against.
+            assessment = result.ranking.isEmpty ? nil : Self.assessment(result)
             ranking = Self.redacted(Array(result.ranking.prefix(options.top)), hiding: summary.sightings.filter { hiddenIndicators.contains($0.indicatorID) })
         } else {
             withheld.append(Withheld(what: "the case's findings, timeline, techniques, evidence, notes and the attribution drawn from them", tlp: caseTLP))
@@ -391,6 +392,10 @@ public enum ATTACKMatrix {
         // Findings carry ids in upper case: the first look-up answers without a copy.
         ids[tactic] ?? ids[tactic.uppercased()] ?? tactic.lowercased().replacingOccurrences(of: "_", with: "-")
     }
+
+    /// The tactic id of a phase name (`execution` → `TA0002`), nil for one ATT&CK does not have.
+    public static func id(ofPhase phase: String) -> String? { phaseIDs[phase] }
+    static let phaseIDs = Dictionary(ids.map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
 
     /// The tactic's place in the matrix; others after, by name; "" (no tactic) last.
     static func order(_ tactic: String) -> (Int, String) {

@@ -40,6 +40,35 @@ public enum ReportHTML {
         return out
     }
 
+    /// The parts of a report that pages of their own (the web UI) show among other content.
+    public enum Part: Sendable, CaseIterable {
+        case withheld, summary, timeline, heatMap, findingsByTactic, ranking, sightings, evidence, notes
+    }
+
+    /// One part as HTML (a `section` with an `h2`), empty when the report has nothing for it.
+    public static func render(_ part: Part, of report: CaseReport) -> String {
+        var out = ""
+        switch part {
+        case .withheld: withheld(report, into: &out)
+        case .summary: summary(report, into: &out)
+        case .timeline: timeline(report, into: &out)
+        case .heatMap: heatMap(report, into: &out)
+        case .findingsByTactic: findings(report, into: &out)
+        case .ranking: ranking(report, into: &out)
+        case .sightings: sightings(report, into: &out)
+        case .evidence: evidence(report, into: &out)
+        case .notes: notes(report, into: &out)
+        }
+        return out
+    }
+
+    /// The report's style sheet (screen and print) for content marked `tlp`; nil: unmarked
+    /// content, printed without a TLP in the margins.
+    public static func stylesheet(_ tlp: TLPLevel?) -> String { style(tlp ?? .clear, marked: tlp != nil) }
+
+    /// A TLP banner (`header` or `footer`) saying what the level means.
+    public static func tlpBanner(_ tlp: TLPLevel, element: String, id: String) -> String { banner(tlp, element: element, id: id) }
+
     /// Text for an element or an attribute: `&`, `<`, `>`, and both quotes become references.
     public static func escape(_ text: String) -> String {
         var result = ""
@@ -65,8 +94,14 @@ public enum ReportHTML {
 
     // MARK: - Page
 
-    static func style(_ tlp: TLPLevel) -> String {
+    /// The style sheet; printed pages carry the TLP in their margins when `marked`.
+    static func style(_ tlp: TLPLevel, marked: Bool = true) -> String {
         let colours = ReportPalette.tlp(tlp)
+        let margins = """
+            @page { margin: 1.6cm 1.2cm;
+              @top-center { content: "\(tlp.label)"; color: \(colours.text); background: \(colours.background); font: bold 10pt sans-serif; padding: 0 1em; }
+              @bottom-center { content: "\(tlp.label) · page " counter(page) " of " counter(pages); color: \(colours.text); background: \(colours.background); font: bold 9pt sans-serif; padding: 0 1em; } }
+            """
         return """
             body { margin: 0; font: 15px/1.5 "DejaVu Sans", Arial, Helvetica, sans-serif; color: \(ReportPalette.text); background: \(ReportPalette.page); }
             main { max-width: 1100px; margin: 0 auto; padding: 1rem 1.5rem 2rem; }
@@ -94,9 +129,7 @@ public enum ReportHTML {
             figure.wide { width: calc(100vw - 2rem); max-width: none; margin: 1rem 0; position: relative; left: 50%; transform: translateX(-50%); }
             figure.wide figcaption { max-width: 1050px; margin: 0 auto; }
             svg text { font-family: "DejaVu Sans", Arial, sans-serif; }
-            @page { margin: 1.6cm 1.2cm;
-              @top-center { content: "\(tlp.label)"; color: \(colours.text); background: \(colours.background); font: bold 10pt sans-serif; padding: 0 1em; }
-              @bottom-center { content: "\(tlp.label) · page " counter(page) " of " counter(pages); color: \(colours.text); background: \(colours.background); font: bold 9pt sans-serif; padding: 0 1em; } }
+            \(marked ? margins : "@page { margin: 1.6cm 1.2cm; }")
             @media print {
               body { font-size: 10.5pt; }
               main { max-width: none; padding: 0; }
@@ -141,7 +174,7 @@ public enum ReportHTML {
             out += "<p class=\"assessment\" id=\"verdict\">" + escape(ReportWording.assessment(assessment, groups: report.groupsConsidered)) + "</p>\n"
             out += "<p>" + escape(ReportWording.confidence(assessment)) + "</p>\n"
         } else {
-            out += "<p id=\"verdict\">No assessment: the case's content is withheld from this report.</p>\n"
+            out += "<p id=\"verdict\">\(escape(ReportWording.noAssessment(report)))</p>\n"
         }
         if let actor = report.actor {
             out += "<h3>The actor</h3>\n<dl>\n<dt>Name</dt><dd>\(escape(actor.name))\(actor.attackID.map { " (\(escape($0)))" } ?? "")</dd>\n"
@@ -368,6 +401,13 @@ public enum ReportWording {
             text += " The closest is \(closest.name) (\(String(format: "%.0f", closest.probability * 100))%)."
         }
         return text
+    }
+
+    /// Why a report has no assessment: its case is withheld, or the store had no groups.
+    public static func noAssessment(_ report: CaseReport) -> String {
+        report.description == nil
+            ? "No assessment: the case's content is withheld from this report."
+            : "No assessment: the store holds no ATT&CK groups to compare the case with (install them with `vigil update`)."
     }
 
     public static func confidence(_ assessment: CaseReport.Assessment) -> String {

@@ -23,7 +23,7 @@ public enum ReportMarkdown {
             lines.append(escape(ReportWording.assessment(assessment, groups: report.groupsConsidered)))
             lines += ["", escape(ReportWording.confidence(assessment))]
         } else {
-            lines.append("No assessment: the case's content is withheld from this report.")
+            lines.append(escape(ReportWording.noAssessment(report)))
         }
         if let actor = report.actor {
             lines += ["", "### The actor", "", "- Name: \(escape(actor.name))" + (actor.attackID.map { " (\($0))" } ?? "")]

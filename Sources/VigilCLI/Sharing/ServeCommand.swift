@@ -53,6 +53,7 @@ struct ServeCommand: AsyncParsableCommand {
         try await Failure.report {
             try await server.run { port in
                 Console.message("vigil: serving TAXII 2.1 on \(scheme)://\(host):\(port)/taxii2/ (API roots \(roots)) from \(self.store.location)")
+                Console.message("vigil: the web UI is on \(scheme)://\(host):\(port)/ui/")
             }
         }
     }

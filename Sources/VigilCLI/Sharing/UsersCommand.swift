@@ -26,7 +26,7 @@ struct UsersCommand: AsyncParsableCommand {
         @Option(help: ArgumentHelp("The most sensitive TLP level the user may receive.", valueName: "LEVEL")) var clearance: TLPLevel
         @Option(help: ArgumentHelp("A collection (alias or id, * for all) the user may read; repeatable.", valueName: "ALIAS"))
         var read: [String] = []
-        @Option(help: ArgumentHelp("A collection (alias or id, * for all) the user may write; repeatable.", valueName: "ALIAS"))
+        @Option(help: ArgumentHelp("A collection (alias or id, * for all) the user may write, or `cases` (every case in the web UI) or `case:NAME`; repeatable.", valueName: "ALIAS"))
         var write: [String] = []
         @Option(help: ArgumentHelp("The user's organisation; only the server's own receives TLP:AMBER+STRICT.", valueName: "ORG"))
         var organisation: String?

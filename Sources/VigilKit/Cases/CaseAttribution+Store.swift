@@ -14,8 +14,9 @@ extension CaseAttribution {
     }
 
     /// The attribution and the findings it read, with the fields of indicator hits only (a
-    /// report lays them out too).
-    static func attributeReading(case name: String, store: any VigilStore, victim: [String]) async throws(VigilError) -> (
+    /// report lays them out too). Without `requireKnowledge`, a store without ATT&CK groups
+    /// gives an empty ranking instead of an error (a case page still shows the case).
+    static func attributeReading(case name: String, store: any VigilStore, victim: [String], requireKnowledge: Bool = true) async throws(VigilError) -> (
         attribution: CaseAttribution, findings: [CaseFinding]
     ) {
         try await VigilError.wrapping {
@@ -26,7 +27,7 @@ extension CaseAttribution {
             async let caseNotes = store.notes(ofCase: name)
             let objects = try await store.objects(types: knowledgeTypes, includeRetired: true).map(\.object)
             let knowledge = AttackKnowledge(objects: objects)
-            guard !knowledge.groups.isEmpty else { throw VigilError.noKnowledge(store: String(describing: store)) }
+            guard !knowledge.groups.isEmpty || !requireKnowledge else { throw VigilError.noKnowledge(store: String(describing: store)) }
             let profiles = GroupProfiles(knowledge: knowledge)
             let (findings, notes) = try await (caseFindings, caseNotes)
             let evidence = CaseSummary.evidence(findings: findings, notes: notes, victim: victim)

@@ -19,8 +19,12 @@ public enum CaseReporting {
 
     /// Attributes the case and draws up its report: the top groups as stored (for their
     /// markings) and the threat actors the intel says are behind the verdict's group.
-    public static func draft(case name: String, store: any VigilStore, options: CaseReport.Options = .init(), victim: [String] = []) async throws(VigilError) -> Drafted {
-        let (attribution, findings) = try await CaseAttribution.attributeReading(case: name, store: store, victim: victim)
+    /// Without `requireKnowledge`, a store without ATT&CK groups gives a report without an
+    /// assessment instead of an error.
+    public static func draft(
+        case name: String, store: any VigilStore, options: CaseReport.Options = .init(), victim: [String] = [], requireKnowledge: Bool = true
+    ) async throws(VigilError) -> Drafted {
+        let (attribution, findings) = try await CaseAttribution.attributeReading(case: name, store: store, victim: victim, requireKnowledge: requireKnowledge)
         return try await VigilError.wrapping {
             let evidence = try await store.evidence(ofCase: name)
             let top = attribution.result.ranking.prefix(options.top).map(\.group.id)
@@ -42,8 +46,13 @@ public enum CaseReporting {
         case .html: return ReportHTML.render(drafted.report)
         case .md: return ReportMarkdown.render(drafted.report)
         case .navigator, .stix:
+            let what = format == .stix ? "STIX report" : "Navigator layer"
             guard drafted.report.caseTLP <= options.maxTLP else {
-                throw .invalid("case \(name) is \(drafted.report.caseTLP.label), above --max-tlp \(options.maxTLP.label): a \(format == .stix ? "STIX report" : "Navigator layer") of it would carry all of it; use --format html or md, which leave out what is marked above the ceiling")
+                throw .invalid("case \(name) is \(drafted.report.caseTLP.label), above --max-tlp \(options.maxTLP.label): a \(what) of it would carry all of it; use --format html or md, which leave out what is marked above the ceiling")
+            }
+            // Layers and bundles name the findings' rules and indicators: nothing may be withheld.
+            if let highest = drafted.report.withheld.map(\.tlp).max() {
+                throw .invalid("case \(name) holds intel marked \(highest.label), above --max-tlp \(options.maxTLP.label), which a \(what) would carry; use --format html or md, which leave it out")
             }
             if format == .navigator {
                 return NavigatorLayer.write(NavigatorLayers.of(drafted.report, knowledge: drafted.attribution.knowledge, findings: drafted.findings))
