@@ -99,7 +99,7 @@ struct WebTemplates: Sendable {
 
     static let cases = """
         <h1>Cases</h1>
-        {{#empty}}<p>No case you may see. Cases are made by <code>vigil investigate</code> and <code>vigil case create</code>.</p>{{/empty}}
+        {{#empty}}<p>No case you may see. Cases are made by <code>vigil investigate</code> and <code>vigil case new</code>.</p>{{/empty}}
         {{^empty}}
         <div class="scroll"><table id="cases">
         <caption>{{count}} case{{plural}} within your clearance</caption>
