@@ -43,8 +43,10 @@ public struct WebUI<Context: WebUIRequestContext>: Sendable {
     /// Rows of findings on a page.
     static var pageSize: Int { 100 }
 
-    /// Adds the routes under `/ui`; `readGate` (if any) bounds the pages built at once.
+    /// Adds the routes under `/ui`, and `/` leading there (an address typed into a browser);
+    /// `readGate` (if any) bounds the pages built at once.
     public func register(on router: Router<Context>, readGate: (any MiddlewareProtocol<Request, Response, Context>)? = nil) {
+        router.get("/") { _, _ in Response.redirect(to: "/ui/", type: .normal) }
         var group = router.group("ui")
             .add(middleware: WebErrorMiddleware<Context>(templates: templates))
             .add(middleware: WebSessionMiddleware<Context>(sessions: sessions, store: desk.store, cookieName: Self.cookieName))

@@ -103,7 +103,9 @@ struct WebUITests {
     func signInAndRedirects(_ kind: StoreKind) async throws {
         let fixture = try await Self.fixture(kind)
         try await fixture.requests { client in
-            var response = try await client.execute(uri: "/ui/", method: .get)
+            var response = try await client.execute(uri: "/", method: .get)
+            #expect(response.status == .seeOther && response.headers[.location] == "/ui/")
+            response = try await client.execute(uri: "/ui/", method: .get)
             #expect(response.status == .seeOther)
             #expect(response.headers[.location] == "/ui/login?next=%2Fui%2F")
             response = try await client.execute(uri: "/ui/cases/harbour?level=high", method: .get)
