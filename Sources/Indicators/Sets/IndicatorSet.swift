@@ -69,39 +69,54 @@ public struct IndicatorSet: Sendable {
     /// `SimplePatternScanner`, the others parsed on the executor's threads; bad patterns are
     /// reported with their reason while the rest load.
     public mutating func load(_ sources: [(pattern: String, provenance: IndicatorProvenance)], executor: ParallelExecutor = .shared) -> LoadReport {
+        // Fields are read through pointers: reading one of an element's fields otherwise
+        // copies the whole element, with a retain and a release of each of its strings.
+        sources.withUnsafeBufferPointer { load($0, executor: executor) }
+    }
+
+    private mutating func load(_ buffer: UnsafeBufferPointer<(pattern: String, provenance: IndicatorProvenance)>, executor: ParallelExecutor) -> LoadReport {
+        let sources = Fields(base: buffer.baseAddress)
         var report = LoadReport()
-        values.reserve(sources.count)
+        values.reserve(buffer.count)
         let chunk = 65_536
-        for start in stride(from: 0, to: sources.count, by: chunk) {
-            // By index: iterating the tuples copies each, with a retain of every string in it.
-            let range = start..<min(start + chunk, sources.count)
+        for start in stride(from: 0, to: buffer.count, by: chunk) {
+            let range = start..<min(start + chunk, buffer.count)
             var scanned: [[SimpleValue]?] = []
             scanned.reserveCapacity(range.count)
             var others: [String] = []
             for position in range {
-                let values = SimplePatternScanner.values(sources[position].pattern)
-                if values == nil { others.append(sources[position].pattern) }
+                let pattern = sources.pattern(position)
+                let values = SimplePatternScanner.values(pattern)
+                if values == nil { others.append(pattern) }
                 scanned.append(values)
             }
             var parsed = STIXPattern.parse(others, executor: executor).makeIterator()
             for position in range {
                 if let values = scanned[position - start] {
-                    let index = provenances.append(sources[position].provenance)
+                    let index = provenances.append(sources.provenance(position))
                     for value in values { insert(value, index: index, notes: { report.notes.append($0) }) }
                     report.indexed += 1
                     continue
                 }
                 do {
-                    switch try add(Indicator(pattern: try parsed.next()!.get(), provenance: sources[position].provenance), notes: { report.notes.append($0) }) {
+                    switch try add(Indicator(pattern: try parsed.next()!.get(), provenance: sources.provenance(position)), notes: { report.notes.append($0) }) {
                     case .indexed: report.indexed += 1
                     case .general: report.general += 1
                     }
                 } catch {
-                    report.refused.append((sources[position].provenance.indicatorID, error.description))
+                    report.refused.append((sources.provenance(position).indicatorID, error.description))
                 }
             }
         }
         return report
+    }
+
+    /// The sources being loaded, each field read without copying the others.
+    private struct Fields {
+        let base: UnsafePointer<(pattern: String, provenance: IndicatorProvenance)>?
+
+        func pattern(_ position: Int) -> String { (base! + position).pointer(to: \.pattern)!.pointee }
+        func provenance(_ position: Int) -> IndicatorProvenance { (base! + position).pointer(to: \.provenance)!.pointee }
     }
 
     /// The provenance of the indicator a hit names.

@@ -73,24 +73,30 @@ enum SimplePatternScanner {
 
     /// The observable kind of a path as the parser would read it, for the paths simple
     /// indicators use.
-    private static func kind(of path: String) -> (ObservableKind, AddressRole?)? {
-        switch path {
-        case "file:hashes.'SHA-256'", "file:hashes.SHA256", "file:hashes.'SHA256'": (.sha256, nil)
-        case "file:hashes.MD5", "file:hashes.'MD5'": (.md5, nil)
-        case "file:hashes.'SHA-1'", "file:hashes.SHA1", "file:hashes.'SHA1'": (.sha1, nil)
-        case "file:hashes.'SHA-512'", "file:hashes.SHA512", "file:hashes.'SHA512'": (.sha512, nil)
-        case "ipv4-addr:value", "ipv6-addr:value": (.address, nil)
-        case "network-traffic:dst_ref.value": (.address, .destination)
-        case "network-traffic:src_ref.value": (.address, .source)
-        case "domain-name:value": (.domain, nil)
-        case "url:value": (.url, nil)
-        case "email-addr:value", "email-message:from_ref.value": (.email, nil)
-        case "file:name": (.fileName, nil)
-        case "mutex:name": (.mutex, nil)
-        case "windows-registry-key:key": (.registryKey, nil)
-        default: nil
+    private static func kind(of path: String) -> (ObservableKind, AddressRole?)? { kinds[path] }
+
+    /// By path, looked up once: a switch over them compared the path with each in turn.
+    private static let kinds: [String: (ObservableKind, AddressRole?)] = {
+        var kinds: [String: (ObservableKind, AddressRole?)] = [:]
+        for (paths, kind, role) in [
+            (["file:hashes.'SHA-256'", "file:hashes.SHA256", "file:hashes.'SHA256'"], ObservableKind.sha256, AddressRole?.none),
+            (["file:hashes.MD5", "file:hashes.'MD5'"], .md5, nil),
+            (["file:hashes.'SHA-1'", "file:hashes.SHA1", "file:hashes.'SHA1'"], .sha1, nil),
+            (["file:hashes.'SHA-512'", "file:hashes.SHA512", "file:hashes.'SHA512'"], .sha512, nil),
+            (["ipv4-addr:value", "ipv6-addr:value"], .address, nil),
+            (["network-traffic:dst_ref.value"], .address, .destination),
+            (["network-traffic:src_ref.value"], .address, .source),
+            (["domain-name:value"], .domain, nil),
+            (["url:value"], .url, nil),
+            (["email-addr:value", "email-message:from_ref.value"], .email, nil),
+            (["file:name"], .fileName, nil),
+            (["mutex:name"], .mutex, nil),
+            (["windows-registry-key:key"], .registryKey, nil),
+        ] {
+            for path in paths { kinds[path] = (kind, role) }
         }
-    }
+        return kinds
+    }()
 
     private static func hashAlgorithm(of kind: ObservableKind) -> HashAlgorithm? {
         switch kind {
