@@ -45,10 +45,10 @@ extension IntelStore {
         return current
     }
 
-    /// Objects at the other end of relationships of one type, with the relationships. Retired
-    /// relationships and retired objects are left out unless asked for.
+    /// Objects at the other end of relationships of one type (nil: any), with the
+    /// relationships. Retired relationships and retired objects are left out unless asked for.
     public func related(
-        to id: String, through relationshipType: String, direction: RelationshipDirection, types: Set<String> = [],
+        to id: String, through relationshipType: String?, direction: RelationshipDirection, types: Set<String> = [],
         includeRetired: Bool = false
     ) async throws -> [RelatedObject] {
         let relationships = try await relationships(of: id, direction: direction, type: relationshipType)

@@ -142,7 +142,7 @@ enum WebPages {
         let levels = [("", "any")] + ["critical", "high", "medium", "low", "informational", "none"].map { ($0, $0) }
         let tactics = [("", "any")] + ATTACKMatrix.tactics.compactMap { phase in ATTACKMatrix.id(ofPhase: phase).map { ($0, ATTACKMatrix.title(phase)) } }
         let rows = page.findings.map { finding -> FindingRow in
-            let fields = finding.fields.sorted { $0.key < $1.key }.prefix(24).map { Field(name: $0.key, value: clipped($0.value, 600)) }
+            let fields = finding.fields.sorted { $0.key < $1.key }.prefix(24).map { Field(name: $0.key, value: ReportWording.clipped($0.value, 600)) }
             var event = [finding.channel, finding.eventID.map { "event \($0)" }, finding.recordID.map { "record \($0)" }].compactMap { $0 }.joined(separator: " · ")
             if event.isEmpty { event = "-" }
             let evidenceName = URL(fileURLWithPath: finding.evidence).lastPathComponent
@@ -232,7 +232,7 @@ enum WebPages {
         var groups: [RelatedGroup] = []
         for related in view.related {
             let title = related.outgoing ? "\(related.relationship)" : "\(related.relationship) (from)"
-            let row = RelatedRow(object: intelRow(related.other, unmarked: unmarked), how: clipped(related.description ?? "", 400))
+            let row = RelatedRow(object: intelRow(related.other, unmarked: unmarked), how: ReportWording.clipped(related.description ?? "", 400))
             if let last = groups.indices.last, groups[last].title == title {
                 groups[last].rows.append(row)
                 groups[last].count += 1
@@ -247,7 +247,7 @@ enum WebPages {
             if !values.isEmpty { extras.append(Field(name: label, value: values.joined(separator: ", "))) }
         }
         let sources = object.externalReferences.prefix(40).compactMap { reference -> Source? in
-            let name = reference.description.map { clipped($0, 300) } ?? reference.sourceName
+            let name = reference.description.map { ReportWording.clipped($0, 300) } ?? reference.sourceName
             let url = reference.url.flatMap { $0.hasPrefix("https://") || $0.hasPrefix("http://") ? $0 : nil }
             return Source(name: name, url: url)
         }
@@ -277,7 +277,7 @@ enum WebPages {
 
     static func search(_ query: String, result: CaseDesk.SearchResult, unmarked: TLPLevel) -> SearchPage {
         let cases = result.cases.map {
-            FoundCase(name: $0.name, href: WebPaths.case($0.name), tlp: ($0.tlp ?? .amber).label, description: $0.description.isEmpty ? nil : clipped($0.description, 200))
+            FoundCase(name: $0.name, href: WebPaths.case($0.name), tlp: ($0.tlp ?? .amber).label, description: $0.description.isEmpty ? nil : ReportWording.clipped($0.description, 200))
         }
         let objects = result.objects.map { intelRow($0, unmarked: unmarked) }
         return SearchPage(
@@ -295,20 +295,6 @@ enum WebPages {
     struct ErrorPage {
         var title, message: String
     }
-
-    // MARK: Helpers
-
-    static func grouped(_ value: Int) -> String {
-        let digits = String(value)
-        var out = ""
-        for (index, character) in digits.enumerated() {
-            if index > 0 && (digits.count - index) % 3 == 0 && character != "-" { out += "," }
-            out.append(character)
-        }
-        return out
-    }
-
-    static func clipped(_ text: String, _ length: Int) -> String { text.count <= length ? text : String(text.prefix(length - 1)) + "…" }
 
     /// What the pages add to the report's style sheet: the bar, forms, filters.
     static let style = """

@@ -63,11 +63,6 @@ public final class WebSessions: Sendable {
         _ = records.withLock { $0.removeValue(forKey: secret) }
     }
 
-    /// Ends every session of a user (removed, or signed out everywhere).
-    public func close(user: String) {
-        records.withLock { records in records = records.filter { $0.value.session.user != user } }
-    }
-
     /// 32 random bytes as base64url without padding (43 characters).
     static func randomToken() -> String {
         var generator = SystemRandomNumberGenerator()

@@ -115,9 +115,9 @@ public struct WebUI<Context: WebUIRequestContext>: Sendable {
         let query = try FindingQuery(Self.query(request), pageSize: Self.pageSize)
         // The report (cached) and the first page of findings are read together.
         async let view = desk.view(case: name, for: user.requester)
-        async let page = desk.findings(case: name, filter: query.filter, after: query.after, limit: query.limit, for: user.requester)
-        let (caseView, findings) = try await (view, page)
-        let block = templates.library.render(WebPages.findingsBlock(case: name, query: query, page: findings, start: query.start), withTemplate: "findings-block") ?? ""
+        async let findings = desk.findings(case: name, filter: query.filter, after: query.after, limit: query.limit, for: user.requester)
+        let (caseView, page) = try await (view, findings.page)
+        let block = templates.library.render(WebPages.findingsBlock(case: name, query: query, page: page, start: query.start), withTemplate: "findings-block") ?? ""
         let ceiling = desk.ceiling(of: user.requester.user)
         var chrome = PageChrome(title: "Case \(name)", tlp: caseView.report.marking, user: user)
         chrome.onCases = true
@@ -128,8 +128,7 @@ public struct WebUI<Context: WebUIRequestContext>: Sendable {
         let user = try Self.user(context)
         let name = try Self.parameter(context, "case")
         let query = try FindingQuery(Self.query(request), pageSize: Self.pageSize)
-        let info = try await desk.caseInfo(name, for: user.requester)
-        let page = try await desk.findings(case: name, filter: query.filter, after: query.after, limit: query.limit, for: user.requester)
+        let (info, page) = try await desk.findings(case: name, filter: query.filter, after: query.after, limit: query.limit, for: user.requester)
         let block = templates.library.render(WebPages.findingsBlock(case: name, query: query, page: page, start: query.start), withTemplate: "findings-block") ?? ""
         let tlp = info.tlp ?? .amber
         var chrome = PageChrome(title: "Findings of case \(name)", tlp: tlp, user: user)

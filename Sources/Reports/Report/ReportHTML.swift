@@ -41,8 +41,8 @@ public enum ReportHTML {
     }
 
     /// The parts of a report that pages of their own (the web UI) show among other content.
-    public enum Part: Sendable, CaseIterable {
-        case withheld, summary, timeline, heatMap, findingsByTactic, ranking, sightings, evidence, notes
+    public enum Part: Sendable {
+        case withheld, summary, timeline, heatMap, ranking, sightings, evidence
     }
 
     /// One part as HTML (a `section` with an `h2`), empty when the report has nothing for it.
@@ -53,11 +53,9 @@ public enum ReportHTML {
         case .summary: summary(report, into: &out)
         case .timeline: timeline(report, into: &out)
         case .heatMap: heatMap(report, into: &out)
-        case .findingsByTactic: findings(report, into: &out)
         case .ranking: ranking(report, into: &out)
         case .sightings: sightings(report, into: &out)
         case .evidence: evidence(report, into: &out)
-        case .notes: notes(report, into: &out)
         }
         return out
     }
@@ -385,7 +383,7 @@ public enum ReportHTML {
         return [words[..<split].joined(separator: " "), clipped(words[split...].joined(separator: " "), 18)]
     }
 
-    static func clipped(_ text: String, _ length: Int) -> String { text.count <= length ? text : String(text.prefix(length - 1)) + "…" }
+    static func clipped(_ text: String, _ length: Int) -> String { ReportWording.clipped(text, length) }
 }
 
 /// The sentences a report says in both HTML and Markdown.
@@ -428,6 +426,9 @@ public enum ReportWording {
         guard bytes.count >= 19, bytes[10] == UInt8(ascii: "T"), text.hasSuffix("Z") else { return text }
         return String(decoding: bytes[0..<10], as: UTF8.self) + " " + String(decoding: bytes[11..<19], as: UTF8.self) + " UTC"
     }
+
+    /// Text cut to `length` characters, an ellipsis marking the cut.
+    public static func clipped(_ text: String, _ length: Int) -> String { text.count <= length ? text : String(text.prefix(length - 1)) + "…" }
 
     public static func note(_ note: CaseNote) -> String {
         note.kind == .note ? note.text : "asserts \(note.kind.rawValue) \(note.text)" + (note.comment.isEmpty ? "" : ": \(note.comment)")

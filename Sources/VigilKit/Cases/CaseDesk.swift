@@ -118,19 +118,20 @@ public struct CaseDesk: Sendable {
         return CaseView(info: info, report: report, notes: notes, canWrite: canWrite(case: name, by: requester.user))
     }
 
-    /// A page of a case's findings; an indicator's hit whose indicator is above the ceiling
-    /// shows the event but not the indicator (its name, source, values), as reports do.
+    /// A page of a case's findings, with the case; an indicator's hit whose indicator is above
+    /// the ceiling shows the event but not the indicator (its name, source, values), as
+    /// reports do.
     public func findings(
         case name: String, filter: FindingFilter, after cursor: FindingCursor?, limit: Int, for requester: SharingRequester
-    ) async throws(SharingError) -> FindingPage {
-        _ = try await caseInfo(name, for: requester)
+    ) async throws(SharingError) -> (info: CaseInfo, page: FindingPage) {
+        let info = try await caseInfo(name, for: requester)
         var page = try await storeCall { try await store.findings(ofCase: name, filter: filter, after: cursor, limit: min(max(limit, 1), 1_000)) }
         let ceiling = ceiling(of: requester.user)
         for index in page.findings.indices where page.findings[index].isIndicatorHit {
             let tlp = page.findings[index].fields["indicator.tlp"].flatMap(TLPLevel.init(name:)) ?? configuration.unmarkedTLP
             if tlp > ceiling { page.findings[index].withholdIndicator() }
         }
-        return page
+        return (info, page)
     }
 
     /// Adds an analyst's note, or an assertion of a technique or software (`kind` `.technique`
@@ -254,20 +255,13 @@ public struct CaseDesk: Sendable {
         guard let object = try await storeCall({ try await store.latest(id: id) }), clearance.allows(object.tlp) else {
             throw .notFound("no intel object \(id)")
         }
-        let relationships = try await storeCall { try await store.relationships(of: id, direction: .both, type: nil) }
+        let found = try await storeCall { try await store.related(to: id, through: nil, direction: .both) }
         let versions = try await storeCall { try await store.versions(id: id).count }
-        let active = relationships.filter { !$0.object.isRetired && clearance.allows($0.tlp) }
-        let otherIDs = active.compactMap { $0.object.sourceRef == id ? $0.object.targetRef : $0.object.sourceRef }
-        let others = Dictionary(
-            try await storeCall { try await store.latest(ids: otherIDs) }.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        let related = active.compactMap { relationship -> IntelView.Related? in
-            let outgoing = relationship.object.sourceRef == id
-            guard let otherID = outgoing ? relationship.object.targetRef : relationship.object.sourceRef, let other = others[otherID],
-                !other.object.isRetired, clearance.allows(other.tlp)
-            else { return nil }
+        let related = found.compactMap { item -> IntelView.Related? in
+            guard clearance.allows(item.relationship.tlp), clearance.allows(item.object.tlp) else { return nil }
             return IntelView.Related(
-                relationship: relationship.object.properties["relationship_type"]?.stringValue ?? "related-to", outgoing: outgoing, other: other,
-                description: relationship.object.objectDescription)
+                relationship: item.relationship.object.properties["relationship_type"]?.stringValue ?? "related-to",
+                outgoing: item.relationship.object.sourceRef == id, other: item.object, description: item.relationship.object.objectDescription)
         }
         func order(_ item: IntelView.Related) -> [String] {
             [item.relationship, item.outgoing ? "0" : "1", item.other.type, item.other.object.attackID ?? "~", item.other.object.name ?? ""]
