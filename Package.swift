@@ -60,7 +60,8 @@ let package = Package(
         // STIX patterns and indicator sets (an engine: values in, values out).
         .target(name: "Indicators", dependencies: ["STIX", "EventLog"]),
         .target(name: "Hunt", dependencies: ["STIX", "EventLog", "EVTX", "Sigma", "Indicators", "CZlib", "CCrypto"]),
-        .target(name: "Attribution", dependencies: ["STIX"]),
+        // The curated state attributions are compiled into the program (no files to ship).
+        .target(name: "Attribution", dependencies: ["STIX"], resources: [.embedInCode("Sponsors/state-attributions.json")]),
         .target(name: "IntelStore", dependencies: ["STIX"]),
         .target(name: "Reports", dependencies: ["STIX", "EventLog", "Attribution", "IntelStore"]),
         .target(

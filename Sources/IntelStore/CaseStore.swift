@@ -168,7 +168,8 @@ public struct FindingPage: Sendable {
     }
 }
 
-/// An analyst's note, or an assertion that the intruder used a technique or software.
+/// An analyst's note, or an assertion that the intruder used a technique, software or an
+/// influence-operation technique.
 public struct CaseNote: Sendable, Hashable {
     public enum Kind: String, Sendable, Hashable {
         case note
@@ -176,6 +177,8 @@ public struct CaseNote: Sendable, Hashable {
         case technique
         /// `text` is an ATT&CK software id (`S0154`).
         case software
+        /// `text` is a DISARM influence-operation technique id (`T0049`, `T0097.101`).
+        case influence
     }
 
     public var kind: Kind

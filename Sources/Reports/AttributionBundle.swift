@@ -5,7 +5,8 @@ import STIX
 /// A case's attribution as a STIX 2.1 bundle: a `report` of the case, a `campaign` standing for
 /// the intrusion, the `attack-pattern`s observed (`uses` from the campaign), the top
 /// `intrusion-set`s with `attributed-to` relationships carrying the confidence, all marked with
-/// the case's TLP 2.0 marking (whose definition is included).
+/// the case's TLP 2.0 marking (whose definition is included), and those groups' sponsor chains
+/// as the store holds them (public attributions to state organs, marked TLP:CLEAR).
 ///
 /// Each indicator that hit becomes a `sighting` of it (count, first and last seen,
 /// `where_sighted_refs` the case's `identity`), with the indicator itself when the store has it.
@@ -20,15 +21,23 @@ public struct AttributionBundle {
     public var intrusionSets: [String: STIXObject]
     /// Indicators that hit, by STIX id, as the store holds them.
     public var indicators: [String: STIXObject]
+    /// The sponsor chains of groups (relationships, identities, locations), by group STIX id,
+    /// copied for the groups the bundle names.
+    public var sponsorObjects: [String: [STIXObject]]
+    /// DISARM techniques by DISARM id, for the influence-operation techniques asserted.
+    public var influencePatterns: [String: STIXObject]
     /// How many ranked groups get an `attributed-to` relationship (those above 5% posterior, at least one).
     public var top: Int
     public var now: STIXTimestamp
 
     public init(
         info: CaseInfo, summary: CaseSummary, result: AttributionResult, attackPatterns: [String: STIXObject],
-        intrusionSets: [String: STIXObject], indicators: [String: STIXObject] = [:], top: Int = 3, now: STIXTimestamp
+        intrusionSets: [String: STIXObject], indicators: [String: STIXObject] = [:], sponsorObjects: [String: [STIXObject]] = [:],
+        influencePatterns: [String: STIXObject] = [:], top: Int = 3, now: STIXTimestamp
     ) {
+        self.influencePatterns = influencePatterns
         self.indicators = indicators
+        self.sponsorObjects = sponsorObjects
         self.info = info
         self.summary = summary
         self.result = result
@@ -72,6 +81,16 @@ public struct AttributionBundle {
             ]
             related.append(try STIXObject(JSONObject(members.map { (key: $0.0, value: $0.1) })))
         }
+        // Influence-operation techniques (DISARM) the analysts asserted, used by the campaign.
+        for id in summary.influence {
+            guard let pattern = influencePatterns[id] else { continue }
+            related.append(pattern)
+            let members = base("relationship") + [
+                ("relationship_type", .string("uses")), ("source_ref", .string(campaign.id.rawValue)),
+                ("target_ref", .string(pattern.id.rawValue)), ("description", .string("DISARM technique asserted by an analyst")), marks,
+            ]
+            related.append(try STIXObject(JSONObject(members.map { (key: $0.0, value: $0.1) })))
+        }
         let chosen = result.ranking.prefix(max(1, top)).enumerated().filter { $0.offset == 0 || $0.element.probability >= 0.05 }.map(\.element)
         for group in chosen {
             guard let intrusionSet = intrusionSets[group.group.id] else { continue }
@@ -88,8 +107,14 @@ public struct AttributionBundle {
                 marks,
             ]
             related.append(try STIXObject(JSONObject(members.map { (key: $0.0, value: $0.1) })))
+            related.append(contentsOf: sponsorObjects[group.group.id] ?? [])
         }
         objects.append(contentsOf: related)
+        // The markings the copied objects carry (public sponsor chains are TLP:CLEAR).
+        for level in TLPLevel.allCases where level != self.info.tlp ?? .amber {
+            let id = TLPMarkings.tlp2ID(level)
+            if related.contains(where: { $0.texts("object_marking_refs").contains(id) }) { objects.append(try STIXObject(TLPMarkings.definition(level))) }
+        }
 
         objects.append(contentsOf: try sightings(base: base, marks: marks))
 
@@ -99,7 +124,7 @@ public struct AttributionBundle {
         case .unknown: verdict = "not attributed: an unknown actor is the most likely explanation (\(result.confidence)/100)"
         }
         var seen = Set<String>()
-        let references = objects.map(\.id.rawValue).filter { $0 != markingID && seen.insert($0).inserted }
+        let references = objects.filter { $0.type != "marking-definition" }.map(\.id.rawValue).filter { seen.insert($0).inserted }
         let reportMembers = base("report") + [
             ("name", .string("Vigil case \(info.name)")),
             ("description", .string("Case \(info.name): \(summary.findingCount) findings; \(verdict).")),

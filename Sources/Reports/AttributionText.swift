@@ -31,6 +31,13 @@ public enum AttributionText {
             lines.append("The evidence is thin (fewer than 5 techniques): a ranking on it says little.")
         }
         lines.append(verdictLine(result))
+        if case .group(let group) = result.verdict {
+            let links = attribution.sponsorLinks(of: group.id)
+            let title = "\(group.name)\(group.attackID.map { " (\($0))" } ?? "")"
+            if let headline = SponsorChains.headline(group: title, links: links) {
+                lines.append(wrapped("Sponsor: " + headline, width: 100, indent: 2).dropFirst(2).description)
+            }
+        }
         lines.append(String(format: "Unknown actor: %.0f%%", result.unknownProbability * 100))
         var table = TextTable([
             .init("#", .right), .init("GROUP"), .init("ATT&CK"), .init("SCORE", .right), .init("PROBABILITY", .right), .init("MATCHED", .right),
@@ -74,6 +81,7 @@ public enum AttributionText {
                 object([
                     ("group", .string(group.group.name)), ("attack_id", group.group.attackID.map(JSONValue.string) ?? .null),
                     ("stix_id", .string(group.group.id)), ("score", .double(group.score)), ("probability", .double(group.probability)),
+                    ("sponsors", .array(attribution.sponsorLinks(of: group.group.id).map(SponsorJSON.render))),
                     ("evidence", .array(group.contributions.map { c in
                         object([
                             ("kind", .string(c.kind.rawValue)), ("feature", c.feature.map { .string($0.id) } ?? .null),
@@ -83,5 +91,23 @@ public enum AttributionText {
                 ])
             })),
         ])
+    }
+}
+
+/// A sponsor link as JSON, for `intel show` and the attribution.
+public enum SponsorJSON {
+    public static func render(_ link: SponsorLink) -> JSONValue {
+        var entry = JSONObject()
+        entry["sponsor"] = .string(link.sponsor)
+        entry["entities"] = .array(link.entities.map(JSONValue.string))
+        entry["state"] = link.state.map { .string($0.name) } ?? .null
+        entry["state_code"] = link.state?.code.map(JSONValue.string) ?? .null
+        entry["basis"] = .string(link.basis.rawValue)
+        entry["by"] = .string(link.by)
+        entry["date"] = link.date.map(JSONValue.string) ?? .null
+        entry["title"] = link.title.map(JSONValue.string) ?? .null
+        entry["url"] = link.url.map(JSONValue.string) ?? .null
+        entry["summary"] = link.summary.map(JSONValue.string) ?? .null
+        return .object(entry)
     }
 }

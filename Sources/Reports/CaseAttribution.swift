@@ -17,18 +17,32 @@ public struct CaseAttribution: Sendable {
     public var intrusionSets: [String: STIXObject]
     /// The indicators the case's sightings name, by STIX id.
     public var indicators: [String: STIXObject]
+    /// The objects of the top groups' sponsor chains (relationships, identities, locations,
+    /// threat actors), by group STIX id.
+    public var sponsorObjects: [String: [STIXObject]]
+    /// DISARM techniques by DISARM id (those the store holds).
+    public var influencePatterns: [String: STIXObject]
 
     public init(
         info: CaseInfo, summary: CaseSummary, result: AttributionResult, knowledge: AttackKnowledge,
-        attackPatterns: [String: STIXObject], intrusionSets: [String: STIXObject], indicators: [String: STIXObject] = [:]
+        attackPatterns: [String: STIXObject], intrusionSets: [String: STIXObject], indicators: [String: STIXObject] = [:],
+        sponsorObjects: [String: [STIXObject]] = [:], influencePatterns: [String: STIXObject] = [:]
     ) {
+        self.influencePatterns = influencePatterns
         self.indicators = indicators
+        self.sponsorObjects = sponsorObjects
         self.info = info
         self.summary = summary
         self.result = result
         self.knowledge = knowledge
         self.attackPatterns = attackPatterns
         self.intrusionSets = intrusionSets
+    }
+
+    /// The sponsor links of a group (STIX id), governments' first; empty when unknown.
+    public func sponsorLinks(of group: String) -> [SponsorLink] {
+        guard let objects = sponsorObjects[group] else { return [] }
+        return SponsorChains(objects: objects).links(of: [group])
     }
 
     /// The text, JSON ranking or STIX 2.1 bundle of the attribution.
@@ -44,8 +58,8 @@ public struct CaseAttribution: Sendable {
     public func stixBundle(top: Int, now: Date = Date()) throws -> [UInt8] {
         let timestamp = STIXTimestamp(secondsSinceEpoch: Int64(now.timeIntervalSince1970))
         let bundle = AttributionBundle(
-            info: info, summary: summary, result: result, attackPatterns: attackPatterns, intrusionSets: intrusionSets, indicators: indicators, top: top,
-            now: timestamp)
+            info: info, summary: summary, result: result, attackPatterns: attackPatterns, intrusionSets: intrusionSets, indicators: indicators,
+            sponsorObjects: sponsorObjects, influencePatterns: influencePatterns, top: top, now: timestamp)
         return STIXBundleWriter(pretty: true).bundle(try bundle.objects())
     }
 }

@@ -34,6 +34,9 @@ public struct CaseSummary: Sendable {
     public var techniques: [Observation]
     public var software: [Observation]
     public var notes: [CaseNote]
+    /// DISARM influence-operation techniques analysts asserted (ids, sorted); not ATT&CK
+    /// evidence, so attribution does not score them.
+    public var influence: [String]
     /// Indicators that hit, by indicator (hits a warninglist suppressed are not sightings).
     public var sightings: [IndicatorSighting]
 
@@ -43,6 +46,7 @@ public struct CaseSummary: Sendable {
         var byTactic: [String: Int] = [:]
         var techniques: [String: Observation] = [:]
         var software: [String: Observation] = [:]
+        var influence: Set<String> = []
         func see(_ id: String, at time: String?, in table: inout [String: Observation]) {
             var entry = table[id] ?? Observation(id: id, findings: 0, first: nil, last: nil, asserted: false)
             entry.findings += 1
@@ -62,9 +66,11 @@ public struct CaseSummary: Sendable {
             switch note.kind {
             case .technique: techniques[note.text, default: Observation(id: note.text, findings: 0, asserted: true)].asserted = true
             case .software: software[note.text, default: Observation(id: note.text, findings: 0, asserted: true)].asserted = true
+            case .influence: influence.insert(note.text)
             case .note: break
             }
         }
+        self.influence = influence.sorted()
         self.byLevel = byLevel
         self.byTactic = byTactic
         self.techniques = techniques.values.sorted { $0.id < $1.id }
@@ -127,7 +133,7 @@ public struct CaseSummary: Sendable {
             switch note.kind {
             case .technique: evidence.observe(.technique(note.text), source: asserted)
             case .software: evidence.observe(.software(note.text), source: asserted)
-            case .note: break
+            case .note, .influence: break
             }
         }
         return evidence

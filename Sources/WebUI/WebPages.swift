@@ -195,7 +195,7 @@ enum WebPages {
     static func intelRow(_ stored: StoredObject, unmarked: TLPLevel) -> IntelRow {
         let object = stored.object
         return IntelRow(
-            attackID: object.attackID ?? "-", name: object.name ?? stored.id, href: WebPaths.object(stored.id), type: stored.type,
+            attackID: object.attackID ?? object.disarmID.map { "DISARM \($0)" } ?? "-", name: object.name ?? stored.id, href: WebPaths.object(stored.id), type: stored.type,
             tlp: stored.tlp?.label ?? "unmarked (\(unmarked.label))", aliases: object.aliases.filter { $0 != object.name }.joined(separator: ", "))
     }
 
@@ -242,7 +242,7 @@ enum WebPages {
         }
         // Where the MISP galaxy says who is behind an actor.
         var extras: [Field] = []
-        for (property, label) in [("x_misp_country", "Country"), ("x_misp_state_sponsor", "Suspected state sponsor"), ("x_misp_cfr_suspected_victims", "Suspected victims"), ("x_misp_cfr_target_category", "Target categories")] {
+        for (property, label) in [("x_misp_country", "Country"), ("x_misp_state_sponsor", "Suspected state sponsor"), ("x_misp_victims", "Suspected victims"), ("x_misp_target_categories", "Target categories")] {
             let values = object.texts(property)
             if !values.isEmpty { extras.append(Field(name: label, value: values.joined(separator: ", "))) }
         }

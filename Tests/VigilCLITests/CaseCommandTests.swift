@@ -132,10 +132,13 @@ struct CaseCommandTests {
         let types = Set(bundle.objects.map(\.type))
         #expect(types.isSuperset(of: ["report", "campaign", "relationship", "marking-definition", "intrusion-set"]))
         let marking = TLPMarkings.tlp2ID(tlp)
-        for object in bundle.objects where ["report", "campaign", "relationship"].contains(object.type) {
+        // Vigil's own objects: the report, the campaign and the relationships from it (the
+        // groups' public sponsor chains are copied from the store with their own marking).
+        let campaign = try #require(bundle.objects.first { $0.type == "campaign" }).id.rawValue
+        for object in bundle.objects where ["report", "campaign"].contains(object.type) || object.sourceRef == campaign {
             #expect(object.objectMarkingRefs == [marking], "\(object.id)")
         }
-        let attributed = bundle.objects.filter { $0.relationshipType == "attributed-to" }
+        let attributed = bundle.objects.filter { $0.relationshipType == "attributed-to" && $0.sourceRef == campaign }
         #expect(!attributed.isEmpty && attributed.allSatisfy { $0.confidence != nil })
         guard Peers.isUsable, let tools = Peers.tools else { return }
         let check = try runProcess("/bin/bash", [tools.appendingPathComponent("stix_check.sh").path, path])

@@ -43,6 +43,10 @@ struct InvestigationTests {
         // The STIX report is valid STIX as the store reads it.
         let report = try #require(result.outputs.first { $0.name == "attribution.stix.json" })
         #expect(try STIXBundleReader.read(Array(report.text.utf8)).errors.isEmpty)
+        // The statement names no group and no state: the verdict is an unknown actor.
+        let statement = try await CaseReporting.render(case: "exec", store: store, format: .statement).replacingOccurrences(of: "\n", with: " ")
+        #expect(statement.contains("We do not attribute the intrusion investigated in case exec to a known group"))
+        #expect(!statement.contains("publicly attributed") && !statement.contains("We assess with"))
     }
 
     @Test("errors are values: a missing case, a store without knowledge, no rules, a bad assertion")

@@ -44,12 +44,23 @@ public struct CaseReport: Sendable {
         public var countries: [String]
         public var sponsors: [String]
         public var sources: [Source]
+        /// Public attributions of the group to states and their organs, within the ceiling.
+        public var sponsorLinks: [SponsorLink] = []
     }
 
     /// A reference with a URL when it has one.
     public struct Source: Sendable, Hashable {
         public var name: String
         public var url: String?
+    }
+
+    /// An influence-operation technique (DISARM) the case records.
+    public struct InfluenceTechnique: Sendable, Hashable {
+        public var id: String
+        /// Empty when the store does not hold DISARM.
+        public var name: String
+        /// DISARM's tactics (phase names), never ATT&CK's.
+        public var tactics: [String]
     }
 
     /// The assessment in the words of ICD 203.
@@ -64,6 +75,23 @@ public struct CaseReport: Sendable {
         public var unknownProbability: Double
         /// The closest group when the verdict is "unknown actor".
         public var closest: (name: String, probability: Double)?
+        /// The second group when the verdict names one.
+        public var runnerUp: (name: String, probability: Double)?
+        /// How much evidence the assessment rests on: techniques (parents included), software,
+        /// and groups indicators point at.
+        public var techniques: Int
+        public var software: Int
+        public var indicatedGroups: Int
+
+        /// What in the evidence speaks against the verdict's group: a runner-up close behind,
+        /// indicators pointing at another group, much of the evidence outside its profile.
+        public var contradictions: [String]
+
+        /// Fewer than 5 techniques, no software and no indicator: a ranking says little.
+        public var isThin: Bool { techniques < 5 && software == 0 && indicatedGroups == 0 }
+
+        /// Something in the evidence speaks against the verdict's group.
+        public var isContested: Bool { !contradictions.isEmpty }
     }
 
     /// A rule's findings under one tactic.
@@ -125,6 +153,8 @@ public struct CaseReport: Sendable {
     public var evidence: [CaseEvidenceFile]
     public var notes: [CaseNote]
     public var sightings: [CaseSummary.IndicatorSighting]
+    /// DISARM techniques asserted in the case.
+    public var influence: [InfluenceTechnique]
     /// Groups the ranking considered (with a profile).
     public var groupsConsidered: Int
 
@@ -166,6 +196,10 @@ public struct CaseReport: Sendable {
             heatMap = Self.heatMap(summary, attackPatterns: attribution.attackPatterns, findings: findings)
             self.evidence = evidence
             notes = summary.notes
+            influence = summary.influence.map { id in
+                let pattern = attribution.influencePatterns[id]
+                return InfluenceTechnique(id: id, name: pattern?.name ?? "", tactics: pattern?.disarmTactics ?? [])
+            }
             var sightings: [CaseSummary.IndicatorSighting] = []
             for sighting in summary.sightings {
                 if hiddenIndicators.contains(sighting.indicatorID) {
@@ -189,6 +223,7 @@ public struct CaseReport: Sendable {
             heatMap = []
             self.evidence = []
             notes = []
+            influence = []
             sightings = []
             ranking = []
         }
@@ -201,6 +236,15 @@ public struct CaseReport: Sendable {
                 included.append(groupTLP)
                 var actor = Actor(name: group.name, attackID: group.attackID, aliases: group.aliases, countries: [], sponsors: [], sources: [])
                 if let url = stored?.object.attackURL { actor.sources.append(Source(name: "MITRE ATT&CK \(group.attackID ?? "")", url: url)) }
+                for link in attribution.sponsorLinks(of: group.id) {
+                    let tlp = link.tlp ?? options.unmarkedIntel
+                    guard tlp <= options.maxTLP else {
+                        withheld.append(Withheld(what: "a link of \(group.name) to a state sponsor (\(link.by))", tlp: tlp))
+                        continue
+                    }
+                    included.append(tlp)
+                    actor.sponsorLinks.append(link)
+                }
                 for threatActor in actors {
                     let tlp = threatActor.tlp ?? options.unmarkedIntel
                     guard tlp <= options.maxTLP else {
@@ -231,19 +275,48 @@ public struct CaseReport: Sendable {
     // MARK: - Parts
 
     static func assessment(_ result: AttributionResult) -> Assessment {
+        let features = result.evidence.features
+        let techniques = features.filter { $0.kind == .technique }.count
+        let software = features.count - techniques
+        let indicated = result.evidence.indicatedGroups.count
         switch result.verdict {
         case .group(let group):
             let probability = result.topProbability
+            let runnerUp = result.ranking.dropFirst().first
             return Assessment(
                 group: group.name + (group.attackID.map { " (\($0))" } ?? ""), probability: probability,
                 likelihood: EstimativeLikelihood(probability: probability), confidence: result.words, confidenceValue: result.confidence,
-                unknownProbability: result.unknownProbability, closest: nil)
+                unknownProbability: result.unknownProbability, closest: nil,
+                runnerUp: runnerUp.map { ($0.group.name, $0.probability) },
+                techniques: techniques, software: software, indicatedGroups: indicated, contradictions: contradictions(result, group: group))
         case .unknown:
             return Assessment(
                 group: nil, probability: result.unknownProbability, likelihood: EstimativeLikelihood(probability: result.unknownProbability),
                 confidence: result.words, confidenceValue: result.confidence, unknownProbability: result.unknownProbability,
-                closest: result.ranking.first.map { ($0.group.name, $0.probability) })
+                closest: result.ranking.first.map { ($0.group.name, $0.probability) }, runnerUp: nil,
+                techniques: techniques, software: software, indicatedGroups: indicated, contradictions: [])
         }
+    }
+
+    /// What speaks against the verdict's group, in sentences.
+    static func contradictions(_ result: AttributionResult, group: AttackKnowledge.Group) -> [String] {
+        var found: [String] = []
+        let percent = { (p: Double) in "\(min(99, max(1, Int((p * 100).rounded()))))%" }
+        if let top = result.ranking.first, let runnerUp = result.ranking.dropFirst().first, runnerUp.probability >= top.probability / 2 {
+            found.append("\(runnerUp.group.name) explains the evidence almost as well (\(percent(runnerUp.probability)) against \(percent(top.probability)))")
+        }
+        let names = Dictionary(result.ranking.map { ($0.group.id, $0.group.name) }, uniquingKeysWith: { first, _ in first })
+        for other in result.evidence.indicatedGroups.keys.sorted() where other != group.id {
+            found.append("indicators sighted in the case point to \(names[other] ?? other), not to \(group.name)")
+        }
+        if let top = result.ranking.first {
+            let unexplained = top.contributions.filter { $0.kind == .unexplained }.count
+            let observed = result.evidence.features.count
+            if observed >= 6 && unexplained * 3 >= observed {
+                found.append("\(unexplained) of the \(observed) techniques and software observed are not in \(group.name)'s profile")
+            }
+        }
+        return found
     }
 
     /// Findings by tactic (ATT&CK's order; findings whose rules name none last), then by rule.

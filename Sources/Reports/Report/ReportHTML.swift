@@ -179,6 +179,13 @@ public enum ReportHTML {
             if !actor.aliases.isEmpty { out += "<dt>Also known as</dt><dd>\(escape(actor.aliases.joined(separator: ", ")))</dd>\n" }
             if !actor.countries.isEmpty { out += "<dt>Country</dt><dd>\(escape(actor.countries.joined(separator: ", ")))</dd>\n" }
             if !actor.sponsors.isEmpty { out += "<dt>Suspected state sponsor</dt><dd>\(escape(actor.sponsors.joined(separator: "; ")))</dd>\n" }
+            let attributions = actor.sponsorLinks.filter { $0.basis != .suspected }
+            if !attributions.isEmpty { out += "<dt>Publicly attributed to</dt>" }
+            for link in attributions {
+                let url = link.url.flatMap { $0.hasPrefix("https://") || $0.hasPrefix("http://") ? $0 : nil }
+                let source = url.map { "<a href=\"\(escape($0))\">\(escape(link.source))</a>" } ?? escape(link.source)
+                out += "<dd>\(escape(link.sponsor)), by \(source)</dd>\n"
+            }
             out += "</dl>\n"
             if !actor.sources.isEmpty {
                 out += "<p>Sources:</p>\n<ul class=\"sources\">\n"
@@ -198,6 +205,14 @@ public enum ReportHTML {
             out += ": " + report.byLevel.map { "\(grouped($0.count)) \(escape($0.level))" }.joined(separator: ", ")
             let techniques = Set(report.heatMap.flatMap { $0.cells.map(\.techniqueID) }).count
             out += "; \(techniques) ATT&amp;CK technique\(techniques == 1 ? "" : "s") under \(report.heatMap.filter { !$0.tactic.isEmpty }.count) tactics.</p>\n"
+        }
+        if !report.influence.isEmpty {
+            out += "<h3>Influence operations (DISARM)</h3>\n<ul id=\"influence\">\n"
+            for technique in report.influence {
+                let tactics = technique.tactics.isEmpty ? "" : " — DISARM tactic \(technique.tactics.joined(separator: ", "))"
+                out += "<li>\(escape(technique.id))\(technique.name.isEmpty ? "" : " " + escape(technique.name))\(escape(tactics)), asserted</li>\n"
+            }
+            out += "</ul>\n"
         }
         out += "</section>\n"
     }
@@ -409,8 +424,12 @@ public enum ReportWording {
     }
 
     public static func confidence(_ assessment: CaseReport.Assessment) -> String {
-        "Confidence in this assessment: \(assessment.confidence.rawValue) (\(assessment.confidenceValue)/100). "
+        var text = "Confidence in this assessment: \(assessment.confidence.rawValue) (\(assessment.confidenceValue)/100). "
             + "Likelihood words follow ICD 203: \(assessment.likelihood.rawValue) stands for \(assessment.likelihood.range)."
+        if !assessment.contradictions.isEmpty {
+            text += " Against it: " + assessment.contradictions.joined(separator: "; ") + "."
+        }
+        return text
     }
 
     /// "T1059.001 PowerShell", or the kind of contribution.

@@ -1,3 +1,4 @@
+import Attribution
 import Foundation
 import STIX
 
@@ -30,6 +31,10 @@ public enum ReportMarkdown {
             if !actor.aliases.isEmpty { lines.append("- Also known as: \(escape(actor.aliases.joined(separator: ", ")))") }
             if !actor.countries.isEmpty { lines.append("- Country: \(escape(actor.countries.joined(separator: ", ")))") }
             if !actor.sponsors.isEmpty { lines.append("- Suspected state sponsor: \(escape(actor.sponsors.joined(separator: "; ")))") }
+            for link in actor.sponsorLinks where link.basis != .suspected {
+                let url = link.url.map { " <\($0.replacingOccurrences(of: ">", with: "%3E"))>" } ?? ""
+                lines.append("- Publicly attributed to \(escape(link.sponsor)) by \(escape(link.source))" + url)
+            }
             for source in actor.sources {
                 lines.append("- Source: " + (source.url.map { "[\(escape(source.name))](<\($0.replacingOccurrences(of: ">", with: "%3E"))>)" } ?? escape(source.name)))
             }
@@ -39,6 +44,13 @@ public enum ReportMarkdown {
             if let from = report.observedFrom, let to = report.observedTo { observed += " from \(ReportWording.time(from)) to \(ReportWording.time(to))" }
             observed += ": " + report.byLevel.map { "\(grouped($0.count)) \($0.level)" }.joined(separator: ", ") + "."
             lines += ["", "### What was observed", "", escape(observed)]
+        }
+        if !report.influence.isEmpty {
+            lines += ["", "### Influence operations (DISARM)", ""]
+            for technique in report.influence {
+                let tactics = technique.tactics.isEmpty ? "" : " — DISARM tactic \(technique.tactics.joined(separator: ", "))"
+                lines.append("- " + escape("\(technique.id)\(technique.name.isEmpty ? "" : " " + technique.name)\(tactics), asserted"))
+            }
         }
 
         if let timeline = report.timeline, !timeline.buckets.isEmpty {

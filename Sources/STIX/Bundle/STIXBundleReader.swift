@@ -77,6 +77,8 @@ public enum STIXBundleReader {
             }
             let upgraded = SpecUpgrade.isVersion20(members)
             if upgraded { members = SpecUpgrade.upgrade(members) }
+            // DISARM's techniques come under ATT&CK's names: read them as DISARM's.
+            members = DISARM.separated(members).object
             do throws(ValidationIssue) {
                 let (object, repairs) = URLRepair.trimmingURLs(try STIXObject(members), index: index)
                 return .success((BundleContent.Candidate(index: index, object: object, upgraded: upgraded), repairs))

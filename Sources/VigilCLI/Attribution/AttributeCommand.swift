@@ -6,7 +6,7 @@ import Reports
 import STIX
 import VigilKit
 
-/// `vigil attribute CASE [--top N] [--explain] [--format text|json|stix]`
+/// `vigil attribute CASE [--top N] [--explain] [--format text|json|stix|statement]`
 struct AttributeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "attribute",
@@ -16,15 +16,23 @@ struct AttributeCommand: AsyncParsableCommand {
             bundle). Scores are log likelihood ratios against an unknown actor; the confidence \
             (0-100) is the posterior probability, in the words of ICD 203 (low < 50, moderate \
             50-79, high >= 80). The verdict is "unknown actor" when no profile explains the \
-            evidence better than an unknown group would.
+            evidence better than an unknown group would. --format statement writes the \
+            paragraphs a government could publish: the assessment with its confidence band \
+            (capped when the evidence is thin or contested), the public attributions of the \
+            group to a state with their sources, and what --max-tlp withheld.
             """
     )
+
+    /// The forms of the answer: the attribution's own, or the statement drawn from the report.
+    enum Format: String, ExpressibleByArgument, CaseIterable { case text, json, stix, statement }
 
     @OptionGroup var store: StoreOptions
     @Argument(help: "The case's name.") var name: String
     @Option(help: "How many groups to list.") var top = 10
     @Flag(help: "List every piece of evidence that moved each listed group's score.") var explain = false
-    @Option(help: "text, json (the ranking) or stix (a STIX 2.1 bundle).") var format: AttributionFormat = .text
+    @Option(help: "text, json (the ranking), stix (a STIX 2.1 bundle) or statement (for publication).") var format: Format = .text
+    @Option(name: .customLong("max-tlp"), help: ArgumentHelp("With --format statement: leave out what is marked above this.", valueName: "LEVEL"))
+    var maxTLP: TLPLevel = .red
     @Option(help: ArgumentHelp("The victim's sector or country (repeatable); groups whose description names it gain a little.", valueName: "WORD"))
     var victim: [String] = []
     @Option(name: .shortAndLong, help: ArgumentHelp("Output file; standard output when absent.", valueName: "FILE"))
@@ -38,12 +46,19 @@ struct AttributeCommand: AsyncParsableCommand {
             throw ExitStatus.badInput
         }
         let store = try self.store.open()
-        let attribution = try await Failure.report { try await CaseAttribution.attribute(case: name, store: store, victim: victim) }
-        let text = try Failure.report {
-            do {
-                return try attribution.render(format, top: top, explain: explain)
-            } catch {
-                throw VigilError.report("could not build the STIX bundle: \(error)")
+        let text: String
+        if format == .statement {
+            let options = CaseReport.Options(maxTLP: maxTLP, top: max(top, 1))
+            text = try await Failure.report { try await CaseReporting.render(case: name, store: store, format: .statement, options: options, victim: victim) }
+        } else {
+            let attribution = try await Failure.report { try await CaseAttribution.attribute(case: name, store: store, victim: victim) }
+            let form: AttributionFormat = format == .json ? .json : format == .stix ? .stix : .text
+            text = try Failure.report {
+                do {
+                    return try attribution.render(form, top: top, explain: explain)
+                } catch {
+                    throw VigilError.report("could not build the STIX bundle: \(error)")
+                }
             }
         }
         let sink = try OutputSink(path: output)
@@ -58,4 +73,3 @@ struct AttributeCommand: AsyncParsableCommand {
     }
 }
 
-extension AttributionFormat: ExpressibleByArgument {}

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Attribution
+import VigilKit
 import Reports
 import IntelStore
 import STIX
@@ -34,9 +36,10 @@ struct IntelShow: AsyncParsableCommand {
         // carries the techniques, and shows the actor under "Attributed to".
         let subject = matches.first { $0.type == "intrusion-set" } ?? matches[0]
         let profile = try await store.profile(of: subject)
+        let sponsors = try await StateSponsors.links(of: [subject.id], store: store)
         switch format {
-        case .text: Console.out(ProfileText.render(profile))
-        case .json: Console.out(JSONWriter(pretty: true).string(ProfileJSON.render(profile)))
+        case .text: Console.out(ProfileText.render(profile, sponsors: sponsors))
+        case .json: Console.out(JSONWriter(pretty: true).string(ProfileJSON.render(profile, sponsors: sponsors)))
         case .navigator: Console.out(String(NavigatorLayer.write([NavigatorLayers.of(profile)]).dropLast()))
         }
         if matches.count > 1 {
@@ -48,11 +51,13 @@ struct IntelShow: AsyncParsableCommand {
 
 /// The text rendering of a profile.
 enum ProfileText {
-    static func render(_ profile: IntelProfile) -> String {
+    static func render(_ profile: IntelProfile, sponsors: [SponsorLink] = []) -> String {
         let object = profile.subject.object
         var lines: [String] = []
         let status = object.isRevoked ? " [revoked]" : object.isDeprecated ? " [deprecated]" : ""
-        lines.append("\(object.name ?? object.id.rawValue)\(object.attackID.map { " (\($0))" } ?? "")\(status)")
+        let title = "\(object.name ?? object.id.rawValue)\((object.attackID ?? object.disarmID.map { "DISARM \($0)" }).map { " (\($0))" } ?? "")"
+        lines.append(title + status)
+        if let headline = SponsorChains.headline(group: title, links: sponsors) { lines.append(wrapped(headline, width: 100, indent: 0)) }
         lines.append("  type:      \(object.type)")
         lines.append("  id:        \(object.id)")
         if !object.aliases.isEmpty { lines.append("  aliases:   \(object.aliases.joined(separator: ", "))") }
@@ -74,8 +79,19 @@ enum ProfileText {
         }
         section("Software", profile.software, into: &lines)
         lines += actorKnowledge(object, indent: "  ")
+        if !sponsors.isEmpty {
+            lines.append("")
+            lines.append("State sponsor (\(sponsors.count) link\(sponsors.count == 1 ? "" : "s")):")
+            for link in sponsors {
+                lines.append("  \(link.sponsor)\(link.basis == .suspected ? " [suspected]" : "")")
+                lines.append(wrapped("by \(link.source)\(link.title.map { ": \($0)" } ?? "")", width: 100, indent: 4))
+                if let summary = link.summary { lines.append(wrapped(summary, width: 100, indent: 6)) }
+                if let url = link.url { lines.append("      <\(url)>") }
+            }
+        }
         section("Campaigns attributed", profile.campaigns, into: &lines)
-        section("Attributed to", profile.attributedTo, into: &lines)
+        // Identities are the sponsor chain's organs, listed above with their sources.
+        section("Attributed to", profile.attributedTo.filter { $0.object.type != "identity" }, into: &lines)
         for actor in profile.attributedTo where actor.object.type == "threat-actor" {
             let object = actor.object.object
             lines.append("  \(object.name ?? actor.object.id): \(actor.relationship.object.objectDescription ?? "attributed")")
@@ -127,7 +143,7 @@ enum ProfileText {
 
 /// The JSON rendering of a profile, for scripts.
 enum ProfileJSON {
-    static func render(_ profile: IntelProfile) -> JSONValue {
+    static func render(_ profile: IntelProfile, sponsors: [SponsorLink] = []) -> JSONValue {
         let object = profile.subject.object
         func summary(_ item: RelatedObject) -> JSONValue {
             var entry = JSONObject()
@@ -162,6 +178,7 @@ enum ProfileJSON {
         result["attributed_to"] = .array(profile.attributedTo.map(summary))
         result["used_by"] = .array(profile.usedBy.map(summary))
         result["intrusion_sets"] = .array(profile.intrusionSets.map(summary))
+        result["sponsors"] = .array(sponsors.map(SponsorJSON.render))
         result["external_references"] = object["external_references"] ?? .array([])
         return .object(result)
     }

@@ -34,15 +34,19 @@ extension CaseAttribution {
             let result = AttributionModel().attribute(evidence, profiles: profiles, names: knowledge.featureNames)
             var attackPatterns: [String: STIXObject] = [:]
             var intrusionSets: [String: STIXObject] = [:]
+            var influencePatterns: [String: STIXObject] = [:]
             for object in objects where !object.isRetired {
                 if object.type == "attack-pattern", let id = object.attackID { attackPatterns[id] = object }
+                if object.type == "attack-pattern", let id = object.disarmID { influencePatterns[id] = object }
                 if object.type == "intrusion-set" { intrusionSets[object.id.rawValue] = object }
             }
             let summary = CaseSummary(findings: findings, notes: notes)
             let indicators = try await store.latest(ids: summary.sightings.map(\.indicatorID)).map(\.object)
+            let sponsors = try await StateSponsors.objects(of: result.ranking.prefix(3).map(\.group.id), store: store)
             let attribution = CaseAttribution(
                 info: info, summary: summary, result: result, knowledge: knowledge, attackPatterns: attackPatterns,
-                intrusionSets: intrusionSets, indicators: Dictionary(indicators.map { ($0.id.rawValue, $0) }, uniquingKeysWith: { first, _ in first }))
+                intrusionSets: intrusionSets, indicators: Dictionary(indicators.map { ($0.id.rawValue, $0) }, uniquingKeysWith: { first, _ in first }),
+                sponsorObjects: sponsors, influencePatterns: influencePatterns)
             return (attribution, findings)
         }
     }

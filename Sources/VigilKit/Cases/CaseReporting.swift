@@ -6,6 +6,8 @@ import STIX
 /// The forms `vigil report` writes.
 public enum ReportFormat: String, Sendable, CaseIterable {
     case html, md, navigator, stix
+    /// The paragraphs a government could publish (`AttributionStatement`).
+    case statement
 }
 
 /// A case's report from the store: attributed, laid out, redacted to a TLP ceiling.
@@ -45,6 +47,7 @@ public enum CaseReporting {
         switch format {
         case .html: return ReportHTML.render(drafted.report)
         case .md: return ReportMarkdown.render(drafted.report)
+        case .statement: return AttributionStatement.render(drafted.report)
         case .navigator, .stix:
             let what = format == .stix ? "STIX report" : "Navigator layer"
             guard drafted.report.caseTLP <= options.maxTLP else {

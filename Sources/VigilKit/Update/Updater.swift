@@ -2,24 +2,27 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import Attribution
 import Hunt
 import IntelStore
 import Reports
 import STIX
 
-/// Installs what hunting and attribution need: MITRE ATT&CK (Enterprise, STIX) and MISP's
-/// threat-actor galaxy into the store, SigmaHQ's rules into the rules folder beside it and
+/// Installs what hunting and attribution need: MITRE ATT&CK (Enterprise, STIX), Vigil's
+/// curated state attributions, the DISARM framework (influence operations, kept apart from
+/// ATT&CK) and MISP's threat-actor galaxy into the store, SigmaHQ's rules into the rules folder beside it and
 /// MISP's warninglists into `warninglists/misp` beside it (the user's own lists in
 /// `warninglists/` stay), from the official sources or from an offline mirror laid out like
 /// Vigil's shared data (`attack/enterprise-attack*.json`, `sigma/rules*`,
-/// `misp/galaxy/threat-actor.json`, `misp/warninglists/lists`; a mirror without `misp/` skips
-/// that part, saying so).
+/// `disarm/DISARM.json`, `misp/galaxy/threat-actor.json`, `misp/warninglists/lists`; a mirror
+/// without `disarm/` or `misp/` skips that part, saying so).
 public struct Updater: Sendable {
     /// The official sources.
     public enum Sources {
         public static let attack = "https://raw.githubusercontent.com/mitre-attack/attack-stix-data/master/enterprise-attack/enterprise-attack.json"
         public static let sigma = "https://github.com/SigmaHQ/sigma/archive/refs/heads/master.tar.gz"
         public static let galaxy = "https://raw.githubusercontent.com/MISP/misp-galaxy/main/clusters/threat-actor.json"
+        public static let disarm = "https://raw.githubusercontent.com/DISARMFoundation/DISARMframeworks/main/generated_files/DISARM_STIX/DISARM.json"
         public static let warninglists = "https://github.com/MISP/misp-warninglists/archive/refs/heads/main.tar.gz"
     }
 
@@ -37,8 +40,11 @@ public struct Updater: Sendable {
     /// Enterprise release of the mirror, oldest first.
     public func update(from mirror: String?, allReleases: Bool) async throws(VigilError) {
         if let mirror {
-            try await importATTACK(files: try releases(in: mirror + "/attack", all: allReleases))
+            try await importBundles(files: try releases(in: mirror + "/attack", all: allReleases))
+            try await importStateAttributions()
             try installRules(folders: try ruleFolders(in: mirror + "/sigma"))
+            let disarm = mirror + "/disarm/DISARM.json"
+            if FileManager.default.fileExists(atPath: disarm) { try await importBundles(files: [disarm]) } else { progress(.note("\(disarm): not in the mirror; the DISARM framework not installed")) }
             let galaxy = mirror + "/misp/galaxy/threat-actor.json"
             let lists = mirror + "/misp/warninglists/lists"
             if FileManager.default.fileExists(atPath: galaxy) { try await importGalaxy(galaxy) } else { progress(.note("\(galaxy): not in the mirror; MISP's threat actors not installed")) }
@@ -54,7 +60,11 @@ public struct Updater: Sendable {
         defer { try? FileManager.default.removeItem(atPath: work) }
         let attack = work + "/enterprise-attack.json"
         try await download(Sources.attack, to: attack)
-        try await importATTACK(files: [attack])
+        try await importBundles(files: [attack])
+        try await importStateAttributions()
+        let disarm = work + "/DISARM.json"
+        try await download(Sources.disarm, to: disarm)
+        try await importBundles(files: [disarm])
         let archive = work + "/sigma.tar.gz"
         try await download(Sources.sigma, to: archive)
         try run("/usr/bin/env", ["tar", "-xzf", archive, "-C", work])
@@ -70,6 +80,19 @@ public struct Updater: Sendable {
         let lists = (try? FileManager.default.contentsOfDirectory(atPath: work))?.first { $0.hasPrefix("misp-warninglists-") }
         guard let lists else { throw .update("the MISP warninglists archive did not contain a misp-warninglists-* folder") }
         try installWarninglists(from: work + "/" + lists + "/lists")
+    }
+
+    /// The curated public attributions of groups to states (compiled into Vigil).
+    public func importStateAttributions() async throws(VigilError) {
+        let curated: StateAttributions
+        do {
+            curated = try StateAttributions.bundled()
+        } catch {
+            throw .update("the curated state attributions are broken: \(error.description)")
+        }
+        let bytes = Array(JSONWriter().string(.object(curated.bundle())).utf8)
+        let report = try await VigilError.wrapping { try await BundleImporter(store: store).importContent(bytes, source: "vigil state attributions \(curated.version)", strict: true) }
+        progress(.note("state attributions \(curated.version): \(curated.attributions.count) public attributions of \(Set(curated.attributions.map(\.group)).count) groups (\(grouped(report.totals.new)) new objects)"))
     }
 
     /// MISP's threat actors into the store, linked to the ATT&CK groups they name.
@@ -128,7 +151,7 @@ public struct Updater: Sendable {
         return names.map { folder + "/" + $0 }
     }
 
-    func importATTACK(files: [String]) async throws(VigilError) {
+    func importBundles(files: [String]) async throws(VigilError) {
         let importer = BundleImporter(store: store)
         for file in files {
             let started = Date()

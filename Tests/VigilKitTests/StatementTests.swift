@@ -1,0 +1,147 @@
+import Attribution
+import Foundation
+import IntelStore
+import Reports
+import STIX
+import TestSupport
+import Testing
+import VigilKit
+
+/// The chain from group to state, DISARM beside ATT&CK, and the statement, on a store holding
+/// ATT&CK 15.1, Vigil's state attributions, DISARM and MISP's threat-actor galaxy.
+@Suite("Statement, sponsors and DISARM", .enabled(if: SharedData.isUsable, SharedData.skipReason))
+struct StatementTests {
+    static let apt31 = "intrusion-set--4283ae19-69c7-4347-a35e-b56f08eb660b"
+
+    /// One store for the suite (ATT&CK takes seconds to import in a debug build).
+    static let shared = Task<MemoryIntelStore, any Error> {
+        let store = MemoryIntelStore()
+        let files = ["attack/enterprise-attack-15.1.stix20.json", "disarm/DISARM.json", "misp/galaxy/threat-actor.json"]
+        _ = try await IntelImport.importFiles(try files.map { try SharedData.file($0).path }, into: store, strict: false)
+        try await Updater(location: StoreLocation(path: "/nonexistent/vigil.sqlite"), store: store).importStateAttributions()
+        return store
+    }
+
+    static func store() async throws -> MemoryIntelStore { try await shared.value }
+
+    /// A case asserting every technique and software ATT&CK lists for campaign `campaign`.
+    static func campaignCase(_ name: String, campaign attackID: String, extra: [String] = [], findings: [CaseFinding] = []) async throws -> MemoryIntelStore {
+        let store = try await store()
+        let knowledge = AttackKnowledge(objects: try await store.objects(types: ["intrusion-set", "campaign", "attack-pattern", "malware", "tool", "relationship"], includeRetired: true).map(\.object))
+        let campaign = try #require(knowledge.campaigns.values.first { $0.attackID == attackID })
+        let ids = knowledge.evidence(ofCampaign: campaign.id).observed.keys.map(\.id).sorted() + extra
+        try await store.createCase(CaseInfo(name: name, created: "2026-12-07T00:00:00Z", tlp: .amber, description: "ATT&CK \(attackID) as evidence"))
+        if !findings.isEmpty { try await store.addToCase(name, evidence: [], findings: findings) }
+        for id in ids {
+            try await store.addNote(try CaseNote.assertion(id, comment: "ATT&CK \(attackID)", author: "test", at: "2026-12-07T00:00:00Z"), toCase: name)
+        }
+        return store
+    }
+
+    @Test("APT31's chain: the Czech statement first, the US and UK with the Hubei department, MISP's suspicion last")
+    func apt31() async throws {
+        let store = try await Self.store()
+        let links = try await StateSponsors.links(of: [Self.apt31], store: store)
+        #expect(links.count == 5)
+        #expect(links.first?.by == "Government of the Czech Republic" && links.first?.date == "2025-05-28")
+        #expect(links.first?.sponsor == "China's Ministry of State Security (MSS)")
+        #expect(links.filter { $0.sponsor.contains("Hubei State Security Department") }.count == 2)
+        #expect(links.last?.basis == .suspected && links.last?.state?.code == "CN")
+        #expect(SponsorChains.headline(group: "APT31 (G0128)", links: links)?.hasPrefix(
+            "APT31 (G0128) — attributed by Government of the Czech Republic (2025-05-28) to China's Ministry of State Security (MSS)") == true)
+    }
+
+    @Test("DISARM is its own framework: 391 techniques and 16 tactics under the disarm kill chain, none read as ATT&CK")
+    func disarm() async throws {
+        let store = try await Self.store()
+        let patterns = try await store.objects(types: ["attack-pattern"], includeRetired: true).map(\.object)
+        let disarm = patterns.filter { $0.disarmID != nil }
+        #expect(disarm.count == 391)
+        #expect(disarm.allSatisfy { $0.attackID == nil && $0.tactics.isEmpty && !$0.disarmTactics.isEmpty })
+        let tactics = try await store.objects(types: ["x-mitre-tactic"], includeRetired: true).map(\.object)
+        #expect(tactics.filter { $0.disarmID != nil }.count == 16)
+        #expect(tactics.filter { $0.attackID != nil }.count == 14, "ATT&CK's Enterprise tactics, and no more")
+        // ATT&CK's techniques are exactly those of the ATT&CK bundle.
+        let attack = try STIXBundleReader.read(try SharedData.bytes("attack/enterprise-attack-15.1.stix20.json"))
+        #expect(Set(patterns.compactMap(\.attackID)) == Set(attack.objects.filter { $0.type == "attack-pattern" }.compactMap(\.attackID)))
+        #expect(Set(disarm.compactMap(\.disarmID)).isDisjoint(with: patterns.compactMap(\.attackID)))
+    }
+
+    @Test("assertions tell DISARM's ids from ATT&CK's", arguments: [
+        ("T0049", CaseNote.Kind.influence), ("t0097.101", .influence), ("T1566", .technique), ("T1566.002", .technique),
+        ("T0800", .technique), ("S0154", .software),
+    ])
+    func assertion(id: String, kind: CaseNote.Kind) throws {
+        #expect(try CaseNote.assertion(id, comment: "", author: "a", at: "t").kind == kind)
+    }
+
+    @Test("the statement of a case built from C0024: APT29, its sponsor with the source, DISARM, nothing withheld")
+    func c0024() async throws {
+        let store = try await Self.campaignCase("c0024", campaign: "C0024", extra: ["T0049", "T0097.101"])
+        let statement = try await CaseReporting.render(case: "c0024", store: store, format: .statement)
+        #expect(statement.hasPrefix("TLP:AMBER — statement on case c0024"))
+        let flat = statement.replacingOccurrences(of: "\n", with: " ")
+        #expect(flat.contains("We assess with high confidence (80–100 on a scale of 100)"))
+        #expect(flat.contains("was the work of APT29 (G0016)"))
+        #expect(!flat.contains("(100%)"), "ICD 203 stops at 99%")
+        #expect(flat.contains("publicly attributed to Russia's Foreign Intelligence Service (SVR) by United States (The White House) on 2021-04-15"))
+        #expect(flat.contains("T0049 Flood Information Space"))
+        #expect(flat.contains("Nothing was withheld"))
+        // The attribution keeps DISARM out of the evidence it scores.
+        let attribution = try await CaseAttribution.attribute(case: "c0024", store: store)
+        #expect(!attribution.result.evidence.observed.keys.contains { $0.id.hasPrefix("T0") })
+        // The STIX report carries the sponsor chain and the DISARM techniques.
+        let bundle = try STIXBundleReader.read(Array(try attribution.render(.stix, top: 3, explain: false).utf8))
+        #expect(bundle.errors.isEmpty)
+        #expect(bundle.objects.contains { $0.type == "identity" && $0.name == "Foreign Intelligence Service" })
+        #expect(bundle.objects.contains { $0.type == "location" && $0["country"]?.stringValue == "RU" })
+        #expect(bundle.objects.filter { $0.disarmID != nil }.count == 2)
+        #expect(bundle.objects.allSatisfy { $0.type != "attack-pattern" || $0.disarmID != nil || !$0.tactics.isEmpty })
+    }
+
+    @Test("thin evidence: low confidence, no group and no state named")
+    func thin() async throws {
+        let store = try await Self.store()
+        try await store.createCase(CaseInfo(name: "thin", created: "2026-12-07T00:00:00Z", tlp: .green))
+        for id in ["T1598.003", "T1583.006", "T1567.002"] {
+            try await store.addNote(try CaseNote.assertion(id, comment: "", author: "test", at: "2026-12-07T00:00:00Z"), toCase: "thin")
+        }
+        let statement = try await CaseReporting.render(case: "thin", store: store, format: .statement).replacingOccurrences(of: "\n", with: " ")
+        #expect(statement.contains("does not support an attribution") || statement.contains("We do not attribute"))
+        #expect(!statement.contains("We assess with"))
+        #expect(!statement.contains("publicly attributed"))
+        #expect(statement.hasPrefix("TLP:GREEN"))
+    }
+
+    @Test("contradictory evidence: an indicator pointing at APT31 in a case that reads as APT29 caps the confidence and says so")
+    func contradictory() async throws {
+        let hit = CaseFinding(
+            timestamp: "2024-03-05T10:15:00.000Z", computer: "ws1", channel: "Sysmon", eventID: "3", recordID: 1,
+            ruleID: "indicator--00000000-0000-4000-8000-000000000031", ruleTitle: "Indicator: partner's C2", level: "high",
+            techniques: [], tactics: [], software: [],
+            fields: [
+                "indicator.source": "partner", "indicator.observable": "203.0.113.9", "indicator.tlp": "amber",
+                "indicator.indicates": Self.apt31, "indicator.validity": "valid",
+            ],
+            evidence: "/cases/x.evtx", evidenceSHA256: String(repeating: "a", count: 64))
+        let store = try await Self.campaignCase("mixed", campaign: "C0024", findings: [hit])
+        let drafted = try await CaseReporting.draft(case: "mixed", store: store)
+        let assessment = try #require(drafted.report.assessment)
+        #expect(assessment.group == "APT29 (G0016)")
+        #expect(assessment.contradictions.contains { $0.contains("point to ZIRCONIUM") })
+        #expect(AttributionStatement.confidence(assessment) == .moderate)
+        let statement = AttributionStatement.render(drafted.report).replacingOccurrences(of: "\n", with: " ")
+        #expect(statement.contains("We assess with moderate confidence (50–79"))
+        #expect(statement.contains("The model's own confidence was high"))
+        #expect(statement.contains("indicators sighted in the case point to ZIRCONIUM, not to APT29"))
+    }
+
+    @Test("what a ceiling withholds is named, and the statement says it")
+    func withheld() async throws {
+        let store = try await Self.campaignCase("red", campaign: "C0024")
+        try await store.createCase(CaseInfo(name: "red-case", created: "2026-12-07T00:00:00Z", tlp: .red))
+        let statement = try await CaseReporting.render(case: "red-case", store: store, format: .statement, options: CaseReport.Options(maxTLP: .green))
+        #expect(statement.contains("Withheld from this statement, which holds only what is marked TLP:GREEN or lower"))
+        #expect(statement.contains("(TLP:RED)"))
+    }
+}
