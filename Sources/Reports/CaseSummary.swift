@@ -107,8 +107,12 @@ public struct CaseSummary: Sendable {
     }
 
     /// The evidence attribution scores: techniques and software from findings (with the rules
-    /// that showed them) and from assertions (with who asserted them).
-    public static func evidence(findings: [CaseFinding], notes: [CaseNote], victim: [String] = []) -> CaseEvidence {
+    /// that showed them) and from assertions (with who asserted them), groups and software
+    /// that indicators which hit indicate (`software` names the ATT&CK software a malware or
+    /// tool id stands for).
+    public static func evidence(
+        findings: [CaseFinding], notes: [CaseNote], victim: Victim = .none, software: (String) -> Feature? = { _ in nil }
+    ) -> CaseEvidence {
         var evidence = CaseEvidence(victim: victim)
         var byRule: [Feature: [String: Int]] = [:]
         for finding in findings {
@@ -124,8 +128,12 @@ public struct CaseSummary: Sendable {
             let validity = sighting.validity.filter { $0 != "valid" }
             let source = "indicator \(sighting.name) (\(sighting.source)) hit \(sighting.observables.prefix(3).joined(separator: ", "))"
                 + " (\(sighting.count) event\(sighting.count == 1 ? "" : "s")\(validity.isEmpty ? "" : ", " + validity.joined(separator: ", ")))"
-            for target in sighting.indicates where target.hasPrefix("intrusion-set--") {
-                evidence.indicatedGroups[target, default: []].append(source)
+            for target in sighting.indicates {
+                if target.hasPrefix("intrusion-set--") {
+                    evidence.indicatedGroups[target, default: []].append(source)
+                } else if let feature = software(target) {
+                    evidence.observe(feature, source: source + ", which indicates it")
+                }
             }
         }
         for note in notes {

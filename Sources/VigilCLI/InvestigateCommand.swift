@@ -29,7 +29,7 @@ struct InvestigateCommand: AsyncParsableCommand {
     @Option(name: .customLong("case"), help: ArgumentHelp("The case (created if new; default case-<date>-<time>).", valueName: "NAME"))
     var caseName: String?
     @Option(help: "TLP of a new case.") var tlp: TLPLevel = .amber
-    @Option(help: ArgumentHelp("The victim's sector or country (repeatable).", valueName: "WORD")) var victim: [String] = []
+    @OptionGroup var victim: VictimOptions
     @Option(name: .shortAndLong, help: ArgumentHelp("Output folder (default vigil-<case>).", valueName: "DIR")) var output: String?
     @Option(help: "Groups listed in the summary.") var top = 5
 
@@ -39,7 +39,7 @@ struct InvestigateCommand: AsyncParsableCommand {
         hunt.showSuppressed = indicatorOptions.showSuppressed
         var investigation = Investigation(
             location: store.location, store: try store.open(), evidence: try evidence.allPaths(), rules: ruleOptions.selection,
-            caseName: caseName, tlp: tlp, victim: victim, hunt: hunt)
+            caseName: caseName, tlp: tlp, victim: try victim.victim(), hunt: hunt)
         // The options above loaded the indicators (or were told not to).
         investigation.matchIndicators = false
         let result = try await Failure.report {

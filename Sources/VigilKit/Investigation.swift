@@ -1,3 +1,4 @@
+import Attribution
 import Foundation
 import Hunt
 import IntelStore
@@ -17,8 +18,8 @@ public struct Investigation {
     public var caseName: String?
     /// The TLP of a new case.
     public var tlp: TLPLevel
-    /// The victim's sector or country words.
-    public var victim: [String]
+    /// Who was hit (countries, sectors), for attribution.
+    public var victim: Victim
     public var hunt: HuntOptions
     /// Whether the store's indicators are matched (when `hunt` brings none), with the
     /// warninglists in the folder beside the database.
@@ -26,7 +27,7 @@ public struct Investigation {
 
     public init(
         location: StoreLocation, store: any VigilStore, evidence: [String], rules: RuleSelection, caseName: String? = nil,
-        tlp: TLPLevel = .amber, victim: [String] = [], hunt: HuntOptions = HuntOptions()
+        tlp: TLPLevel = .amber, victim: Victim = .none, hunt: HuntOptions = HuntOptions()
     ) {
         self.location = location
         self.store = store

@@ -99,11 +99,44 @@ import Testing
         let named = victimToy.group("Named", "G0004", description: "targets ministries of foreign affairs in Czechia")
         victimToy.uses(named, ["T1082"])
         var victimEvidence = CaseEvidence.of(["T1082"])
-        victimEvidence.victim = ["Czechia"]
+        victimEvidence.victim = try Victim(countries: ["CZ"], sectors: ["government"])
         let victim = Self.rank(victimEvidence, victimToy)
         let namedGroup = try #require(victim.ranking.first { $0.group.id == named })
-        #expect(namedGroup.contributions.contains { $0.kind == .victim })
+        #expect(namedGroup.contributions.filter { $0.kind == .victim }.map(\.reason)
+            == ["the group's description names Czechia", "the group's description names \"ministries\""])
         #expect(victim.ranking.first { $0.group.id == thin }.map { $0.score < namedGroup.score } == true)
+    }
+
+    @Test func theGalaxysVictimsAndTargetsMeetAStructuredVictimWordForWord() throws {
+        var toy = ToyKnowledge()
+        let business = toy.group("Business", "G0005", description: "targets business networks and campuses")
+        toy.uses(business, ["T1082"])
+        let listed = toy.group("Listed", "G0006")
+        toy.uses(listed, ["T1082"])
+        toy.append(try STIXObject(json: #"{"type": "threat-actor", "spec_version": "2.1", "id": "threat-actor--00000000-0000-4000-8000-000000000901", "created": "2024-01-01T00:00:00Z", "modified": "2024-01-01T00:00:00Z", "name": "Listed", "x_misp_victims": ["Czech Republic", "United States"], "x_misp_target_categories": ["Government", "Military"]}"#))
+        toy.append(try STIXObject(json: #"{"type": "relationship", "spec_version": "2.1", "id": "relationship--00000000-0000-4000-8000-000000000902", "created": "2024-01-01T00:00:00Z", "modified": "2024-01-01T00:00:00Z", "relationship_type": "attributed-to", "source_ref": "\#(listed)", "target_ref": "threat-actor--00000000-0000-4000-8000-000000000901"}"#))
+        var evidence = CaseEvidence.of(["T1082"])
+        evidence.victim = try Victim(countries: ["us", "Czechia"], sectors: ["Government, Administration"])
+        let result = Self.rank(evidence, toy)
+        let galaxy = try #require(result.ranking.first { $0.group.id == listed })
+        #expect(galaxy.contributions.filter { $0.kind == .victim }.map(\.reason) == [
+            "the MISP galaxy lists Czechia among the group's suspected victims",
+            "the MISP galaxy lists United States among the group's suspected victims",
+            "the MISP galaxy lists Government among the group's targets",
+        ])
+        // "us" is a word of its own, not the letters of "business" or "campuses".
+        let words = try #require(result.ranking.first { $0.group.id == business })
+        #expect(!words.contributions.contains { $0.kind == .victim })
+    }
+
+    @Test(arguments: [("CZ", "CZ"), ("cz", "CZ"), ("Czech Republic", "CZ"), ("czechia", "CZ"), ("United States", "US"), ("UK", "GB"), ("North Korea", "KP")])
+    func countriesByCodeOrName(text: String, code: String) {
+        #expect(Countries.code(of: text) == code)
+    }
+
+    @Test func aVictimCountryMustBeACountry() {
+        #expect(throws: VictimError.self) { _ = try Victim(countries: ["Atlantis"]) }
+        #expect(throws: VictimError.self) { _ = try Victim(countries: ["ZZ"]) }
     }
 
     @Test func revokedTechniquesFollowTheirReplacement() throws {

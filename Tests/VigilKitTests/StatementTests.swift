@@ -136,6 +136,33 @@ struct StatementTests {
         #expect(statement.contains("indicators sighted in the case point to ZIRCONIUM, not to APT29"))
     }
 
+    @Test("indicators of a malware family are software evidence: ATT&CK's by id, a partner's by name; the galaxy's victims count")
+    func indicatedSoftwareAndVictims() async throws {
+        let store = try await Self.store()
+        let plugX = try #require(try await store.objects(externalID: "S0013").first { $0.type == "malware" })
+        let partner = try STIXObject(json: #"{"type": "malware", "spec_version": "2.1", "id": "malware--00000000-0000-4000-8000-0000000000a1", "created": "2026-01-01T00:00:00Z", "modified": "2026-01-01T00:00:00Z", "name": "Korplug", "is_family": true}"#)
+        _ = try await store.ingest([StoredObject(partner, tlp: .amber)])
+        func hit(_ n: Int, indicates: String) -> CaseFinding {
+            CaseFinding(
+                timestamp: "2024-03-05T10:1\(n):00.000Z", computer: "ws1", channel: "Sysmon", eventID: "3", recordID: Int64(n),
+                ruleID: "indicator--00000000-0000-4000-8000-00000000003\(n)", ruleTitle: "Indicator \(n)", level: "high", techniques: [], tactics: [],
+                software: [], fields: ["indicator.source": "partner", "indicator.observable": "203.0.113.\(n)", "indicator.indicates": indicates],
+                evidence: "/cases/x.evtx", evidenceSHA256: String(repeating: "a", count: 64))
+        }
+        try await store.createCase(CaseInfo(name: "plugx", created: "2026-12-07T00:00:00Z", tlp: .amber))
+        try await store.addToCase("plugx", evidence: [], findings: [hit(1, indicates: plugX.id), hit(2, indicates: partner.id.rawValue)])
+        let victim = try Victim(countries: ["DE"], sectors: ["government"])
+        let attribution = try await CaseAttribution.attribute(case: "plugx", store: store, victim: victim)
+        let sources = attribution.result.evidence.observed[.software("S0013")] ?? []
+        #expect(sources.count == 2, "\(sources)")
+        #expect(sources.allSatisfy { $0.hasSuffix("which indicates it") })
+        // APT28's MISP entry lists Germany among its victims and government among its targets.
+        let apt28 = try #require(attribution.result.ranking.first { $0.group.attackID == "G0007" })
+        #expect(apt28.contributions.filter { $0.kind == .victim }.map(\.reason) == [
+            "the MISP galaxy lists Germany among the group's suspected victims", "the MISP galaxy lists Government among the group's targets",
+        ])
+    }
+
     @Test("what a ceiling withholds is named, and the statement says it")
     func withheld() async throws {
         let store = try await Self.campaignCase("red", campaign: "C0024")

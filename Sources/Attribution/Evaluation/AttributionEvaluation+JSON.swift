@@ -14,6 +14,7 @@ extension AttributionEvaluation {
                 scorers.append((scorer.scorer, object([
                     ("n", .int(Int64(m.n))), ("top1", .double(m.top1.value)), ("top5", .double(m.top5.value)),
                     ("top10", .double(m.top10.value)), ("mrr", .double(m.mrr)),
+                    ("mrr_ci95", .array([.double(m.mrrInterval.lowerBound), .double(m.mrrInterval.upperBound)])),
                     ("top1_ci95", interval(m.top1)), ("top5_ci95", interval(m.top5)), ("top10_ci95", interval(m.top10)),
                     ("ranks", .array(scorer.ranks.map { rank in
                         object([

@@ -76,19 +76,41 @@ public struct AttributionEvaluation: Sendable {
 
     /// Runs every scorer on every case.
     public init(cases: [EvaluationCase], model: AttributionModel, baselines: [any ProfileScorer] = Baseline.allCases) {
-        self.model = model
-        let scorers: [any ProfileScorer] = [model] + baselines
-        let results = cases.concurrentMap(minimumChunk: 1) { evaluationCase in
-            AttributionEvaluation.evaluate(evaluationCase, model: model, baselines: baselines)
+        self.init(folds: [Fold(cases: cases, model: model, scorers: baselines)])
+    }
+
+    /// Cases scored with the model fitted for them, and the other scorers (the same names in
+    /// every fold; ablations may depend on the fold's model).
+    public struct Fold: Sendable {
+        public var cases: [EvaluationCase]
+        public var model: AttributionModel
+        public var scorers: [any ProfileScorer]
+
+        public init(cases: [EvaluationCase], model: AttributionModel, scorers: [any ProfileScorer]) {
+            self.cases = cases
+            self.model = model
+            self.scorers = scorers
+        }
+    }
+
+    /// Runs every fold's scorers on its cases and pools the results; `model` is the last
+    /// fold's.
+    public init(folds: [Fold]) {
+        model = folds.last?.model ?? AttributionModel()
+        let cases: [EvaluationCase] = folds.flatMap(\.cases)
+        let single: [Fold] = folds.flatMap { fold in fold.cases.map { Fold(cases: [$0], model: fold.model, scorers: fold.scorers) } }
+        let scorerNames: [String] = ["vigil"] + (folds.first?.scorers.map(\.name) ?? [])
+        let results = single.concurrentMap(minimumChunk: 1) { (fold: Fold) -> (outcomes: [RankOutcome], verdict: Verdict) in
+            AttributionEvaluation.evaluate(fold.cases[0], model: fold.model, baselines: fold.scorers)
         }
         verdicts = results.map(\.verdict)
         protocols = EvaluationProtocol.allCases.compactMap { evaluationProtocol in
             let indices = cases.indices.filter { cases[$0].evaluationProtocol == evaluationProtocol }
             guard !indices.isEmpty else { return nil }
             let closed = indices.filter { !results[$0].outcomes.isEmpty }
-            let scorerResults = scorers.enumerated().map { position, scorer in
+            let scorerResults = scorerNames.enumerated().map { position, scorer in
                 let ranks = closed.map { CaseRank(name: cases[$0].name, truth: cases[$0].truth.name, outcome: results[$0].outcomes[position]) }
-                return ScorerResult(scorer: scorer.name, metrics: RankingMetrics(ranks.map(\.outcome)), ranks: ranks)
+                return ScorerResult(scorer: scorer, metrics: RankingMetrics(ranks.map(\.outcome)), ranks: ranks)
             }
             let verdicts = indices.map { results[$0].verdict }
             let open = verdicts.filter { !$0.closedSet }
@@ -109,8 +131,6 @@ public struct AttributionEvaluation: Sendable {
         wordBands = ConfidenceWords.allCases.map { Self.bin(label: $0.rawValue, range: $0.range, all) }
     }
 
-    /// The cases whose top group's confidence (posterior × 100) falls in `range`, and how often
-    /// that group was the true one.
     /// One case: where the true group lands for Vigil and each baseline (closed set only), and
     /// Vigil's verdict. Vigil's scores are taken from its ranking, so it scores each case once.
     static func evaluate(
@@ -141,41 +161,13 @@ public struct AttributionEvaluation: Sendable {
         return (outcomes, verdict)
     }
 
+    /// The cases whose stated confidence (the verdict's, "unknown actor" included) falls in
+    /// `range`, and how often the verdict was right.
     static func bin(label: String, range: ClosedRange<Int>, _ verdicts: [Verdict]) -> ReliabilityBin {
-        let inside = verdicts.filter { range.contains(Int(($0.topProbability * 100).rounded())) }
-        let mean = inside.isEmpty ? 0 : inside.reduce(0) { $0 + $1.topProbability * 100 } / Double(inside.count)
+        let inside = verdicts.filter { range.contains($0.confidence) }
+        let mean = inside.isEmpty ? 0 : inside.reduce(0) { $0 + Double($1.confidence) } / Double(inside.count)
         return ReliabilityBin(
             label: label, range: range, n: inside.count, meanConfidence: mean,
-            accuracy: Proportion(successes: Double(inside.filter(\.topCorrect).count), trials: inside.count))
-    }
-
-    /// The temperature, size exponent and unknown prior that minimise the mean log loss of the right answer
-    /// (the true group's posterior, or "unknown"'s for open-set cases), searched on a grid; the
-    /// ranking itself does not change.
-    public static func fitCalibration(_ cases: [EvaluationCase], model: AttributionModel) -> AttributionModel {
-        let scored = cases.concurrentMap(minimumChunk: 1) { evaluationCase in
-            (scores: model.scores(evaluationCase.evidence, profiles: evaluationCase.profiles),
-             size: evaluationCase.evidence.features.count,
-             truth: evaluationCase.profiles.profiles.firstIndex { $0.group.id == evaluationCase.truth.id })
-        }
-        var best = model
-        var bestLoss = Double.infinity
-        for temperature in [0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.7, 1.0] {
-            for sizeExponent in [0, 0.25, 0.5, 0.75, 1] {
-                for unknownPrior in [0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5] {
-                    var candidate = model
-                    candidate.temperature = temperature
-                    candidate.sizeExponent = sizeExponent
-                    candidate.unknownPrior = unknownPrior
-                    var loss = 0.0
-                    for item in scored {
-                        let posterior = Posterior(scores: item.scores, model: candidate, featureCount: item.size)
-                        loss -= log(max(item.truth.map { posterior.groups[$0] } ?? posterior.unknown, 1e-12))
-                    }
-                    if loss < bestLoss { bestLoss = loss; best = candidate }
-                }
-            }
-        }
-        return best
+            accuracy: Proportion(successes: Double(inside.filter(\.correct).count), trials: inside.count))
     }
 }

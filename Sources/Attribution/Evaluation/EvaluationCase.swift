@@ -73,30 +73,48 @@ public struct EvaluationCases: Sendable {
     /// cited only by one group's `uses` relationships, at least `minimumTechniques` of them to
     /// techniques, is a pseudo-incident of that group.
     public func reports(_ releases: [KnowledgeRelease]) -> [EvaluationCase] {
-        var cases: [EvaluationCase] = []
+        releases.indices.dropFirst().flatMap { reports(introducedIn: $0, of: releases) }
+    }
+
+    /// The report cases whose citation first appears in release `index`, against the release
+    /// before.
+    func reports(introducedIn index: Int, of releases: [KnowledgeRelease]) -> [EvaluationCase] {
+        guard index > 0, index < releases.count else { return [] }
         var seen = Set<String>()
-        for (index, release) in releases.enumerated() {
-            defer { seen.formUnion(release.knowledge.citingObjects.keys) }
-            guard index > 0 else { continue }
-            var usesByCitation: [String: [AttackKnowledge.Use]] = [:]
-            for use in release.knowledge.uses {
-                for citation in use.citations where !seen.contains(citation) { usesByCitation[citation, default: []].append(use) }
-            }
-            for citation in usesByCitation.keys.sorted() {
-                guard let uses = usesByCitation[citation], let groupID = uses.first?.user,
-                      let truth = release.knowledge.groups[groupID],
-                      release.knowledge.isCitedOnlyByUses(citation, of: groupID),
-                      uses.filter({ $0.feature.kind == .technique }).count >= minimumTechniques else { continue }
-                var evidence = CaseEvidence()
-                for use in uses { evidence.observe(use.feature, source: citation) }
-                let previous = releases[index - 1]
-                let profiles = GroupProfiles(knowledge: previous.knowledge, excluding: ProfileExclusion(citations: [citation]))
-                cases.append(EvaluationCase(
-                    evaluationProtocol: .reports, name: citation, truth: truth, evidence: evidence, profiles: profiles,
-                    profileRelease: previous.name))
-            }
+        for earlier in releases[..<index] { seen.formUnion(earlier.knowledge.citingObjects.keys) }
+        let release = releases[index]
+        var usesByCitation: [String: [AttackKnowledge.Use]] = [:]
+        for use in release.knowledge.uses {
+            for citation in use.citations where !seen.contains(citation) { usesByCitation[citation, default: []].append(use) }
+        }
+        var cases: [EvaluationCase] = []
+        for citation in usesByCitation.keys.sorted() {
+            guard let uses = usesByCitation[citation], let groupID = uses.first?.user,
+                  let truth = release.knowledge.groups[groupID],
+                  release.knowledge.isCitedOnlyByUses(citation, of: groupID),
+                  uses.filter({ $0.feature.kind == .technique }).count >= minimumTechniques else { continue }
+            var evidence = CaseEvidence()
+            for use in uses { evidence.observe(use.feature, source: citation) }
+            let previous = releases[index - 1]
+            let profiles = GroupProfiles(knowledge: previous.knowledge, excluding: ProfileExclusion(citations: [citation]))
+            cases.append(EvaluationCase(
+                evaluationProtocol: .reports, name: citation, truth: truth, evidence: evidence, profiles: profiles,
+                profileRelease: previous.name))
         }
         return cases
+    }
+
+    /// Every case release `index` introduces, for nested evaluation: its new campaigns against
+    /// the release before and left out of itself, and its new report cases. Knowledge of later
+    /// releases is not read.
+    public func introduced(in index: Int, of releases: [KnowledgeRelease]) -> [EvaluationCase] {
+        guard index > 0, index < releases.count else { return [] }
+        let known = releases[..<(index + 1)]
+        let previous = releases[index - 1].knowledge
+        let newCampaigns = Set(releases[index].knowledge.campaigns.values.filter { previous.campaigns[$0.id] == nil }.map(\.name))
+        let campaigns = self.campaigns(Array(known)).filter { newCampaigns.contains($0.name) }
+        let loco = leaveOneCampaignOut(releases[index]).filter { newCampaigns.contains($0.name) }
+        return campaigns + reports(introducedIn: index, of: releases) + loco
     }
 
     /// Leave-one-campaign-out inside one release.

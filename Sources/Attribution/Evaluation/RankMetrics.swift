@@ -57,13 +57,35 @@ public struct RankingMetrics: Sendable {
     public var top5: Proportion
     public var top10: Proportion
     public var mrr: Double
+    /// 95% percentile bootstrap interval of the MRR (2,000 resamples, fixed seed).
+    public var mrrInterval: ClosedRange<Double>
 
     public init(_ outcomes: [RankOutcome]) {
         n = outcomes.count
+        mrrInterval = Self.bootstrap(outcomes.map(\.reciprocalRank))
         top1 = Proportion(successes: outcomes.reduce(0) { $0 + $1.inTop(1) }, trials: n)
         top5 = Proportion(successes: outcomes.reduce(0) { $0 + $1.inTop(5) }, trials: n)
         top10 = Proportion(successes: outcomes.reduce(0) { $0 + $1.inTop(10) }, trials: n)
         mrr = n == 0 ? 0 : outcomes.reduce(0) { $0 + $1.reciprocalRank } / Double(n)
+    }
+
+    /// The 2.5th and 97.5th percentiles of the means of resamples; a fixed linear
+    /// congruential generator keeps the figures the same on every run.
+    static func bootstrap(_ values: [Double], resamples: Int = 2_000) -> ClosedRange<Double> {
+        guard !values.isEmpty else { return 0...0 }
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        var means: [Double] = []
+        means.reserveCapacity(resamples)
+        for _ in 0..<resamples {
+            var sum = 0.0
+            for _ in values.indices {
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                sum += values[Int((state >> 33) % UInt64(values.count))]
+            }
+            means.append(sum / Double(values.count))
+        }
+        means.sort()
+        return means[Int(Double(resamples) * 0.025)]...means[Int(Double(resamples) * 0.975) - 1]
     }
 }
 

@@ -19,6 +19,10 @@ public struct AttackKnowledge: Sendable {
         public var name: String
         public var aliases: [String]
         public var description: String
+        /// Whom other intelligence says it targets (the MISP galaxy's suspected victims as ISO
+        /// codes, and its target categories), through threat actors it is `attributed-to`.
+        public var targetCountries: Set<String> = []
+        public var targetSectors: [String] = []
     }
 
     /// A campaign and the group it is attributed to.
@@ -47,6 +51,9 @@ public struct AttackKnowledge: Sendable {
     public private(set) var uses: [Use] = []
     /// Names of techniques and software by feature, for explanations.
     public private(set) var featureNames: [Feature: String] = [:]
+    /// ATT&CK's software by STIX id, and by name and alias (lower case).
+    public private(set) var softwareByID: [String: Feature] = [:]
+    public private(set) var softwareByName: [String: Feature] = [:]
     /// Every citation in the body, with the ids of the objects citing it.
     public private(set) var citingObjects: [String: [String]] = [:]
     /// Relationship types by id, for the objects that cite (to tell `uses` from others).
@@ -72,8 +79,15 @@ public struct AttackKnowledge: Sendable {
             return object
         }
 
+        var actorTargets: [String: (countries: Set<String>, sectors: [String])] = [:]
         for object in objects where !object.isRetired {
             let id = object.id.rawValue
+            if object.type == "threat-actor" {
+                let countries = Set(object.texts("x_misp_victims").compactMap(Countries.code(of:)))
+                let sectors = object.texts("x_misp_target_categories")
+                if !countries.isEmpty || !sectors.isEmpty { actorTargets[id] = (countries, sectors) }
+                continue
+            }
             for citation in Self.citations(of: object) { citingObjects[citation, default: []].append(id) }
             switch object.type {
             case "intrusion-set":
@@ -87,7 +101,11 @@ public struct AttackKnowledge: Sendable {
             case "attack-pattern":
                 if let attackID = object.attackID { featureNames[.technique(attackID)] = object.name ?? attackID }
             case "malware", "tool":
-                if let attackID = object.attackID { featureNames[.software(attackID)] = object.name ?? attackID }
+                if let attackID = object.attackID {
+                    featureNames[.software(attackID)] = object.name ?? attackID
+                    softwareByID[id] = .software(attackID)
+                    for name in [object.name].compactMap({ $0 }) + object.aliases { softwareByName[name.lowercased()] = .software(attackID) }
+                }
             default:
                 break
             }
@@ -112,6 +130,10 @@ public struct AttackKnowledge: Sendable {
                 uses.append(Use(relationshipID: id, user: user, feature: feature, citations: cited))
                 if campaigns[source] != nil { campaigns[source]?.citations.formUnion(cited) }
             case "attributed-to":
+                if let targets = actorTargets[target], let group = self.group(for: source) {
+                    groups[group]?.targetCountries.formUnion(targets.countries)
+                    for sector in targets.sectors where groups[group]?.targetSectors.contains(sector) == false { groups[group]?.targetSectors.append(sector) }
+                }
                 guard campaigns[source] != nil else { continue }
                 campaigns[source]?.citations.formUnion(cited)
                 if let group = resolve(target), group.type == "intrusion-set" {

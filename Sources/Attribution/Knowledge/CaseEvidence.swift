@@ -10,10 +10,10 @@ public struct CaseEvidence: Sendable, Hashable {
     public var observed: [Feature: [String]]
     /// Intrusion sets (STIX ids) that indicators which hit `indicates`, with the sources.
     public var indicatedGroups: [String: [String]]
-    /// Victim words (sector, country) matched against group descriptions; empty when unknown.
-    public var victim: [String]
+    /// Who was hit (countries, sectors); empty when unknown.
+    public var victim: Victim
 
-    public init(observed: [Feature: [String]] = [:], indicatedGroups: [String: [String]] = [:], victim: [String] = []) {
+    public init(observed: [Feature: [String]] = [:], indicatedGroups: [String: [String]] = [:], victim: Victim = .none) {
         self.observed = observed
         self.indicatedGroups = indicatedGroups
         self.victim = victim

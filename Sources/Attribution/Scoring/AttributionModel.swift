@@ -12,29 +12,31 @@ import Foundation
 /// little, in proportion to how much of the profile the case could have shown (a case of 40
 /// techniques is not expected to show all 300 of a large profile), so a huge profile is not
 /// rewarded for its size. Software counts `softwareWeight` times a technique; an indicator hit
-/// that names an intrusion set is strong direct evidence. The parameters were chosen on the
-/// ATT&CK development releases 12.1–15.1 (see ARCHITECTURE.md) and are not tuned per case.
+/// that names an intrusion set is strong direct evidence. Every parameter but the indicator and
+/// victim ratios is `vigil attribution fit` on the development releases 10.1–15.1 (62 cases);
+/// `vigil attribution evaluate` measures the model only with parameters fitted on releases
+/// older than the cases it scores.
 public struct AttributionModel: Sendable, Hashable {
     /// Chance that an observed feature comes from the group's known profile.
-    public var coverage: Double = 0.3
+    public var coverage: Double = 0.5
     /// Weight of a software feature relative to a technique.
-    public var softwareWeight: Double = 3
+    public var softwareWeight: Double = 5
     /// Pseudo-count smoothing the share of groups using a feature.
-    public var smoothing: Double = 0.5
+    public var smoothing: Double = 0.25
     /// Weight of the profile features the case does not show.
-    public var absenceWeight: Double = 1
+    public var absenceWeight: Double = 0.5
     /// Likelihood ratio of an indicator hit that `indicates` the group.
     public var indicatorRatio: Double = 100
-    /// Likelihood ratio of a victim sector or country that the group's description names.
+    /// Likelihood ratio of a victim country or sector that what is known of the group names.
     public var victimRatio: Double = 2
     /// Scale from log likelihood ratio to posterior at 30 features (features are not
-    /// independent, so the raw ratio is overconfident); fitted on the development cases.
-    public var temperature: Double = 0.2
+    /// independent, so the raw ratio is overconfident).
+    public var temperature: Double = 0.1
     /// How the scale shrinks as the evidence grows: × (features / 30)^−sizeExponent, because
-    /// correlated features add less than their sum; fitted on the development cases.
+    /// correlated features add less than their sum.
     public var sizeExponent: Double = 0.75
     /// Prior probability that the intruder is none of the known groups.
-    public var unknownPrior: Double = 0.2
+    public var unknownPrior: Double = 0.1
 
     /// The temperature for evidence of `featureCount` features.
     public func temperature(featureCount: Int) -> Double {
@@ -114,14 +116,11 @@ public struct AttributionModel: Sendable, Hashable {
                     reason: "indicators that indicate this group hit", sources: sources))
             }
         }
-        let description = profile.group.description.lowercased()
-        for word in evidence.victim where !word.isEmpty && description.contains(word.lowercased()) {
+        for (name, reason) in victimMatches(evidence.victim, group: profile.group) {
             let delta = log(victimRatio)
             total += delta
             if explain {
-                contributions.append(Contribution(
-                    kind: .victim, feature: nil, name: word, delta: delta,
-                    reason: "the group's description names the victim's \"\(word)\"", sources: []))
+                contributions.append(Contribution(kind: .victim, feature: nil, name: name, delta: delta, reason: reason, sources: []))
             }
         }
         // Largest effect first; ties in a fixed order so that explanations are reproducible.
@@ -130,6 +129,31 @@ public struct AttributionModel: Sendable, Hashable {
                 : ($0.feature?.id ?? $0.kind.rawValue, $0.name ?? "") < ($1.feature?.id ?? $1.kind.rawValue, $1.name ?? "")
         }
         return RankedGroup(group: profile.group, score: total, probability: 0, contributions: contributions)
+    }
+
+    /// The victim's countries and sectors that what is known of the group names: the MISP
+    /// galaxy's suspected victims and target categories first, else its description, word for
+    /// word (a country's names, a sector's family of words). One match per country or sector.
+    func victimMatches(_ victim: Victim, group: AttackKnowledge.Group) -> [(name: String, reason: String)] {
+        var matches: [(String, String)] = []
+        for code in victim.countries {
+            let names = Countries.names(of: code)
+            let name = names.first ?? code
+            if group.targetCountries.contains(code) {
+                matches.append((name, "the MISP galaxy lists \(name) among the group's suspected victims"))
+            } else if let named = names.first(where: group.description.mentions) {
+                matches.append((name, "the group's description names \(named)"))
+            }
+        }
+        for sector in victim.sectors {
+            let words = Sectors.words(of: sector)
+            if let category = group.targetSectors.first(where: { words.contains($0.lowercased()) }) {
+                matches.append((sector, "the MISP galaxy lists \(category) among the group's targets"))
+            } else if let word = words.first(where: group.description.mentions) {
+                matches.append((sector, "the group's description names \"\(word)\""))
+            }
+        }
+        return matches
     }
 
     /// What the profile features absent from the case cost: each is expected to show with a

@@ -33,8 +33,7 @@ struct AttributeCommand: AsyncParsableCommand {
     @Option(help: "text, json (the ranking), stix (a STIX 2.1 bundle) or statement (for publication).") var format: Format = .text
     @Option(name: .customLong("max-tlp"), help: ArgumentHelp("With --format statement: leave out what is marked above this.", valueName: "LEVEL"))
     var maxTLP: TLPLevel = .red
-    @Option(help: ArgumentHelp("The victim's sector or country (repeatable); groups whose description names it gain a little.", valueName: "WORD"))
-    var victim: [String] = []
+    @OptionGroup var victim: VictimOptions
     @Option(name: .shortAndLong, help: ArgumentHelp("Output file; standard output when absent.", valueName: "FILE"))
     var output: String?
     @Option(help: ArgumentHelp("With --format stix: also store the report in the intel store and this collection, for `vigil serve` to share.", valueName: "ALIAS"))
@@ -46,6 +45,7 @@ struct AttributeCommand: AsyncParsableCommand {
             throw ExitStatus.badInput
         }
         let store = try self.store.open()
+        let victim = try self.victim.victim()
         let text: String
         if format == .statement {
             let options = CaseReport.Options(maxTLP: maxTLP, top: max(top, 1))

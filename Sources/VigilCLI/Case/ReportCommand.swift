@@ -29,12 +29,12 @@ struct ReportCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-tlp"), help: ArgumentHelp("Leave out what is marked above this (clear, green, amber, amber+strict, red).", valueName: "LEVEL"))
     var maxTLP: TLPLevel = .red
     @Option(help: "Groups in the ranking.") var top = 5
-    @Option(help: ArgumentHelp("The victim's sector or country (repeatable).", valueName: "WORD")) var victim: [String] = []
+    @OptionGroup var victim: VictimOptions
 
     func run() async throws {
         let store = try self.store.open()
         let options = CaseReport.Options(maxTLP: maxTLP, top: max(top, 1))
-        let text = try await Failure.report { try await CaseReporting.render(case: name, store: store, format: format, options: options, victim: victim) }
+        let text = try await Failure.report { try await CaseReporting.render(case: name, store: store, format: format, options: options, victim: try victim.victim()) }
         let sink = try OutputSink(path: output)
         try sink.write(Array(text.utf8))
         try sink.close()

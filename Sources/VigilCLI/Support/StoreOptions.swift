@@ -1,3 +1,4 @@
+import Attribution
 import ArgumentParser
 import Foundation
 import IntelStore
@@ -45,6 +46,23 @@ enum Failure {
             Console.error(error.description)
             throw ExitStatus.badInput
         } catch let error as IntelStoreError {
+            Console.error(error.description)
+            throw ExitStatus.badInput
+        }
+    }
+}
+
+/// `--victim-country` and `--victim-sector`: who was hit, for attribution.
+struct VictimOptions: ParsableArguments {
+    @Option(name: .customLong("victim-country"), help: ArgumentHelp("A country hit, as an ISO 3166-1 code (CZ) or an English name (repeatable); groups the MISP galaxy or their description says target it gain a little.", valueName: "CODE"))
+    var countries: [String] = []
+    @Option(name: .customLong("victim-sector"), help: ArgumentHelp("A sector hit, as MISP names sectors (government, diplomacy, energy, ...; repeatable).", valueName: "SECTOR"))
+    var sectors: [String] = []
+
+    func victim() throws -> Victim {
+        do throws(VictimError) {
+            return try Victim(countries: countries, sectors: sectors)
+        } catch {
             Console.error(error.description)
             throw ExitStatus.badInput
         }

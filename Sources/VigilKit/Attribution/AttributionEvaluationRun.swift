@@ -3,23 +3,26 @@ import Foundation
 import STIX
 
 /// Measures the attribution model on ATT&CK releases given oldest first: the campaign,
-/// report and leave-one-campaign-out protocols, Vigil's model and the baselines on the same
-/// cases (see `EvaluationCases`).
+/// report and leave-one-campaign-out protocols, Vigil's model, its ablations and the baselines
+/// on the same cases (see `EvaluationCases`). Nested by default: each release's cases are
+/// scored with parameters fitted on earlier releases' cases only (`NestedEvaluation`);
+/// `fixed` scores every case of the rolling protocols with the shipped parameters instead.
 public struct AttributionEvaluationRun: Sendable {
     public var releases: [String]
     public var minimumTechniques: Int
-    /// Also fit the temperature and unknown prior on these cases.
-    public var fit: Bool
+    /// Score with the shipped parameters instead of nested fits.
+    public var fixed: Bool
 
-    public init(releases: [String], minimumTechniques: Int = 5, fit: Bool = false) {
+    public init(releases: [String], minimumTechniques: Int = 5, fixed: Bool = false) {
         self.releases = releases
         self.minimumTechniques = minimumTechniques
-        self.fit = fit
+        self.fixed = fixed
     }
 
     public struct Result: Sendable {
         public var evaluation: AttributionEvaluation
-        public var model: AttributionModel
+        /// The nested protocol's fits, one per evaluated release (empty when fixed).
+        public var folds: [NestedEvaluation.Fold]
         public var releaseNames: [String]
         public var cases: Int
         public var loadSeconds: Double
@@ -27,21 +30,42 @@ public struct AttributionEvaluationRun: Sendable {
     }
 
     public func run() throws(VigilError) -> Result {
-        guard releases.count >= 2 else {
-            throw .input(path: releases.first ?? "-", reason: "give at least two releases, oldest first (the rolling protocols need a release before each case)")
+        guard releases.count >= (fixed ? 2 : 3) else {
+            throw .input(
+                path: releases.first ?? "-",
+                reason: "give at least \(fixed ? "two" : "three") releases, oldest first (each case needs the release before it\(fixed ? "" : ", and the fit needs cases of an earlier release"))")
         }
         let started = Date()
         let loaded = try Self.load(releases)
         let loadSeconds = Date().timeIntervalSince(started)
         let builder = EvaluationCases(minimumTechniques: minimumTechniques)
-        var cases = builder.campaigns(loaded) + builder.reports(loaded)
-        if let newest = loaded.last { cases += builder.leaveOneCampaignOut(newest) }
-        var model = AttributionModel()
-        if fit { model = AttributionEvaluation.fitCalibration(cases, model: model) }
-        let evaluation = AttributionEvaluation(cases: cases, model: model)
+        let evaluation: AttributionEvaluation
+        var folds: [NestedEvaluation.Fold] = []
+        if fixed {
+            var cases = builder.campaigns(loaded) + builder.reports(loaded)
+            if let newest = loaded.last { cases += builder.leaveOneCampaignOut(newest) }
+            evaluation = AttributionEvaluation(cases: cases, model: AttributionModel())
+        } else {
+            let nested = NestedEvaluation(releases: loaded, builder: builder)
+            guard !nested.folds.isEmpty else {
+                throw .input(path: releases[0], reason: "no release after the second introduces cases to evaluate")
+            }
+            evaluation = nested.evaluation
+            folds = nested.folds
+        }
         return Result(
-            evaluation: evaluation, model: model, releaseNames: loaded.map(\.name), cases: cases.count, loadSeconds: loadSeconds,
+            evaluation: evaluation, folds: folds, releaseNames: loaded.map(\.name), cases: evaluation.verdicts.count, loadSeconds: loadSeconds,
             seconds: Date().timeIntervalSince(started))
+    }
+
+    /// Every parameter fitted on all the cases the releases introduce (the shipped defaults
+    /// come from this on the development releases), with the number of cases.
+    public func fit() throws(VigilError) -> (model: AttributionModel, cases: Int) {
+        guard releases.count >= 2 else { throw .input(path: releases.first ?? "-", reason: "give at least two releases, oldest first") }
+        let loaded = try Self.load(releases)
+        let builder = EvaluationCases(minimumTechniques: minimumTechniques)
+        let cases = loaded.indices.flatMap { builder.introduced(in: $0, of: loaded) }
+        return (AttributionFit.fit(cases), cases.count)
     }
 
     /// Each file as a release named after the file, read in parallel.

@@ -5,18 +5,18 @@ import STIX
 
 extension CaseAttribution {
     /// Types attribution reads from the store (retired ones too, to follow `revoked-by`).
-    static let knowledgeTypes = ["intrusion-set", "campaign", "attack-pattern", "malware", "tool", "relationship"]
+    static let knowledgeTypes = ["intrusion-set", "campaign", "attack-pattern", "malware", "tool", "relationship", "threat-actor"]
 
-    /// Attributes a case against the store's ATT&CK knowledge. `victim` words (sector,
-    /// country) favour groups whose description names them.
-    public static func attribute(case name: String, store: any VigilStore, victim: [String] = []) async throws(VigilError) -> CaseAttribution {
+    /// Attributes a case against the store's ATT&CK knowledge. The `victim`'s countries and
+    /// sectors favour groups the MISP galaxy or their description says target them.
+    public static func attribute(case name: String, store: any VigilStore, victim: Victim = .none) async throws(VigilError) -> CaseAttribution {
         try await attributeReading(case: name, store: store, victim: victim).attribution
     }
 
     /// The attribution and the findings it read, with the fields of indicator hits only (a
     /// report lays them out too). Without `requireKnowledge`, a store without ATT&CK groups
     /// gives an empty ranking instead of an error (a case page still shows the case).
-    static func attributeReading(case name: String, store: any VigilStore, victim: [String], requireKnowledge: Bool = true) async throws(VigilError) -> (
+    static func attributeReading(case name: String, store: any VigilStore, victim: Victim, requireKnowledge: Bool = true) async throws(VigilError) -> (
         attribution: CaseAttribution, findings: [CaseFinding]
     ) {
         try await VigilError.wrapping {
@@ -30,7 +30,14 @@ extension CaseAttribution {
             guard !knowledge.groups.isEmpty || !requireKnowledge else { throw VigilError.noKnowledge(store: String(describing: store)) }
             let profiles = GroupProfiles(knowledge: knowledge)
             let (findings, notes) = try await (caseFindings, caseNotes)
-            let evidence = CaseSummary.evidence(findings: findings, notes: notes, victim: victim)
+            // Malware and tools indicators point at: ATT&CK's own by id, a partner's by name.
+            let indicated = Set(CaseSummary.sightings(findings).flatMap(\.indicates).filter { $0.hasPrefix("malware--") || $0.hasPrefix("tool--") })
+            var software = knowledge.softwareByID
+            for object in try await store.latest(ids: indicated.filter { software[$0] == nil }.sorted()).map(\.object) {
+                let names = [object.name].compactMap { $0 } + object.aliases
+                if let feature = names.lazy.compactMap({ knowledge.softwareByName[$0.lowercased()] }).first { software[object.id.rawValue] = feature }
+            }
+            let evidence = CaseSummary.evidence(findings: findings, notes: notes, victim: victim) { software[$0] }
             let result = AttributionModel().attribute(evidence, profiles: profiles, names: knowledge.featureNames)
             var attackPatterns: [String: STIXObject] = [:]
             var intrusionSets: [String: STIXObject] = [:]

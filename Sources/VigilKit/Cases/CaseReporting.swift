@@ -1,3 +1,4 @@
+import Attribution
 import Foundation
 import IntelStore
 import Reports
@@ -24,7 +25,7 @@ public enum CaseReporting {
     /// Without `requireKnowledge`, a store without ATT&CK groups gives a report without an
     /// assessment instead of an error.
     public static func draft(
-        case name: String, store: any VigilStore, options: CaseReport.Options = .init(), victim: [String] = [], requireKnowledge: Bool = true
+        case name: String, store: any VigilStore, options: CaseReport.Options = .init(), victim: Victim = .none, requireKnowledge: Bool = true
     ) async throws(VigilError) -> Drafted {
         let (attribution, findings) = try await CaseAttribution.attributeReading(case: name, store: store, victim: victim, requireKnowledge: requireKnowledge)
         return try await VigilError.wrapping {
@@ -42,7 +43,7 @@ public enum CaseReporting {
 
     /// The report in one format. Navigator layers and STIX carry the whole case, so they are
     /// refused when the case is marked above the ceiling.
-    public static func render(case name: String, store: any VigilStore, format: ReportFormat, options: CaseReport.Options = .init(), victim: [String] = []) async throws(VigilError) -> String {
+    public static func render(case name: String, store: any VigilStore, format: ReportFormat, options: CaseReport.Options = .init(), victim: Victim = .none) async throws(VigilError) -> String {
         let drafted = try await draft(case: name, store: store, options: options, victim: victim)
         switch format {
         case .html: return ReportHTML.render(drafted.report)

@@ -1,3 +1,4 @@
+import Attribution
 import Foundation
 import IntelStore
 import Reports
@@ -8,7 +9,7 @@ import STIX
 public enum CaseSharing {
     /// The objects of the case's STIX 2.1 report (the report, its top groups and what links
     /// them), with their TLP levels.
-    public static func reportObjects(case name: String, store: any VigilStore, victim: [String] = []) async throws(VigilError) -> [StoredObject] {
+    public static func reportObjects(case name: String, store: any VigilStore, victim: Victim = .none) async throws(VigilError) -> [StoredObject] {
         let attribution = try await CaseAttribution.attribute(case: name, store: store, victim: victim)
         let bytes: [UInt8]
         do {
