@@ -179,6 +179,8 @@ public struct CaseNote: Sendable, Hashable {
         case software
         /// `text` is a DISARM influence-operation technique id (`T0049`, `T0097.101`).
         case influence
+        /// `text` is a DISARM actor type id (`A003`, influencer).
+        case influenceActor = "influence-actor"
     }
 
     public var kind: Kind

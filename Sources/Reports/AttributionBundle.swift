@@ -26,6 +26,8 @@ public struct AttributionBundle {
     public var sponsorObjects: [String: [STIXObject]]
     /// DISARM techniques by DISARM id, for the influence-operation techniques asserted.
     public var influencePatterns: [String: STIXObject]
+    /// DISARM actor types by DISARM id (identities of class `class`), for those asserted.
+    public var influenceActorTypes: [String: STIXObject]
     /// How many ranked groups get an `attributed-to` relationship (those above 5% posterior, at least one).
     public var top: Int
     public var now: STIXTimestamp
@@ -33,9 +35,10 @@ public struct AttributionBundle {
     public init(
         info: CaseInfo, summary: CaseSummary, result: AttributionResult, attackPatterns: [String: STIXObject],
         intrusionSets: [String: STIXObject], indicators: [String: STIXObject] = [:], sponsorObjects: [String: [STIXObject]] = [:],
-        influencePatterns: [String: STIXObject] = [:], top: Int = 3, now: STIXTimestamp
+        influencePatterns: [String: STIXObject] = [:], influenceActorTypes: [String: STIXObject] = [:], top: Int = 3, now: STIXTimestamp
     ) {
         self.influencePatterns = influencePatterns
+        self.influenceActorTypes = influenceActorTypes
         self.indicators = indicators
         self.sponsorObjects = sponsorObjects
         self.info = info
@@ -91,6 +94,8 @@ public struct AttributionBundle {
             ]
             related.append(try STIXObject(JSONObject(members.map { (key: $0.0, value: $0.1) })))
         }
+        // The actor types asserted: named by the report (a class of actor is no relationship's end).
+        related.append(contentsOf: summary.influenceActors.compactMap { influenceActorTypes[$0] })
         let chosen = result.ranking.prefix(max(1, top)).enumerated().filter { $0.offset == 0 || $0.element.probability >= 0.05 }.map(\.element)
         for group in chosen {
             guard let intrusionSet = intrusionSets[group.group.id] else { continue }

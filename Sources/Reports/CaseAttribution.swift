@@ -20,15 +20,17 @@ public struct CaseAttribution: Sendable {
     /// The objects of the top groups' sponsor chains (relationships, identities, locations,
     /// threat actors), by group STIX id.
     public var sponsorObjects: [String: [STIXObject]]
-    /// DISARM techniques by DISARM id (those the store holds).
+    /// DISARM techniques and actor types by DISARM id (those the store holds).
     public var influencePatterns: [String: STIXObject]
+    public var influenceActorTypes: [String: STIXObject]
 
     public init(
         info: CaseInfo, summary: CaseSummary, result: AttributionResult, knowledge: AttackKnowledge,
         attackPatterns: [String: STIXObject], intrusionSets: [String: STIXObject], indicators: [String: STIXObject] = [:],
-        sponsorObjects: [String: [STIXObject]] = [:], influencePatterns: [String: STIXObject] = [:]
+        sponsorObjects: [String: [STIXObject]] = [:], influencePatterns: [String: STIXObject] = [:], influenceActorTypes: [String: STIXObject] = [:]
     ) {
         self.influencePatterns = influencePatterns
+        self.influenceActorTypes = influenceActorTypes
         self.indicators = indicators
         self.sponsorObjects = sponsorObjects
         self.info = info
@@ -59,7 +61,7 @@ public struct CaseAttribution: Sendable {
         let timestamp = STIXTimestamp(secondsSinceEpoch: Int64(now.timeIntervalSince1970))
         let bundle = AttributionBundle(
             info: info, summary: summary, result: result, attackPatterns: attackPatterns, intrusionSets: intrusionSets, indicators: indicators,
-            sponsorObjects: sponsorObjects, influencePatterns: influencePatterns, top: top, now: timestamp)
+            sponsorObjects: sponsorObjects, influencePatterns: influencePatterns, influenceActorTypes: influenceActorTypes, top: top, now: timestamp)
         return STIXBundleWriter(pretty: true).bundle(try bundle.objects())
     }
 }

@@ -1,5 +1,6 @@
 import Attribution
 import IntelStore
+import STIX
 
 /// What a case shows at a glance: findings by level and tactic, every technique observed with
 /// its first and last sighting, software, and the analysts' notes and assertions.
@@ -37,6 +38,8 @@ public struct CaseSummary: Sendable {
     /// DISARM influence-operation techniques analysts asserted (ids, sorted); not ATT&CK
     /// evidence, so attribution does not score them.
     public var influence: [String]
+    /// DISARM actor types analysts asserted (ids, sorted).
+    public var influenceActors: [String]
     /// Indicators that hit, by indicator (hits a warninglist suppressed are not sightings).
     public var sightings: [IndicatorSighting]
 
@@ -47,6 +50,7 @@ public struct CaseSummary: Sendable {
         var techniques: [String: Observation] = [:]
         var software: [String: Observation] = [:]
         var influence: Set<String> = []
+        var influenceActors: Set<String> = []
         func see(_ id: String, at time: String?, in table: inout [String: Observation]) {
             var entry = table[id] ?? Observation(id: id, findings: 0, first: nil, last: nil, asserted: false)
             entry.findings += 1
@@ -67,10 +71,12 @@ public struct CaseSummary: Sendable {
             case .technique: techniques[note.text, default: Observation(id: note.text, findings: 0, asserted: true)].asserted = true
             case .software: software[note.text, default: Observation(id: note.text, findings: 0, asserted: true)].asserted = true
             case .influence: influence.insert(note.text)
+            case .influenceActor: influenceActors.insert(note.text)
             case .note: break
             }
         }
         self.influence = influence.sorted()
+        self.influenceActors = influenceActors.sorted()
         self.byLevel = byLevel
         self.byTactic = byTactic
         self.techniques = techniques.values.sorted { $0.id < $1.id }
@@ -114,6 +120,8 @@ public struct CaseSummary: Sendable {
         findings: [CaseFinding], notes: [CaseNote], victim: Victim = .none, software: (String) -> Feature? = { _ in nil }
     ) -> CaseEvidence {
         var evidence = CaseEvidence(victim: victim)
+        // The intrusion is dated by its earliest finding (findings come in time order).
+        evidence.observedAt = findings.lazy.compactMap { $0.timestamp.flatMap { try? STIXTimestamp($0) } }.first?.secondsSinceEpoch
         var byRule: [Feature: [String: Int]] = [:]
         for finding in findings {
             for id in finding.techniques { byRule[.technique(id), default: [:]][finding.ruleTitle, default: 0] += 1 }
@@ -141,7 +149,7 @@ public struct CaseSummary: Sendable {
             switch note.kind {
             case .technique: evidence.observe(.technique(note.text), source: asserted)
             case .software: evidence.observe(.software(note.text), source: asserted)
-            case .note, .influence: break
+            case .note, .influence, .influenceActor: break
             }
         }
         return evidence

@@ -129,6 +129,23 @@ import Testing
         #expect(!words.contributions.contains { $0.kind == .victim })
     }
 
+    @Test func aCaseLongAfterAGroupsLastKnownActivityCountsAgainstIt() throws {
+        let (toy, thin, _) = Self.world()
+        // The toy's uses were recorded on 2024-01-01.
+        var evidence = CaseEvidence.of(["T1001", "T1002", "T1003"])
+        evidence.observedAt = try STIXTimestamp("2030-01-01T00:00:00Z").secondsSinceEpoch
+        let late = Self.rank(evidence, toy)
+        let group = try #require(late.ranking.first { $0.group.id == thin })
+        let time = try #require(group.contributions.first { $0.kind == .time })
+        #expect(abs(time.delta - -(6.0 / 1.0000 - 1) * AttributionModel().dormancyWeight) < 0.01, "\(time.delta)")
+        #expect(time.reason.hasPrefix("last known activity 2024-01"))
+        // Within the year's grace, and without a date, time says nothing.
+        evidence.observedAt = try STIXTimestamp("2024-06-01T00:00:00Z").secondsSinceEpoch
+        #expect(!(Self.rank(evidence, toy).ranking.first { $0.group.id == thin }?.contributions.contains { $0.kind == .time } ?? true))
+        evidence.observedAt = nil
+        #expect(!(Self.rank(evidence, toy).ranking.first { $0.group.id == thin }?.contributions.contains { $0.kind == .time } ?? true))
+    }
+
     @Test(arguments: [("CZ", "CZ"), ("cz", "CZ"), ("Czech Republic", "CZ"), ("czechia", "CZ"), ("United States", "US"), ("UK", "GB"), ("North Korea", "KP")])
     func countriesByCodeOrName(text: String, code: String) {
         #expect(Countries.code(of: text) == code)

@@ -80,7 +80,8 @@ public enum Peers {
 
 extension SharedData {
     /// A mirror laid out like the shared data: the newest Enterprise release and one folder of
-    /// rules (process creation, to keep the debug build's hunt short).
+    /// rules (process creation, to keep the debug build's hunt short), MISP's galaxies and
+    /// warninglists, DISARM.
     public static func mirror(in folder: TemporaryFolder) throws -> String {
         let manager = FileManager.default
         let mirror = folder.path("mirror")
@@ -98,6 +99,10 @@ extension SharedData {
         try manager.createDirectory(atPath: mirror + "/misp/warninglists", withIntermediateDirectories: true)
         try manager.createSymbolicLink(
             atPath: mirror + "/misp/galaxy/threat-actor.json", withDestinationPath: try file("misp/galaxy/threat-actor.json").path)
+        try manager.createSymbolicLink(
+            atPath: mirror + "/misp/galaxy/disarm-actortypes.json", withDestinationPath: try file("misp/galaxy/disarm-actortypes.json").path)
+        try manager.createDirectory(atPath: mirror + "/disarm", withIntermediateDirectories: true)
+        try manager.createSymbolicLink(atPath: mirror + "/disarm/DISARM.json", withDestinationPath: try file("disarm/DISARM.json").path)
         try manager.createSymbolicLink(
             atPath: mirror + "/misp/warninglists/lists", withDestinationPath: try file("misp/warninglists/lists").path)
         return mirror

@@ -16,7 +16,7 @@ struct StatementTests {
     /// One store for the suite (ATT&CK takes seconds to import in a debug build).
     static let shared = Task<MemoryIntelStore, any Error> {
         let store = MemoryIntelStore()
-        let files = ["attack/enterprise-attack-15.1.stix20.json", "disarm/DISARM.json", "misp/galaxy/threat-actor.json"]
+        let files = ["attack/enterprise-attack-15.1.stix20.json", "disarm/DISARM.json", "misp/galaxy/threat-actor.json", "misp/galaxy/disarm-actortypes.json"]
         _ = try await IntelImport.importFiles(try files.map { try SharedData.file($0).path }, into: store, strict: false)
         try await Updater(location: StoreLocation(path: "/nonexistent/vigil.sqlite"), store: store).importStateAttributions()
         return store
@@ -65,11 +65,14 @@ struct StatementTests {
         let attack = try STIXBundleReader.read(try SharedData.bytes("attack/enterprise-attack-15.1.stix20.json"))
         #expect(Set(patterns.compactMap(\.attackID)) == Set(attack.objects.filter { $0.type == "attack-pattern" }.compactMap(\.attackID)))
         #expect(Set(disarm.compactMap(\.disarmID)).isDisjoint(with: patterns.compactMap(\.attackID)))
+        // DISARM's actor types, from MISP's galaxy: classes of actors, not actors.
+        let actorTypes = try await store.objects(types: ["identity"], includeRetired: false).map(\.object).filter { $0.disarmID != nil }
+        #expect(actorTypes.count == 33 && actorTypes.allSatisfy { $0["identity_class"]?.stringValue == "class" })
     }
 
     @Test("assertions tell DISARM's ids from ATT&CK's", arguments: [
         ("T0049", CaseNote.Kind.influence), ("t0097.101", .influence), ("T1566", .technique), ("T1566.002", .technique),
-        ("T0800", .technique), ("S0154", .software),
+        ("T0800", .technique), ("S0154", .software), ("a003", .influenceActor),
     ])
     func assertion(id: String, kind: CaseNote.Kind) throws {
         #expect(try CaseNote.assertion(id, comment: "", author: "a", at: "t").kind == kind)
@@ -77,7 +80,7 @@ struct StatementTests {
 
     @Test("the statement of a case built from C0024: APT29, its sponsor with the source, DISARM, nothing withheld")
     func c0024() async throws {
-        let store = try await Self.campaignCase("c0024", campaign: "C0024", extra: ["T0049", "T0097.101"])
+        let store = try await Self.campaignCase("c0024", campaign: "C0024", extra: ["T0049", "T0097.101", "A003"])
         let statement = try await CaseReporting.render(case: "c0024", store: store, format: .statement)
         #expect(statement.hasPrefix("TLP:AMBER — statement on case c0024"))
         let flat = statement.replacingOccurrences(of: "\n", with: " ")
@@ -86,6 +89,7 @@ struct StatementTests {
         #expect(!flat.contains("(100%)"), "ICD 203 stops at 99%")
         #expect(flat.contains("publicly attributed to Russia's Foreign Intelligence Service (SVR) by United States (The White House) on 2021-04-15"))
         #expect(flat.contains("T0049 Flood Information Space"))
+        #expect(flat.contains("DISARM actor types among those involved: A003 trusted authority"))
         #expect(flat.contains("Nothing was withheld"))
         // The attribution keeps DISARM out of the evidence it scores.
         let attribution = try await CaseAttribution.attribute(case: "c0024", store: store)
@@ -95,7 +99,8 @@ struct StatementTests {
         #expect(bundle.errors.isEmpty)
         #expect(bundle.objects.contains { $0.type == "identity" && $0.name == "Foreign Intelligence Service" })
         #expect(bundle.objects.contains { $0.type == "location" && $0["country"]?.stringValue == "RU" })
-        #expect(bundle.objects.filter { $0.disarmID != nil }.count == 2)
+        #expect(bundle.objects.filter { $0.disarmID != nil }.count == 3)
+        #expect(bundle.objects.contains { $0.type == "identity" && $0.disarmID == "A003" && $0["identity_class"]?.stringValue == "class" })
         #expect(bundle.objects.allSatisfy { $0.type != "attack-pattern" || $0.disarmID != nil || !$0.tactics.isEmpty })
     }
 

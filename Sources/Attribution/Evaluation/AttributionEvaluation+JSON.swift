@@ -56,6 +56,7 @@ extension AttributionEvaluation {
         document.append(("model", object([
             ("coverage", .double(model.coverage)), ("software_weight", .double(model.softwareWeight)),
             ("smoothing", .double(model.smoothing)), ("absence_weight", .double(model.absenceWeight)),
+            ("dormancy_weight", .double(model.dormancyWeight)),
             ("temperature", .double(model.temperature)), ("size_exponent", .double(model.sizeExponent)),
             ("unknown_prior", .double(model.unknownPrior)),
         ])))

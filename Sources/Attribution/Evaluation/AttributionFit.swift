@@ -1,17 +1,18 @@
 import Foundation
 
 /// Fits every parameter of the model on evaluation cases: the ranking's (coverage, software
-/// weight, absence weight, smoothing) by mean reciprocal rank of the true group, then the
+/// weight, absence weight, smoothing, dormancy weight) by mean reciprocal rank of the true group, then the
 /// calibration's (temperature, size exponent, unknown prior) by the log loss of the right
 /// answer ("unknown" for open-set cases). Grids, not gradients: few cases, few parameters, and
 /// a result anyone can reproduce with `vigil attribution fit`.
 public enum AttributionFit {
     /// The values each parameter may take.
     public struct Grid: Sendable {
-        public var coverage: [Double] = [0.1, 0.2, 0.3, 0.5, 0.7]
-        public var softwareWeight: [Double] = [0, 1, 2, 3, 5]
+        public var coverage: [Double] = [0.2, 0.3, 0.5, 0.7]
+        public var softwareWeight: [Double] = [1, 2, 3, 5]
         public var absenceWeight: [Double] = [0, 0.5, 1, 2]
-        public var smoothing: [Double] = [0.25, 0.5, 1]
+        public var smoothing: [Double] = [0.25, 0.5]
+        public var dormancyWeight: [Double] = [0, 0.25, 1]
         public var temperature: [Double] = [0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.7, 1.0]
         public var sizeExponent: [Double] = [0, 0.25, 0.5, 0.75, 1]
         public var unknownPrior: [Double] = [0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5]
@@ -38,19 +39,22 @@ public enum AttributionFit {
             for softwareWeight in grid.softwareWeight {
                 for absenceWeight in grid.absenceWeight {
                     for smoothing in grid.smoothing {
-                        var model = base
-                        model.coverage = coverage
-                        model.softwareWeight = softwareWeight
-                        model.absenceWeight = absenceWeight
-                        model.smoothing = smoothing
-                        candidates.append(model)
+                        for dormancyWeight in grid.dormancyWeight {
+                            var model = base
+                            model.coverage = coverage
+                            model.softwareWeight = softwareWeight
+                            model.absenceWeight = absenceWeight
+                            model.smoothing = smoothing
+                            model.dormancyWeight = dormancyWeight
+                            candidates.append(model)
+                        }
                     }
                 }
             }
         }
         let scores = candidates.concurrentMap(minimumChunk: 1) { model in
             closed.reduce(0.0) { sum, item in
-                sum + RankOutcome(scores: model.scores(item.0.evidence.features, profiles: item.0.profiles), truth: item.1).reciprocalRank
+                sum + RankOutcome(scores: model.scores(item.0.evidence, profiles: item.0.profiles), truth: item.1).reciprocalRank
             }
         }
         var best = 0
@@ -64,7 +68,7 @@ public enum AttributionFit {
     public static func calibrate(_ cases: [EvaluationCase], model: AttributionModel, grid: Grid = Grid()) -> AttributionModel {
         guard !cases.isEmpty else { return model }
         let scored = cases.concurrentMap(minimumChunk: 1) { evaluationCase in
-            (scores: model.scores(evaluationCase.evidence.features, profiles: evaluationCase.profiles),
+            (scores: model.scores(evaluationCase.evidence, profiles: evaluationCase.profiles),
              size: evaluationCase.evidence.features.count,
              truth: evaluationCase.profiles.profiles.firstIndex { $0.group.id == evaluationCase.truth.id })
         }
@@ -111,7 +115,7 @@ public struct AblatedModel: ProfileScorer {
 
     public func scores(_ evidence: CaseEvidence, profiles: GroupProfiles) -> [Double] {
         let kind: Feature.Kind = part == .techniques ? .technique : .software
-        return model.scores(evidence.features.filter { $0.kind == kind }, profiles: profiles)
+        return model.scores(evidence.features.filter { $0.kind == kind }, profiles: profiles, observedAt: evidence.observedAt)
     }
 }
 

@@ -95,6 +95,8 @@ public struct EvaluationCases: Sendable {
                   uses.filter({ $0.feature.kind == .technique }).count >= minimumTechniques else { continue }
             var evidence = CaseEvidence()
             for use in uses { evidence.observe(use.feature, source: citation) }
+            // Dated by when ATT&CK recorded the report's uses (the report was out by then).
+            evidence.observedAt = uses.compactMap(\.recorded).max()
             let previous = releases[index - 1]
             let profiles = GroupProfiles(knowledge: previous.knowledge, excluding: ProfileExclusion(citations: [citation]))
             cases.append(EvaluationCase(

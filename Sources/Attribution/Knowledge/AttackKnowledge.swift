@@ -34,6 +34,9 @@ public struct AttackKnowledge: Sendable {
         public var group: String?
         /// Citations of the campaign object and of every relationship touching it.
         public var citations: Set<String>
+        /// When it was active (`first_seen`, `last_seen`; seconds since 1970), when known.
+        public var firstSeen: Int64? = nil
+        public var lastSeen: Int64? = nil
     }
 
     /// One `uses` relationship from a group or campaign to a technique or software.
@@ -44,6 +47,9 @@ public struct AttackKnowledge: Sendable {
         public var feature: Feature
         /// Its citations: `source_name`s of external references other than ATT&CK's own.
         public var citations: Set<String>
+        /// When the link was recorded (`created`, seconds since 1970): reports of the use were
+        /// out by then.
+        public var recorded: Int64? = nil
     }
 
     public private(set) var groups: [String: Group] = [:]
@@ -97,7 +103,8 @@ public struct AttackKnowledge: Sendable {
             case "campaign":
                 campaigns[id] = Campaign(
                     id: id, attackID: object.attackID, name: object.name ?? id, group: nil,
-                    citations: Self.citations(of: object))
+                    citations: Self.citations(of: object), firstSeen: object.timestamp("first_seen")?.secondsSinceEpoch,
+                    lastSeen: object.timestamp("last_seen")?.secondsSinceEpoch)
             case "attack-pattern":
                 if let attackID = object.attackID { featureNames[.technique(attackID)] = object.name ?? attackID }
             case "malware", "tool":
@@ -127,7 +134,7 @@ public struct AttackKnowledge: Sendable {
                 case "malware", "tool": feature = .software(attackID)
                 default: continue
                 }
-                uses.append(Use(relationshipID: id, user: user, feature: feature, citations: cited))
+                uses.append(Use(relationshipID: id, user: user, feature: feature, citations: cited, recorded: object.created?.secondsSinceEpoch))
                 if campaigns[source] != nil { campaigns[source]?.citations.formUnion(cited) }
             case "attributed-to":
                 if let targets = actorTargets[target], let group = self.group(for: source) {
@@ -179,9 +186,10 @@ public struct AttackKnowledge: Sendable {
         Set(object.externalReferences.map(\.sourceName).filter { !ATTACK.sourceNames.contains($0) })
     }
 
-    /// The features a campaign uses, as observed evidence.
+    /// The features a campaign uses, as observed evidence, dated by its first sighting.
     public func evidence(ofCampaign id: String) -> CaseEvidence {
         var evidence = CaseEvidence()
+        evidence.observedAt = campaigns[id]?.firstSeen
         for use in uses where use.user == id { evidence.observe(use.feature, source: "campaign uses") }
         return evidence
     }

@@ -12,11 +12,14 @@ public struct CaseEvidence: Sendable, Hashable {
     public var indicatedGroups: [String: [String]]
     /// Who was hit (countries, sectors); empty when unknown.
     public var victim: Victim
+    /// When the intrusion began (seconds since 1970), when known.
+    public var observedAt: Int64?
 
     public init(observed: [Feature: [String]] = [:], indicatedGroups: [String: [String]] = [:], victim: Victim = .none) {
         self.observed = observed
         self.indicatedGroups = indicatedGroups
         self.victim = victim
+        observedAt = nil
     }
 
     /// Records that a feature was seen, by one source.

@@ -32,6 +32,9 @@ public struct GroupProfiles: Sendable {
         public var featureSet: Set<Feature>
         /// The features as the relationships name them, without added parents.
         public var listed: Set<Feature>
+        /// The latest sign of the group's activity (seconds since 1970): its campaigns' last
+        /// sightings and when its uses were recorded; nil when nothing is dated.
+        public var lastActive: Int64? = nil
     }
 
     public private(set) var profiles: [Profile]
@@ -42,6 +45,10 @@ public struct GroupProfiles: Sendable {
     public init(knowledge: AttackKnowledge, excluding exclusion: ProfileExclusion = .none) {
         var features: [String: [Feature: [String]]] = [:]
         var listed: [String: Set<Feature>] = [:]
+        var lastActive: [String: Int64] = [:]
+        func seen(_ group: String, _ time: Int64?) {
+            if let time { lastActive[group] = max(lastActive[group] ?? time, time) }
+        }
         for use in knowledge.uses where !exclusion.drops(use) {
             let group: String
             let origin: String
@@ -49,11 +56,13 @@ public struct GroupProfiles: Sendable {
                 guard let attributed = campaign.group else { continue }
                 group = attributed
                 origin = "campaign \(campaign.name)"
+                seen(group, campaign.lastSeen)
             } else {
                 group = use.user
                 origin = "uses"
             }
             guard knowledge.groups[group] != nil else { continue }
+            seen(group, use.recorded)
             listed[group, default: []].insert(use.feature)
             for feature in use.feature.rolledUp {
                 let direct = feature == use.feature ? origin : "\(origin) (\(use.feature.id))"
@@ -62,7 +71,7 @@ public struct GroupProfiles: Sendable {
         }
         profiles = features.keys.sorted().compactMap { id in
             guard let group = knowledge.groups[id], let used = features[id], !used.isEmpty else { return nil }
-            return Profile(group: group, features: used, featureSet: Set(used.keys), listed: listed[id] ?? [])
+            return Profile(group: group, features: used, featureSet: Set(used.keys), listed: listed[id] ?? [], lastActive: lastActive[id])
         }
         var count: [Feature: Int] = [:]
         for profile in profiles { for feature in profile.featureSet { count[feature, default: 0] += 1 } }

@@ -1,4 +1,5 @@
 import Foundation
+import STIX
 
 /// Vigil's attribution model: how strongly each intrusion set's profile explains a case's
 /// evidence, as a log likelihood ratio against "some group we know nothing about".
@@ -14,6 +15,7 @@ import Foundation
 /// rewarded for its size. Software counts `softwareWeight` times a technique; an indicator hit
 /// that names an intrusion set is strong direct evidence. Every parameter but the indicator and
 /// victim ratios is `vigil attribution fit` on the development releases 10.1–15.1 (62 cases);
+/// a case long after a group's last known activity counts against it (`dormancyWeight`);
 /// `vigil attribution evaluate` measures the model only with parameters fitted on releases
 /// older than the cases it scores.
 public struct AttributionModel: Sendable, Hashable {
@@ -25,6 +27,10 @@ public struct AttributionModel: Sendable, Hashable {
     public var smoothing: Double = 0.25
     /// Weight of the profile features the case does not show.
     public var absenceWeight: Double = 0.5
+    /// Log likelihood ratio lost per year by which the case follows the group's last known
+    /// activity, beyond a year's grace: a group silent for a decade is less likely behind
+    /// today's intrusion.
+    public var dormancyWeight: Double = 1
     /// Likelihood ratio of an indicator hit that `indicates` the group.
     public var indicatorRatio: Double = 100
     /// Likelihood ratio of a victim country or sector that what is known of the group names.
@@ -65,8 +71,9 @@ public struct AttributionModel: Sendable, Hashable {
     }
 
     /// The scores alone, in profile order (for evaluation).
-    public func scores(_ features: Set<Feature>, profiles: GroupProfiles) -> [Double] {
-        let evidence = CaseEvidence(observed: Dictionary(uniqueKeysWithValues: features.map { ($0, []) }))
+    public func scores(_ features: Set<Feature>, profiles: GroupProfiles, observedAt: Int64? = nil) -> [Double] {
+        var evidence = CaseEvidence(observed: Dictionary(uniqueKeysWithValues: features.map { ($0, []) }))
+        evidence.observedAt = observedAt
         let ordered = features.sorted()
         return profiles.profiles.map {
             score($0, features: features, ordered: ordered, evidence: evidence, sources: [:], profiles: profiles, names: [:], explain: false).score
@@ -116,6 +123,12 @@ public struct AttributionModel: Sendable, Hashable {
                     reason: "indicators that indicate this group hit", sources: sources))
             }
         }
+        if let dormancy = dormancy(profile, observedAt: evidence.observedAt) {
+            total += dormancy.delta
+            if explain {
+                contributions.append(Contribution(kind: .time, feature: nil, name: nil, delta: dormancy.delta, reason: dormancy.reason, sources: []))
+            }
+        }
         for (name, reason) in victimMatches(evidence.victim, group: profile.group) {
             let delta = log(victimRatio)
             total += delta
@@ -129,6 +142,16 @@ public struct AttributionModel: Sendable, Hashable {
                 : ($0.feature?.id ?? $0.kind.rawValue, $0.name ?? "") < ($1.feature?.id ?? $1.kind.rawValue, $1.name ?? "")
         }
         return RankedGroup(group: profile.group, score: total, probability: 0, contributions: contributions)
+    }
+
+    /// What the time between the group's last known activity and the case costs; nil when
+    /// either is unknown or the gap is within the year's grace.
+    func dormancy(_ profile: GroupProfiles.Profile, observedAt: Int64?) -> (delta: Double, reason: String)? {
+        guard dormancyWeight > 0, let observedAt, let lastActive = profile.lastActive else { return nil }
+        let years = Double(observedAt - lastActive) / (365.25 * 86_400)
+        guard years > 1 else { return nil }
+        let last = STIXTimestamp(secondsSinceEpoch: lastActive).text.prefix(7)
+        return (-dormancyWeight * (years - 1), String(format: "last known activity %@ (campaigns seen, uses recorded), %.1f years before the case", String(last), years))
     }
 
     /// The victim's countries and sectors that what is known of the group names: the MISP

@@ -11,6 +11,8 @@ public struct Contribution: Sendable, Hashable {
         case notObserved = "not-observed"
         case indicator
         case victim
+        /// The case comes long after the group's last known activity.
+        case time
     }
 
     public var kind: Kind

@@ -11,7 +11,7 @@ public protocol ProfileScorer: Sendable {
 extension AttributionModel: ProfileScorer {
     public var name: String { "vigil" }
     public func scores(_ evidence: CaseEvidence, profiles: GroupProfiles) -> [Double] {
-        scores(evidence.features, profiles: profiles)
+        scores(evidence.features, profiles: profiles, observedAt: evidence.observedAt)
     }
 }
 

@@ -29,7 +29,7 @@ public enum MISPGalaxy {
     public static func actors(ofGalaxy galaxy: JSONObject) throws(MISPError) -> (actors: [Actor], refused: [String]) {
         let type = galaxy["type"]?.stringValue ?? "?"
         guard isActorGalaxy(type) else {
-            throw MISPError("galaxy '\(type)' is not a threat-actor galaxy: only threat actors are imported (ATT&CK groups come from ATT&CK itself)")
+            throw MISPError("galaxy '\(type)' is not a threat-actor galaxy: only threat actors and DISARM's actor types are imported (ATT&CK groups come from ATT&CK itself)")
         }
         let version = galaxy["version"]?.intValue ?? 0
         var actors: [Actor] = []
@@ -82,6 +82,43 @@ public enum MISPGalaxy {
         members.append(("external_references", .array(references)))
         let related = (cluster["related"]?.arrayValue ?? []).compactMap { $0.objectValue?["dest-uuid"]?.stringValue?.lowercased() }
         return Actor(object: JSONObject(members), id: id.rawValue, names: [name] + synonyms, related: related)
+    }
+
+    /// Whether a galaxy is DISARM's actor types.
+    public static func isActorTypeGalaxy(_ type: String) -> Bool { type == "disarm-actortypes" }
+
+    /// DISARM's actor types (A001 "data scientist", A003 "influencer", ...) as STIX 2.1
+    /// `identity` objects of class `class` (a class of entities), with their DISARM id and the
+    /// sectors DISARM files them under (`x_disarm_sectors`).
+    public static func actorTypes(ofGalaxy galaxy: JSONObject) -> (objects: [JSONObject], refused: [String]) {
+        let version = galaxy["version"]?.intValue ?? 0
+        let modified = STIXTimestamp(secondsSinceEpoch: 1_577_836_800 + version).text
+        var objects: [JSONObject] = []
+        var refused: [String] = []
+        for (index, value) in (galaxy["values"]?.arrayValue ?? []).enumerated() {
+            guard let cluster = value.objectValue, let name = cluster["value"]?.stringValue, !name.isEmpty,
+                  let uuid = cluster["uuid"]?.stringValue, let id = stixID("identity", uuid: uuid) else {
+                refused.append("cluster \(index + 1): no value or no valid uuid")
+                continue
+            }
+            let meta = cluster["meta"]?.objectValue ?? JSONObject()
+            guard let disarmID = meta["external_id"]?.stringValue, disarmID.wholeMatch(of: /A\d{3}/) != nil else {
+                refused.append("'\(name)': no DISARM id (A001)")
+                continue
+            }
+            var reference = JSONObject([("source_name", .string(DISARM.sourceName)), ("external_id", .string(disarmID))])
+            if let url = meta["refs"]?.arrayValue?.first?.stringValue { reference["url"] = .string(url) }
+            var members: [(key: String, value: JSONValue)] = [
+                ("type", "identity"), ("spec_version", "2.1"), ("id", .string(id.rawValue)), ("created", .string(modified)),
+                ("modified", .string(modified)), ("name", .string(name)), ("identity_class", "class"),
+                ("external_references", .array([.object(reference)])),
+            ]
+            if let description = cluster["description"]?.stringValue, !description.isEmpty { members.append(("description", .string(description))) }
+            let sectors = (meta["kill_chain"]?.arrayValue ?? []).compactMap { $0.stringValue }.filter { $0.hasPrefix("sectors:") }.map { String($0.dropFirst(8)) }
+            if !sectors.isEmpty { members.append(("x_disarm_sectors", .array(sectors.map(JSONValue.string)))) }
+            objects.append(JSONObject(members))
+        }
+        return (objects, refused)
     }
 
     /// The STIX id of a cluster: its uuid when it is an RFC 4122 one (versions 1 to 5), else

@@ -98,9 +98,16 @@ public enum AttributionStatement {
     }
 
     static func influence(_ report: CaseReport) -> String? {
-        guard !report.influence.isEmpty else { return nil }
-        let named = report.influence.map { $0.name.isEmpty ? $0.id : "\($0.id) \($0.name)" }
-        return "The case also records influence-operation techniques of the DISARM framework, asserted by analysts: \(joined(named))."
+        var sentences: [String] = []
+        if !report.influence.isEmpty {
+            let named = report.influence.map { $0.name.isEmpty ? $0.id : "\($0.id) \($0.name)" }
+            sentences.append("The case also records influence-operation techniques of the DISARM framework, asserted by analysts: \(joined(named)).")
+        }
+        if !report.influenceActors.isEmpty {
+            let named = report.influenceActors.map { $0.name.isEmpty ? $0.id : "\($0.id) \($0.name)" }
+            sentences.append("Analysts identified DISARM actor types among those involved: \(joined(named)).")
+        }
+        return sentences.isEmpty ? nil : sentences.joined(separator: " ")
     }
 
     static func withheld(_ report: CaseReport) -> String {

@@ -153,8 +153,9 @@ public struct CaseReport: Sendable {
     public var evidence: [CaseEvidenceFile]
     public var notes: [CaseNote]
     public var sightings: [CaseSummary.IndicatorSighting]
-    /// DISARM techniques asserted in the case.
+    /// DISARM techniques and actor types asserted in the case.
     public var influence: [InfluenceTechnique]
+    public var influenceActors: [(id: String, name: String)]
     /// Groups the ranking considered (with a profile).
     public var groupsConsidered: Int
 
@@ -200,6 +201,7 @@ public struct CaseReport: Sendable {
                 let pattern = attribution.influencePatterns[id]
                 return InfluenceTechnique(id: id, name: pattern?.name ?? "", tactics: pattern?.disarmTactics ?? [])
             }
+            influenceActors = summary.influenceActors.map { ($0, attribution.influenceActorTypes[$0]?.name ?? "") }
             var sightings: [CaseSummary.IndicatorSighting] = []
             for sighting in summary.sightings {
                 if hiddenIndicators.contains(sighting.indicatorID) {
@@ -224,6 +226,7 @@ public struct CaseReport: Sendable {
             self.evidence = []
             notes = []
             influence = []
+            influenceActors = []
             sightings = []
             ranking = []
         }

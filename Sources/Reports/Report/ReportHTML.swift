@@ -206,12 +206,9 @@ public enum ReportHTML {
             let techniques = Set(report.heatMap.flatMap { $0.cells.map(\.techniqueID) }).count
             out += "; \(techniques) ATT&amp;CK technique\(techniques == 1 ? "" : "s") under \(report.heatMap.filter { !$0.tactic.isEmpty }.count) tactics.</p>\n"
         }
-        if !report.influence.isEmpty {
+        if !report.influence.isEmpty || !report.influenceActors.isEmpty {
             out += "<h3>Influence operations (DISARM)</h3>\n<ul id=\"influence\">\n"
-            for technique in report.influence {
-                let tactics = technique.tactics.isEmpty ? "" : " — DISARM tactic \(technique.tactics.joined(separator: ", "))"
-                out += "<li>\(escape(technique.id))\(technique.name.isEmpty ? "" : " " + escape(technique.name))\(escape(tactics)), asserted</li>\n"
-            }
+            for line in ReportWording.influence(report) { out += "<li>\(escape(line))</li>\n" }
             out += "</ul>\n"
         }
         out += "</section>\n"
@@ -448,6 +445,14 @@ public enum ReportWording {
 
     /// Text cut to `length` characters, an ellipsis marking the cut.
     public static func clipped(_ text: String, _ length: Int) -> String { text.count <= length ? text : String(text.prefix(length - 1)) + "…" }
+
+    /// The DISARM techniques and actor types a case records, one line each.
+    public static func influence(_ report: CaseReport) -> [String] {
+        report.influence.map { technique in
+            let tactics = technique.tactics.isEmpty ? "" : " — DISARM tactic \(technique.tactics.joined(separator: ", "))"
+            return "\(technique.id)\(technique.name.isEmpty ? "" : " " + technique.name)\(tactics), asserted"
+        } + report.influenceActors.map { "\($0.id)\($0.name.isEmpty ? "" : " " + $0.name) — DISARM actor type, asserted" }
+    }
 
     public static func note(_ note: CaseNote) -> String {
         note.kind == .note ? note.text : "asserts \(note.kind.rawValue) \(note.text)" + (note.comment.isEmpty ? "" : ": \(note.comment)")

@@ -45,12 +45,9 @@ public enum ReportMarkdown {
             observed += ": " + report.byLevel.map { "\(grouped($0.count)) \($0.level)" }.joined(separator: ", ") + "."
             lines += ["", "### What was observed", "", escape(observed)]
         }
-        if !report.influence.isEmpty {
+        if !report.influence.isEmpty || !report.influenceActors.isEmpty {
             lines += ["", "### Influence operations (DISARM)", ""]
-            for technique in report.influence {
-                let tactics = technique.tactics.isEmpty ? "" : " — DISARM tactic \(technique.tactics.joined(separator: ", "))"
-                lines.append("- " + escape("\(technique.id)\(technique.name.isEmpty ? "" : " " + technique.name)\(tactics), asserted"))
-            }
+            for line in ReportWording.influence(report) { lines.append("- " + escape(line)) }
         }
 
         if let timeline = report.timeline, !timeline.buckets.isEmpty {

@@ -97,7 +97,8 @@ extension STIXObject {
         return result
     }
 
-    func timestamp(_ property: String) -> STIXTimestamp? {
+    /// A timestamp property, when it holds a valid one.
+    public func timestamp(_ property: String) -> STIXTimestamp? {
         guard let text = properties[property]?.stringValue else { return nil }
         return try? STIXTimestamp(text)
     }

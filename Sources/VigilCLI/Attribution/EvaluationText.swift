@@ -65,8 +65,9 @@ enum EvaluationText {
     /// The parameters on one line.
     static func parameters(_ model: AttributionModel) -> String {
         String(
-            format: "coverage %.2f, software weight %.1f, absence weight %.1f, smoothing %.2f, temperature %.2f, size exponent %.2f, unknown prior %.2f",
-            model.coverage, model.softwareWeight, model.absenceWeight, model.smoothing, model.temperature, model.sizeExponent, model.unknownPrior)
+            format: "coverage %.2f, software weight %.1f, absence weight %.1f, smoothing %.2f, dormancy weight %.2f, temperature %.2f, size exponent %.2f, unknown prior %.2f",
+            model.coverage, model.softwareWeight, model.absenceWeight, model.smoothing, model.dormancyWeight, model.temperature, model.sizeExponent,
+            model.unknownPrior)
     }
 
     static func modelJSON(_ model: AttributionModel) -> JSONValue {
@@ -75,6 +76,7 @@ enum EvaluationText {
         object["software_weight"] = .double(model.softwareWeight)
         object["absence_weight"] = .double(model.absenceWeight)
         object["smoothing"] = .double(model.smoothing)
+        object["dormancy_weight"] = .double(model.dormancyWeight)
         object["temperature"] = .double(model.temperature)
         object["size_exponent"] = .double(model.sizeExponent)
         object["unknown_prior"] = .double(model.unknownPrior)

@@ -101,7 +101,9 @@ enum ImportSummary {
 enum MISPSummaryText {
     static func print(_ summary: MISPImport.Summary, path: String, showIssues: Int) {
         var line = "\(path): \(summary.kind)"
-        if summary.kind.hasPrefix("MISP galaxy") {
+        if summary.actorTypes > 0 {
+            line += ": \(grouped(summary.actorTypes)) DISARM actor types"
+        } else if summary.kind.hasPrefix("MISP galaxy") {
             line += ": \(grouped(summary.actors)) threat actors, \(grouped(summary.linkedActors)) linked to ATT&CK groups"
         } else if summary.kind != "MISP feed manifest" {
             let counts = summary.counts

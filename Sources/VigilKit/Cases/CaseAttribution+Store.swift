@@ -49,11 +49,16 @@ extension CaseAttribution {
             }
             let summary = CaseSummary(findings: findings, notes: notes)
             let indicators = try await store.latest(ids: summary.sightings.map(\.indicatorID)).map(\.object)
+            var actorTypes: [String: STIXObject] = [:]
+            for id in summary.influenceActors {
+                let found = try await store.objects(externalID: id).map(\.object).first { $0.type == "identity" && $0.disarmID == id }
+                if let found { actorTypes[id] = found }
+            }
             let sponsors = try await StateSponsors.objects(of: result.ranking.prefix(3).map(\.group.id), store: store)
             let attribution = CaseAttribution(
                 info: info, summary: summary, result: result, knowledge: knowledge, attackPatterns: attackPatterns,
                 intrusionSets: intrusionSets, indicators: Dictionary(indicators.map { ($0.id.rawValue, $0) }, uniquingKeysWith: { first, _ in first }),
-                sponsorObjects: sponsors, influencePatterns: influencePatterns)
+                sponsorObjects: sponsors, influencePatterns: influencePatterns, influenceActorTypes: actorTypes)
             return (attribution, findings)
         }
     }

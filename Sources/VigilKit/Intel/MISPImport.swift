@@ -17,6 +17,8 @@ public enum MISPImport {
         /// Threat actors of a galaxy, and how many were linked to intrusion sets.
         public var actors = 0
         public var linkedActors = 0
+        /// DISARM actor types of a galaxy.
+        public var actorTypes = 0
         public var notes: [String] = []
     }
 
@@ -74,6 +76,12 @@ public enum MISPImport {
             summary.counts = conversion.counts
             summary.notes = conversion.notes
             return (bundle(conversion.objects), summary)
+        case .galaxy(let galaxy) where MISPGalaxy.isActorTypeGalaxy(galaxy["type"]?.stringValue ?? ""):
+            let (objects, refused) = MISPGalaxy.actorTypes(ofGalaxy: galaxy)
+            var summary = Summary(kind: "MISP galaxy '\(galaxy["name"]?.stringValue ?? "DISARM actor types")'")
+            summary.actorTypes = objects.count
+            summary.notes = refused
+            return (bundle(objects), summary)
         case .galaxy(let galaxy):
             let (actors, refused) = try MISPGalaxy.actors(ofGalaxy: galaxy)
             var summary = Summary(kind: "MISP galaxy '\(galaxy["name"]?.stringValue ?? galaxy["type"]?.stringValue ?? "?")'")

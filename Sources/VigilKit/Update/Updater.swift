@@ -22,6 +22,7 @@ public struct Updater: Sendable {
         public static let attack = "https://raw.githubusercontent.com/mitre-attack/attack-stix-data/master/enterprise-attack/enterprise-attack.json"
         public static let sigma = "https://github.com/SigmaHQ/sigma/archive/refs/heads/master.tar.gz"
         public static let galaxy = "https://raw.githubusercontent.com/MISP/misp-galaxy/main/clusters/threat-actor.json"
+        public static let actorTypes = "https://raw.githubusercontent.com/MISP/misp-galaxy/main/clusters/disarm-actortypes.json"
         public static let disarm = "https://raw.githubusercontent.com/DISARMFoundation/DISARMframeworks/main/generated_files/DISARM_STIX/DISARM.json"
         public static let warninglists = "https://github.com/MISP/misp-warninglists/archive/refs/heads/main.tar.gz"
     }
@@ -48,6 +49,8 @@ public struct Updater: Sendable {
             let galaxy = mirror + "/misp/galaxy/threat-actor.json"
             let lists = mirror + "/misp/warninglists/lists"
             if FileManager.default.fileExists(atPath: galaxy) { try await importGalaxy(galaxy) } else { progress(.note("\(galaxy): not in the mirror; MISP's threat actors not installed")) }
+            let actorTypes = mirror + "/misp/galaxy/disarm-actortypes.json"
+            if FileManager.default.fileExists(atPath: actorTypes) { try await importGalaxy(actorTypes) } else { progress(.note("\(actorTypes): not in the mirror; DISARM's actor types not installed")) }
             if InputFiles.isFolder(lists) { try installWarninglists(from: lists) } else { progress(.note("\(lists): not in the mirror; MISP's warninglists not installed")) }
             return
         }
@@ -74,6 +77,9 @@ public struct Updater: Sendable {
         let galaxy = work + "/threat-actor.json"
         try await download(Sources.galaxy, to: galaxy)
         try await importGalaxy(galaxy)
+        let actorTypes = work + "/disarm-actortypes.json"
+        try await download(Sources.actorTypes, to: actorTypes)
+        try await importGalaxy(actorTypes)
         let listsArchive = work + "/warninglists.tar.gz"
         try await download(Sources.warninglists, to: listsArchive)
         try run("/usr/bin/env", ["tar", "-xzf", listsArchive, "-C", work])
@@ -101,7 +107,11 @@ public struct Updater: Sendable {
         guard let result = results.first, let summary = result.misp, result.report != nil else {
             throw .update(results.first?.failure ?? "\(file): not imported")
         }
-        progress(.note("\(file): \(grouped(summary.actors)) threat actors, \(grouped(summary.linkedActors)) linked to ATT&CK groups"))
+        if summary.actorTypes > 0 {
+            progress(.note("\(file): \(grouped(summary.actorTypes)) DISARM actor types"))
+        } else {
+            progress(.note("\(file): \(grouped(summary.actors)) threat actors, \(grouped(summary.linkedActors)) linked to ATT&CK groups"))
+        }
     }
 
     /// Fills a staging folder beside `target` and puts it in the target's place, so a failed
