@@ -25,7 +25,7 @@ public enum AttributionStatement {
         guard let assessment = report.assessment else {
             paragraphs.append(ReportWording.noAssessment(report))
             paragraphs.append(withheld(report))
-            return paragraphs.joined(separator: "\n\n") + "\n"
+            return paragraphs.map { wrapped($0, width: 100, indent: 0) }.joined(separator: "\n\n") + "\n"
         }
         let words = confidence(assessment)
         // ICD 203 stops at 99%: a model's rounding to 100 is not certainty.
