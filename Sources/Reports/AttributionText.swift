@@ -35,7 +35,8 @@ public enum AttributionText {
             let links = attribution.sponsorLinks(of: group.id)
             let title = "\(group.name)\(group.attackID.map { " (\($0))" } ?? "")"
             if let headline = SponsorChains.headline(group: title, links: links) {
-                lines.append(wrapped("Sponsor: " + headline, width: 100, indent: 2).dropFirst(2).description)
+                // Continuation lines indented under the first.
+                lines.append(String(wrapped("Sponsor: " + headline, width: 100, indent: 2).dropFirst(2)))
             }
         }
         lines.append(String(format: "Unknown actor: %.0f%%", result.unknownProbability * 100))

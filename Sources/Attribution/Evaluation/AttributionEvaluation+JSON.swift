@@ -53,13 +53,7 @@ extension AttributionEvaluation {
                 ])
             })),
         ])))
-        document.append(("model", object([
-            ("coverage", .double(model.coverage)), ("software_weight", .double(model.softwareWeight)),
-            ("smoothing", .double(model.smoothing)), ("absence_weight", .double(model.absenceWeight)),
-            ("dormancy_weight", .double(model.dormancyWeight)),
-            ("temperature", .double(model.temperature)), ("size_exponent", .double(model.sizeExponent)),
-            ("unknown_prior", .double(model.unknownPrior)),
-        ])))
+        document.append(("model", model.parametersJSON))
         return object(document)
     }
 
@@ -73,4 +67,15 @@ extension AttributionEvaluation {
     private func interval(_ proportion: Proportion) -> JSONValue { .array([.double(proportion.lower), .double(proportion.upper)]) }
     private func optional(_ value: Double?) -> JSONValue { value.map(JSONValue.double) ?? .null }
     private func object(_ members: [(String, JSONValue)]) -> JSONValue { .object(JSONObject(members.map { (key: $0.0, value: $0.1) })) }
+}
+
+extension AttributionModel {
+    /// The fitted parameters as JSON (what `vigil attribution fit --json` prints).
+    public var parametersJSON: JSONValue {
+        let parameters: [(String, Double)] = [
+            ("coverage", coverage), ("software_weight", softwareWeight), ("smoothing", smoothing), ("absence_weight", absenceWeight),
+            ("dormancy_weight", dormancyWeight), ("temperature", temperature), ("size_exponent", sizeExponent), ("unknown_prior", unknownPrior),
+        ]
+        return .object(JSONObject(parameters.map { (key: $0.0, value: JSONValue.double($0.1)) }))
+    }
 }

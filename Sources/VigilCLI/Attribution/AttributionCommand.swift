@@ -71,8 +71,8 @@ struct AttributionFitCommand: AsyncParsableCommand {
         commandName: "fit",
         abstract: "Fit every parameter of the model on the cases ATT&CK releases introduce (oldest first).",
         discussion: """
-            Ranking parameters (coverage, software weight, absence weight, smoothing) by mean \
-            reciprocal rank, then calibration (temperature, size exponent, unknown prior) by log \
+            Ranking parameters (coverage, software weight, absence weight, smoothing, dormancy \
+            weight) by mean reciprocal rank, then calibration (temperature, size exponent, unknown prior) by log \
             loss, each on a grid. The shipped defaults are this command's answer on the development \
             releases 10.1 to 15.1; `vigil attribution evaluate` measures them only on cases a fit \
             never saw.
@@ -88,7 +88,7 @@ struct AttributionFitCommand: AsyncParsableCommand {
     func run() async throws {
         let (model, cases) = try Failure.report { try AttributionEvaluationRun(releases: releases).fit() }
         if json {
-            Console.out(JSONWriter(pretty: true).string(EvaluationText.modelJSON(model)))
+            Console.out(JSONWriter(pretty: true).string(model.parametersJSON))
         } else {
             Console.out(EvaluationText.parameters(model))
         }

@@ -70,25 +70,12 @@ enum EvaluationText {
             model.unknownPrior)
     }
 
-    static func modelJSON(_ model: AttributionModel) -> JSONValue {
-        var object = JSONObject()
-        object["coverage"] = .double(model.coverage)
-        object["software_weight"] = .double(model.softwareWeight)
-        object["absence_weight"] = .double(model.absenceWeight)
-        object["smoothing"] = .double(model.smoothing)
-        object["dormancy_weight"] = .double(model.dormancyWeight)
-        object["temperature"] = .double(model.temperature)
-        object["size_exponent"] = .double(model.sizeExponent)
-        object["unknown_prior"] = .double(model.unknownPrior)
-        return .object(object)
-    }
-
     static func foldJSON(_ fold: NestedEvaluation.Fold) -> JSONValue {
         var object = JSONObject()
         object["release"] = .string(fold.release)
         object["fit_cases"] = .int(Int64(fold.fitCases))
         object["cases"] = .int(Int64(fold.cases))
-        object["model"] = modelJSON(fold.model)
+        object["model"] = fold.model.parametersJSON
         return .object(object)
     }
 
