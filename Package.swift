@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "Attribution", targets: ["Attribution"]),
         .library(name: "IntelStore", targets: ["IntelStore"]),
         .library(name: "IntelStoreSQLite", targets: ["IntelStoreSQLite"]),
+        .library(name: "IntelStorePostgres", targets: ["IntelStorePostgres"]),
         .library(name: "Indicators", targets: ["Indicators"]),
         .library(name: "Hunt", targets: ["Hunt"]),
         .library(name: "Reports", targets: ["Reports"]),
@@ -26,6 +27,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        // A team's store on PostgreSQL (on the same swift-nio stack as the server).
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         // HTTP: the server (Hummingbird without swift-configuration), bcrypt for passwords,
         // the TAXII client. They share the swift-nio stack.
@@ -71,11 +74,18 @@ let package = Package(
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
         ),
+        .target(
+            name: "IntelStorePostgres",
+            dependencies: [
+                "STIX", "IntelStore", .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
+        ),
         // The application: what the CLI and the server both call.
         .target(
             name: "VigilKit",
             dependencies: [
-                "STIX", "EventLog", "EVTX", "Sigma", "Indicators", "Hunt", "Attribution", "IntelStore", "IntelStoreSQLite", "Reports",
+                "STIX", "EventLog", "EVTX", "Sigma", "Indicators", "Hunt", "Attribution", "IntelStore", "IntelStoreSQLite",
+                "IntelStorePostgres", "Reports",
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
             ]
         ),
@@ -126,14 +136,15 @@ let package = Package(
         .testTarget(name: "HuntTests", dependencies: ["Hunt", "EVTX", "EventLog", "Sigma", "STIX", "TestSupport"], exclude: ["Scripts"]),
         .testTarget(
             name: "IntelStoreTests",
-            dependencies: ["STIX", "IntelStore", "IntelStoreSQLite", "TestSupport"]
+            dependencies: ["STIX", "IntelStore", "IntelStoreSQLite", "IntelStorePostgres", "TestSupport"]
         ),
         .testTarget(name: "VigilKitTests", dependencies: ["VigilKit", "Hunt", "IntelStore", "Reports", "STIX", "TestSupport"]),
         .testTarget(name: "VigilCLITests", dependencies: ["VigilCLI", "TestSupport"]),
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "TAXII", "WebUI", "VigilKit", "VigilCLI", "Reports", "IntelStore", "IntelStoreSQLite", "STIX", "TestSupport",
+                "Server", "TAXII", "WebUI", "VigilKit", "VigilCLI", "Reports", "IntelStore", "IntelStoreSQLite", "IntelStorePostgres", "STIX",
+                "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOCore", package: "swift-nio"),

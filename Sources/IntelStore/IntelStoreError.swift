@@ -6,6 +6,9 @@ public enum IntelStoreError: Error, Sendable, CustomStringConvertible {
     case refusedStrict(source: String, issues: [ValidationIssue])
     /// The database could not be opened, migrated, read or written.
     case database(location: String, operation: String, reason: String)
+    /// The database server could not be reached or dropped the connection; nothing of the
+    /// operation was kept, and it may be tried again.
+    case unavailable(location: String, operation: String, reason: String)
     /// A stored row could not be read back as a STIX object.
     case corruptRecord(id: String, reason: String)
     /// A reference (name, ATT&CK id, STIX id) matched nothing.
@@ -34,6 +37,8 @@ public enum IntelStoreError: Error, Sendable, CustomStringConvertible {
             return "\(source): refused (--strict): \(errors.count) invalid object(s), nothing imported\n\(shown)\(more)"
         case .database(let location, let operation, let reason):
             return "database \(location): \(operation) failed: \(reason)"
+        case .unavailable(let location, let operation, let reason):
+            return "database \(location): \(operation) failed, the database cannot be reached: \(reason)"
         case .corruptRecord(let id, let reason):
             return "stored object \(id) cannot be read: \(reason)"
         case .notFound(let reference, let suggestions):
@@ -54,5 +59,11 @@ public enum IntelStoreError: Error, Sendable, CustomStringConvertible {
         case .notMembersCollection(let reference):
             return "collection '\(reference)' holds every object of the store; objects are not added to it or removed from it one by one"
         }
+    }
+
+    /// Whether the failure is the database's absence, which passes.
+    public var isUnavailable: Bool {
+        if case .unavailable = self { return true }
+        return false
     }
 }

@@ -85,4 +85,8 @@ extension MemoryIntelStore: AccessStore {
     public func setSyncState(_ key: String, value: String) async throws {
         state.withLock { $0.access.sync[key] = value }
     }
+
+    public func syncStates() async throws -> [String: String] {
+        state.withLock { $0.access.sync }
+    }
 }

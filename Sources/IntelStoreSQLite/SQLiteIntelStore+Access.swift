@@ -134,6 +134,12 @@ extension SQLiteIntelStore: AccessStore {
         try await reading("read sync state") { db in try String.fetchOne(db, sql: "SELECT value FROM sync_state WHERE key = ?", arguments: [key]) }
     }
 
+    public func syncStates() async throws -> [String: String] {
+        try await reading("read sync state") { db in
+            Dictionary(try Row.fetchAll(db, sql: "SELECT key, value FROM sync_state").map { ($0["key"], $0["value"]) }) { first, _ in first }
+        }
+    }
+
     public func setSyncState(_ key: String, value: String) async throws {
         try await writing("write sync state") { db in
             try db.execute(sql: "INSERT OR REPLACE INTO sync_state (key, value) VALUES (?, ?)", arguments: [key, value])

@@ -41,7 +41,7 @@ extension SQLiteIntelStore {
 
     /// Writes one version and says what it did; `latest` is the latest key of each id so far.
     private static func write(
-        _ row: PreparedRow, latest: inout [String: String], statements: IngestStatements, importedAt: String,
+        _ row: PreparedObject, latest: inout [String: String], statements: IngestStatements, importedAt: String,
         added: () -> Int64
     ) throws -> IngestOutcome {
         let id = row.stored.id
@@ -83,22 +83,6 @@ extension SQLiteIntelStore {
         }
         return keys
     }
-
-    /// An object ready to write: its JSON text, version key and index entry.
-    struct PreparedRow: Sendable {
-        var stored: StoredObject
-        var json: String
-        var key: String
-        var entry: ObjectIndexEntry
-
-        init(_ stored: StoredObject) {
-            self.stored = stored
-            json = stored.object.jsonText
-            key = stored.versionKey
-            entry = ObjectIndexEntry(stored.object)
-        }
-    }
-
 }
 
 /// The statements of one ingest transaction, prepared once: per-object lookups of a
@@ -140,7 +124,7 @@ struct IngestStatements {
     }
 
     /// Writes the index rows of a new latest version.
-    func index(_ row: SQLiteIntelStore.PreparedRow) throws {
+    func index(_ row: PreparedObject) throws {
         let entry = row.entry
         try insertObject.run([
             .text(entry.id), .text(entry.type), .text(row.key), BoundValue(entry.name), BoundValue(entry.isRevoked),
@@ -151,38 +135,5 @@ struct IngestStatements {
         for external in entry.externalIDs {
             try insertExternalID.run([.text(entry.id), .text(external.sourceName), .text(external.key)])
         }
-    }
-}
-
-/// Produces prepared batches one ahead of the writer, on other threads: while batch `i` is
-/// written, batch `i + 1` is produced (validated by the caller's producer) and serialised.
-final class BatchPrefetch: @unchecked Sendable {
-    private let batches: IngestBatches
-    private let ready: [DispatchSemaphore]
-    private let lock = NSLock()
-    private var results: [Int: Result<[SQLiteIntelStore.PreparedRow], any Error>] = [:]
-
-    init(_ batches: IngestBatches) {
-        self.batches = batches
-        ready = (0..<batches.count).map { _ in DispatchSemaphore(value: 0) }
-    }
-
-    private func start(_ index: Int) {
-        guard index < batches.count else { return }
-        DispatchQueue.global().async { [self] in
-            let result = Result { try batches.produce(index).concurrentMap(SQLiteIntelStore.PreparedRow.init) }
-            lock.withLock { results[index] = result }
-            ready[index].signal()
-        }
-    }
-
-    /// Waits for batch `index` (starting it if it is the first) and starts the next one.
-    func take(_ index: Int) throws -> [SQLiteIntelStore.PreparedRow] {
-        if index == 0 { start(0) }
-        ready[index].wait()
-        let result = lock.withLock { results.removeValue(forKey: index) }
-        let rows = try result?.get() ?? []
-        start(index + 1)
-        return rows
     }
 }

@@ -84,7 +84,7 @@ extension SQLiteIntelStore {
             if let row = try Row.fetchOne(
                 db, sql: "SELECT rowid, id, json, tlp FROM object_version WHERE id = ? ORDER BY version_key DESC LIMIT 1", arguments: [id])
             {
-                try statements.index(PreparedRow(try SQLiteIntelStore.decode(row)))
+                try statements.index(PreparedObject(try SQLiteIntelStore.decode(row)))
                 try db.execute(sql: "UPDATE object_version SET superseded = 0 WHERE rowid = ?", arguments: [row["rowid"] as Int64])
             }
             return removed

@@ -194,7 +194,7 @@ public struct TAXIIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch {
             let (status, headers, message) = Self.describe(error)
-            if status == .internalServerError {
+            if status == .internalServerError || status == .serviceUnavailable {
                 context.logger.error("request failed", metadata: ["path": .string(request.uri.path), "error": .string("\(error)")])
             }
             var fields = headers
@@ -202,6 +202,11 @@ public struct TAXIIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             let body = TAXIIResources.error(title: status.reasonPhrase, description: message, httpStatus: status.code)
             return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
         }
+    }
+
+    /// The database is out of reach for a while: clients are told to come back.
+    static var storeUnavailable: (HTTPResponse.Status, HTTPFields, String?) {
+        (.serviceUnavailable, [.retryAfter: "30"], "the store cannot be reached for now; try again later")
     }
 
     static func describe(_ error: any Error) -> (HTTPResponse.Status, HTTPFields, String?) {
@@ -213,8 +218,11 @@ public struct TAXIIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             case .badRequest(let message): return (.badRequest, [:], message)
             case .tooLarge: return (.contentTooLarge, [:], error.description)
             case .unavailable(let message): return (.serviceUnavailable, [.retryAfter: "5"], message)
+            case .store(let error) where error.isUnavailable: return Self.storeUnavailable
             case .store: return (.internalServerError, [:], "the store failed; the administrator can find why in the server's log")
             }
+        case let error as IntelStoreError where error.isUnavailable:
+            return Self.storeUnavailable
         case let error as HTTPError:
             return (error.status, error.headers, error.body)
         case let error as any HTTPResponseError:

@@ -15,8 +15,6 @@ public enum VigilError: Error, Sendable, CustomStringConvertible {
     case noKnowledge(store: String)
     /// Installing ATT&CK or the rules failed.
     case update(String)
-    /// The store location names a backend this build does not have.
-    case unsupportedStore(String)
     /// A report could not be built.
     case report(String)
     /// A value the user gave is not one that can be used; the message says why.
@@ -34,8 +32,6 @@ public enum VigilError: Error, Sendable, CustomStringConvertible {
             return "the intel store (\(store)) has no intrusion sets: run `vigil update` (or `vigil update --from DIR` offline, or `vigil intel import enterprise-attack.json`)"
         case .update(let reason):
             return reason
-        case .unsupportedStore(let location):
-            return "\(location): PostgreSQL stores are not supported by this build yet; use a SQLite file path"
         case .report(let reason), .invalid(let reason):
             return reason
         }

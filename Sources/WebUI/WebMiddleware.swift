@@ -91,8 +91,11 @@ struct WebErrorMiddleware<Context: WebUIRequestContext>: RouterMiddleware {
             case .badRequest(let message): return (.badRequest, "Not understood", message)
             case .tooLarge(let limit): return (.contentTooLarge, "Too large", "at most \(limit) bytes")
             case .unavailable(let message): return (.serviceUnavailable, "Not available now", message)
+            case .store(let error) where error.isUnavailable: return (.serviceUnavailable, "Not available now", "The store cannot be reached for now; try again later.")
             case .store(let error): return (.internalServerError, "The store failed", error.description)
             }
+        case let error as IntelStoreError where error.isUnavailable:
+            return (.serviceUnavailable, "Not available now", "The store cannot be reached for now; try again later.")
         case let error as HTTPError:
             return (error.status, error.status.reasonPhrase, error.body ?? error.status.reasonPhrase)
         default:

@@ -68,5 +68,11 @@ struct AccessConformanceTests {
         try await store.setSyncState("https://partner/api/collections/x/", value: "2026-12-06T08:00:00.000000Z")
         try await store.setSyncState("https://partner/api/collections/x/", value: "2026-12-06T09:00:00.000000Z")
         #expect(try await store.syncState("https://partner/api/collections/x/") == "2026-12-06T09:00:00.000000Z")
+        try await store.setSyncState("https://other/api/collections/y/", value: "2026-12-06T10:00:00.000000Z")
+        #expect(
+            try await store.syncStates() == [
+                "https://partner/api/collections/x/": "2026-12-06T09:00:00.000000Z",
+                "https://other/api/collections/y/": "2026-12-06T10:00:00.000000Z",
+            ])
     }
 }

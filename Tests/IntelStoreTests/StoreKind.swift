@@ -1,11 +1,16 @@
 import IntelStore
+import IntelStorePostgres
 import IntelStoreSQLite
 import TestSupport
 
-/// The store backends the conformance suite runs against.
+/// The store backends the conformance suite runs against: PostgreSQL when a test server is
+/// given (`VIGIL_POSTGRES_URL`, see `TestPostgres`).
 enum StoreKind: String, CaseIterable, Sendable, CustomStringConvertible {
     case memory
     case sqlite
+    case postgres
+
+    static var allCases: [StoreKind] { TestPostgres.isIncluded ? [.memory, .sqlite, .postgres] : [.memory, .sqlite] }
 
     var description: String { rawValue }
 
@@ -15,6 +20,7 @@ enum StoreKind: String, CaseIterable, Sendable, CustomStringConvertible {
         switch self {
         case .memory: return (MemoryIntelStore(), folder)
         case .sqlite: return (try SQLiteIntelStore(path: folder.path("intel.sqlite")), folder)
+        case .postgres: return (try PostgresIntelStore(url: try TestPostgres.freshURL()), folder)
         }
     }
 }

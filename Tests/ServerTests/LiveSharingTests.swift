@@ -19,8 +19,10 @@ struct LiveSharingTests {
 
     /// A store with a user, and the configuration the OASIS smoke test needs: a read-only
     /// collection with objects, a read-write one and a write-only one.
-    static func prepare(_ folder: TemporaryFolder, importing bundle: String?, read: [String], write: [String]) async throws -> String {
-        let database = folder.path("served.sqlite")
+    static func prepare(
+        _ folder: TemporaryFolder, importing bundle: String?, read: [String], write: [String], on kind: StoreKind = .sqlite
+    ) async throws -> String {
+        let database = kind == .postgres ? try TestPostgres.freshURL() : folder.path("served.sqlite")
         if let bundle {
             let imported = try await vigil(["intel", "import", "--db", database, try SharedData.file(bundle).path])
             #expect(imported.status == 0, "\(imported.stderr)")
@@ -46,10 +48,16 @@ struct LiveSharingTests {
 
     static var python: String { Peers.venv.appendingPathComponent("bin/python").path }
 
-    @Test("the OASIS client (taxii2-client) passes every step of taxii_smoke.py", .enabled(if: Peers.isUsable && SharedData.isUsable, Peers.skipReason))
-    func oasisClient() async throws {
+    /// The backends `vigil serve` runs on: a SQLite file, and PostgreSQL when a test server is given.
+    static let databases = StoreKind.allCases.filter { $0 != .memory }
+
+    @Test(
+        "the OASIS client (taxii2-client) passes every step of taxii_smoke.py", .enabled(if: Peers.isUsable && SharedData.isUsable, Peers.skipReason),
+        arguments: databases)
+    func oasisClient(_ kind: StoreKind) async throws {
         let folder = try TemporaryFolder()
-        let database = try await Self.prepare(folder, importing: "attack/ics-attack-15.1.stix21.json", read: ["inbox"], write: ["inbox", "writeonly"])
+        let database = try await Self.prepare(
+            folder, importing: "attack/ics-attack-15.1.stix21.json", read: ["inbox"], write: ["inbox", "writeonly"], on: kind)
         try Self.write(Self.configuration, to: folder.path("config.json"))
         let server = try await ServedVigil(database: database, ["--config", folder.path("config.json")])
         defer { server.stop() }
@@ -111,7 +119,7 @@ struct LiveSharingTests {
     @Test("pull from and push to medallion, the OASIS reference server, compared object by object", .enabled(if: Peers.isUsable, Peers.skipReason))
     func medallion() async throws {
         let folder = try TemporaryFolder()
-        let port = try Self.freePort()
+        let port = try freeLoopbackPort()
         let setup = try #require(Peers.tools?.appendingPathComponent("medallion_setup.py").path)
         let configured = try await runProgram(Self.python, [setup, "--dir", folder.path("medallion"), "--port", String(port)])
         #expect(configured.status == 0, "\(configured.stderr)")
@@ -273,10 +281,12 @@ struct LiveSharingTests {
         #expect(server.isRunning)
     }
 
-    @Test("16 writers post 1,000 objects each while 8 readers page: every object once, no failure, no reader sees a repeat or a gap")
-    func concurrentWriters() async throws {
+    @Test(
+        "16 writers post 1,000 objects each while 8 readers page: every object once, no failure, no reader sees a repeat or a gap",
+        arguments: databases)
+    func concurrentWriters(_ kind: StoreKind) async throws {
         let folder = try TemporaryFolder()
-        let database = try await Self.prepare(folder, importing: nil, read: ["*"], write: ["default"])
+        let database = try await Self.prepare(folder, importing: nil, read: ["*"], write: ["default"], on: kind)
         let token = try await vigil(["users", "token", "--db", database, "partner"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         let server = try await ServedVigil(database: database)
         defer { server.stop() }
@@ -329,7 +339,7 @@ struct LiveSharingTests {
             try await group.waitForAll()
         }
         #expect(failures.withLock { $0 } == 0)
-        let store = try SQLiteIntelStore(path: database)
+        let store = try StoreLocation(path: database).open()
         var final: [String: String] = [:]
         var query = ObjectQuery(limit: 1_000, clearance: .everything)
         while true {
@@ -349,19 +359,6 @@ struct LiveSharingTests {
             let expected = Set(final.filter { $0.value <= last }.keys)
             #expect(Set(walk.map(\.id)) == expected, "a reader missed \(expected.subtracting(walk.map(\.id)).count) object(s)")
         }
-    }
-
-    static func freePort() throws -> Int {
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(socket) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) } }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket, $0, &length) } }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }
 

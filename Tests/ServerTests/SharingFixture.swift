@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import IntelStore
+import IntelStorePostgres
 import IntelStoreSQLite
 import NIOCore
 import STIX
@@ -11,8 +12,18 @@ import VigilKit
 
 /// The store backends the server is tested on.
 enum StoreKind: String, CaseIterable, Sendable, CustomStringConvertible {
-    case memory, sqlite
+    case memory, sqlite, postgres
+    static var allCases: [StoreKind] { TestPostgres.isIncluded ? [.memory, .sqlite, .postgres] : [.memory, .sqlite] }
     var description: String { rawValue }
+
+    /// A new, empty store of this kind (a SQLite file goes in `folder`).
+    func make(in folder: TemporaryFolder) throws -> any VigilStore {
+        switch self {
+        case .memory: return MemoryIntelStore()
+        case .sqlite: return try SQLiteIntelStore(path: folder.path("vigil.sqlite"))
+        case .postgres: return try PostgresIntelStore(url: try TestPostgres.freshURL())
+        }
+    }
 }
 
 /// A store with users, a sharing configuration, and the server's router over them, for
@@ -32,7 +43,7 @@ struct SharingFixture {
 
     init(_ kind: StoreKind, configuration: SharingConfiguration = .standard, throttle: LoginThrottle.Policy = .init()) async throws {
         folder = try TemporaryFolder()
-        store = kind == .memory ? MemoryIntelStore() : try SQLiteIntelStore(path: folder.path("vigil.sqlite"))
+        store = try kind.make(in: folder)
         self.configuration = configuration
         audit = AuditTrail(store: store)
         service = try await SharingService.start(store: store, configuration: configuration, audit: audit)

@@ -6,9 +6,16 @@ import Testing
 /// with golden files under Tests/Fixtures/golden (VIGIL_UPDATE_GOLDEN=1 rewrites them).
 struct VigilRun {
     let folder: TemporaryFolder
-    var database: String { folder.path("vigil.sqlite") }
+    /// A SQLite file in the folder, or a PostgreSQL URL with a schema of its own.
+    let database: String
 
-    init() throws { folder = try TemporaryFolder() }
+    init(postgres: Bool = false) throws {
+        folder = try TemporaryFolder()
+        database = postgres ? try TestPostgres.freshURL() : folder.path("vigil.sqlite")
+    }
+
+    /// The database kinds a command test runs on: SQLite, and PostgreSQL when a test server is given.
+    static let databases: [Bool] = TestPostgres.isIncluded ? [false, true] : [false]
 
     /// The `vigil` executable built beside this test bundle.
     static var executable: String {
@@ -22,6 +29,8 @@ struct VigilRun {
         var environment = ProcessInfo.processInfo.environment
         environment["VIGIL_DB"] = nil
         environment["VIGIL_UNMARKED_TLP"] = nil
+        // Rules and warninglists of a server database go to the user's data folder: the test's own.
+        environment["XDG_DATA_HOME"] = folder.path("data")
         let command = arguments + (database ? ["--db", self.database] : [])
         var result = try runProcess(VigilRun.executable, command, environment: environment)
         result.stdout = normalise(result.stdout)

@@ -95,9 +95,9 @@ struct CaseCommandTests {
         #expect(result.status == 2 && result.stderr.contains("no case named 'nothere'"))
     }
 
-    @Test(.timeLimit(.minutes(10)))
-    func investigateWritesTheTimelineAndTheReport() throws {
-        let vigil = try VigilRun()
+    @Test(.timeLimit(.minutes(10)), arguments: VigilRun.databases)
+    func investigateWritesTheTimelineAndTheReport(onPostgres: Bool) throws {
+        let vigil = try VigilRun(postgres: onPostgres)
         let evidence = try SharedData.file("evtx/evtx-attack-samples/Execution/exec_sysmon_1_lolbin_pcalua.evtx").path
         // Nothing installed and no network: it says exactly what to run.
         var result = try vigil(["investigate", evidence, "--case", "one", "-o", vigil.folder.path("out")])

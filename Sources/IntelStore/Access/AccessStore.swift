@@ -111,4 +111,6 @@ public protocol AccessStore: Sendable {
     /// A value a TAXII client keeps per source (the last `date_added` it pulled).
     func syncState(_ key: String) async throws -> String?
     func setSyncState(_ key: String, value: String) async throws
+    /// Every kept value by key (a migration copies them).
+    func syncStates() async throws -> [String: String]
 }

@@ -7,7 +7,7 @@ import VigilKit
 
 /// The `--db` option every command that uses the store takes.
 struct StoreOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The Vigil database: a SQLite file path.", valueName: "PATH"))
+    @Option(name: .long, help: ArgumentHelp("The Vigil database: a SQLite file path or a postgres:// URL.", valueName: "PATH|URL"))
     var db: String?
 
     /// `--db`, else `$VIGIL_DB`, else `$XDG_DATA_HOME/vigil/vigil.sqlite`, else

@@ -47,6 +47,7 @@ public enum IntelImport {
                 results.append(FileResult(path: file, report: report, misp: misp, seconds: Date().timeIntervalSince(started)))
             } catch let error as IntelStoreError {
                 if case .database = error { throw .store(error) }
+                if error.isUnavailable { throw .store(error) }
                 results.append(FileResult(path: file, failure: error.description, misp: misp, seconds: Date().timeIntervalSince(started)))
             } catch {
                 let text = String(describing: error)

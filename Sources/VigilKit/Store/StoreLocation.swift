@@ -1,35 +1,53 @@
 import Foundation
 import IntelStore
+import IntelStorePostgres
 import IntelStoreSQLite
 
 /// Where Vigil's data lives, and the one place stores are opened.
 ///
-/// The location is a SQLite file path (a `postgres://` URL will select PostgreSQL). Rules
-/// installed by `vigil update` sit in a `rules` folder beside the database file.
+/// The location is a SQLite file path or a `postgres://` URL (PostgreSQL, for a team). Rules
+/// and warninglists installed by `vigil update` sit beside the database file, or in the
+/// user's data folder when the database is on a server.
 public struct StoreLocation: Sendable, Hashable, CustomStringConvertible {
     public var path: String
+    /// The folder for installed rules and warninglists.
+    public var dataFolder: String
 
-    public init(path: String) { self.path = path }
+    public init(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.path = path
+        let isPostgres = path.hasPrefix("postgres://") || path.hasPrefix("postgresql://")
+        dataFolder = isPostgres ? Self.userDataFolder(environment) : (path as NSString).deletingLastPathComponent
+    }
+
+    /// `$XDG_DATA_HOME/vigil`, else `~/.local/share/vigil`.
+    static func userDataFolder(_ environment: [String: String]) -> String {
+        if let data = environment["XDG_DATA_HOME"], !data.isEmpty { return data + "/vigil" }
+        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
+        return home + "/.local/share/vigil"
+    }
 
     /// `explicit` (the `--db` option), else `$VIGIL_DB`, else `$XDG_DATA_HOME/vigil/vigil.sqlite`,
     /// else `~/.local/share/vigil/vigil.sqlite`.
     public static func resolve(_ explicit: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> StoreLocation {
-        if let explicit, !explicit.isEmpty { return StoreLocation(path: explicit) }
-        if let path = environment["VIGIL_DB"], !path.isEmpty { return StoreLocation(path: path) }
-        if let data = environment["XDG_DATA_HOME"], !data.isEmpty { return StoreLocation(path: data + "/vigil/vigil.sqlite") }
-        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
-        return StoreLocation(path: home + "/.local/share/vigil/vigil.sqlite")
+        if let explicit, !explicit.isEmpty { return StoreLocation(path: explicit, environment: environment) }
+        if let path = environment["VIGIL_DB"], !path.isEmpty { return StoreLocation(path: path, environment: environment) }
+        return StoreLocation(path: userDataFolder(environment) + "/vigil.sqlite", environment: environment)
     }
 
-    public var description: String { path }
+    /// The path, or the URL without its password.
+    public var description: String {
+        guard isPostgres, var components = URLComponents(string: path), components.password != nil else { return path }
+        components.password = "***"
+        return components.string ?? path
+    }
 
     public var isPostgres: Bool { path.hasPrefix("postgres://") || path.hasPrefix("postgresql://") }
 
     /// The folder beside the database where `vigil update` installs Sigma rules.
-    public var rulesFolder: String { (path as NSString).deletingLastPathComponent + "/rules" }
+    public var rulesFolder: String { dataFolder + "/rules" }
 
     /// The folder beside the database whose MISP warninglists every hunt applies.
-    public var warninglistsFolder: String { (path as NSString).deletingLastPathComponent + "/warninglists" }
+    public var warninglistsFolder: String { dataFolder + "/warninglists" }
 
     /// The warninglists every hunt applies: the folder beside the database, if there is one.
     public var installedWarninglists: [String] { InputFiles.isFolder(warninglistsFolder) ? [warninglistsFolder] : [] }
@@ -45,8 +63,8 @@ public struct StoreLocation: Sendable, Hashable, CustomStringConvertible {
 
     /// Opens the store (creating and migrating it if needed).
     public func open() throws(VigilError) -> any VigilStore {
-        guard !isPostgres else { throw .unsupportedStore(path) }
         do {
+            if isPostgres { return try PostgresIntelStore(url: path) }
             return try SQLiteIntelStore(path: path)
         } catch let error as IntelStoreError {
             throw .store(error)
