@@ -160,17 +160,4 @@ extension PostgresIntelStore {
             }
         }
     }
-
-    /// The names of the migrations a store has applied, in order.
-    public func appliedMigrations() async throws -> [String] {
-        try await reading("read migrations") { connection in
-            var names: [String] = []
-            for try await name in try await connection.checkedQuery("SELECT name FROM vigil_migration ORDER BY applied, name", logger: logger)
-                .decode(String.self)
-            {
-                names.append(name)
-            }
-            return names
-        }
-    }
 }

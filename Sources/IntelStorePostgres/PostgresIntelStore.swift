@@ -22,7 +22,7 @@ public final class PostgresIntelStore: IntelStore, CustomStringConvertible, @unc
     private let migrated: Task<Void, any Error>
 
     /// Connects to `url` (`postgres://user:password@host:port/database`, with optional query
-    /// items `schema`, `sslmode=disable|prefer|require` and `statement_timeout` in ms) and
+    /// items `schema`, `sslmode=disable|prefer|require`, `statement_timeout` in ms and `pool`) and
     /// brings the schema up to date on first use.
     public init(url: String) throws {
         let settings = try PostgresSettings(url: url)
@@ -130,6 +130,13 @@ public final class PostgresIntelStore: IntelStore, CustomStringConvertible, @unc
         }
     }
 
+    /// A URL as it may be shown: its password replaced by `***`.
+    public static func redacting(_ url: String) -> String {
+        guard var components = URLComponents(string: url), components.password != nil else { return url }
+        components.password = "***"
+        return components.string ?? "postgres://***"
+    }
+
     /// The error a store operation throws: `unavailable` when the server cannot be reached.
     static func storeError(_ error: any Error, location: String, operation: String) -> IntelStoreError {
         let reason = describe(error)
@@ -209,7 +216,7 @@ struct PostgresSettings: Sendable {
             return try await PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration, id: 0, logger: logger)
         } catch {
             throw IntelStoreError.unavailable(
-                location: redacted, operation: "open", reason: "cannot connect to PostgreSQL at \(host):\(port): \(PostgresIntelStore.describe(error))")
+                location: redacted, operation: "open", reason: "cannot connect to PostgreSQL at \(host):\(port): \((error as? PSQLError)?.underlying.map { "\($0)" } ?? PostgresIntelStore.describe(error))")
         }
     }
 
@@ -243,8 +250,6 @@ struct PostgresSettings: Sendable {
         }
         statementTimeout = Int(items["statement_timeout"] ?? "") ?? 120_000
         maximumConnections = max(2, Int(items["pool"] ?? "") ?? 16)
-        var shown = components
-        if shown.password != nil { shown.password = "***" }
-        redacted = shown.string ?? "postgres://\(host)"
+        redacted = PostgresIntelStore.redacting(text)
     }
 }

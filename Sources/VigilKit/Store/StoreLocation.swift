@@ -15,8 +15,7 @@ public struct StoreLocation: Sendable, Hashable, CustomStringConvertible {
 
     public init(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.path = path
-        let isPostgres = path.hasPrefix("postgres://") || path.hasPrefix("postgresql://")
-        dataFolder = isPostgres ? Self.userDataFolder(environment) : (path as NSString).deletingLastPathComponent
+        dataFolder = Self.isPostgres(path) ? Self.userDataFolder(environment) : (path as NSString).deletingLastPathComponent
     }
 
     /// `$XDG_DATA_HOME/vigil`, else `~/.local/share/vigil`.
@@ -35,13 +34,11 @@ public struct StoreLocation: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The path, or the URL without its password.
-    public var description: String {
-        guard isPostgres, var components = URLComponents(string: path), components.password != nil else { return path }
-        components.password = "***"
-        return components.string ?? path
-    }
+    public var description: String { isPostgres ? PostgresIntelStore.redacting(path) : path }
 
-    public var isPostgres: Bool { path.hasPrefix("postgres://") || path.hasPrefix("postgresql://") }
+    public var isPostgres: Bool { Self.isPostgres(path) }
+
+    static func isPostgres(_ path: String) -> Bool { path.hasPrefix("postgres://") || path.hasPrefix("postgresql://") }
 
     /// The folder beside the database where `vigil update` installs Sigma rules.
     public var rulesFolder: String { dataFolder + "/rules" }
