@@ -118,6 +118,9 @@ public struct FindingFilter: Sendable, Hashable {
         self.to = to
     }
 
+    /// Whether the filter selects every finding.
+    public var isEmpty: Bool { self == FindingFilter() }
+
     /// Whether a finding passes; every backend selects what this accepts.
     public func accepts(_ finding: CaseFinding) -> Bool {
         if !levels.isEmpty && !levels.contains(finding.level ?? "none") { return false }
@@ -159,12 +162,25 @@ public struct FindingPage: Sendable {
     public var findings: [CaseFinding]
     /// Nil on the last page.
     public var next: FindingCursor?
+    /// How many findings the filter selects. Without a filter it is exact; with one it is
+    /// counted up to `countLimit`, and above that `total` is the limit and `totalIsExact` false:
+    /// a filtered page of a case of ten million findings costs what one of a small case costs.
     public var total: Int
+    public var totalIsExact: Bool
 
-    public init(findings: [CaseFinding], next: FindingCursor?, total: Int) {
+    /// The most findings a filtered page counts.
+    public static let countLimit = 10_000
+
+    public init(findings: [CaseFinding], next: FindingCursor?, total: Int, totalIsExact: Bool = true) {
         self.findings = findings
         self.next = next
         self.total = total
+        self.totalIsExact = totalIsExact
+    }
+
+    /// A page whose filtered count stopped after `countLimit + 1` findings (`counted`).
+    public init(findings: [CaseFinding], next: FindingCursor?, counted: Int) {
+        self.init(findings: findings, next: next, total: min(counted, Self.countLimit), totalIsExact: counted <= Self.countLimit)
     }
 }
 

@@ -73,7 +73,9 @@ extension MemoryIntelStore: CaseStore {
         } ?? 0
         let page = selected[start...].prefix(min(max(limit, 1), 1_000))
         let next = page.count < selected.count - start ? page.last.map { FindingCursor(timestamp: $0.element.timestamp, sequence: Int64($0.offset)) } : nil
-        return FindingPage(findings: page.map(\.element), next: next, total: selected.count)
+        return filter.isEmpty
+            ? FindingPage(findings: page.map(\.element), next: next, total: selected.count)
+            : FindingPage(findings: page.map(\.element), next: next, counted: selected.count)
     }
 
     public func findings(ofCase name: String, fields: FindingFieldSelection) async throws -> [CaseFinding] {

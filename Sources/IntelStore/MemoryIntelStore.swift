@@ -71,7 +71,7 @@ public final class MemoryIntelStore: IntelStore, CustomStringConvertible {
             history.sort { $0.versionKey < $1.versionKey }
             versions[stored.id] = history
             versionCount += 1
-            let at = clock.next(now: now)
+            let at = stored.dateAdded(clock: &clock, now: now)
             added.append(AddedVersion(at: at, id: stored.id, key: key))
             addedAt[VersionRef(id: stored.id, key: key)] = at
             guard let current else {

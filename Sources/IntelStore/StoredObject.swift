@@ -8,6 +8,10 @@ public struct StoredObject: Sendable, Hashable {
     public var object: STIXObject
     /// The TLP level from the object's markings; nil when unmarked.
     public var tlp: TLPLevel?
+    /// The date added another store gave this version, kept by a store it is copied into
+    /// (`vigil db migrate`) when it is later than every date that store handed out; nil
+    /// otherwise. It is not part of the version's identity.
+    public var dateAddedElsewhere: DateAdded?
 
     public init(_ object: STIXObject, tlp: TLPLevel?) {
         self.object = object
@@ -31,6 +35,18 @@ public struct StoredObject: Sendable, Hashable {
 
     public var id: String { object.id.rawValue }
     public var type: String { object.type }
+
+    public static func == (lhs: StoredObject, rhs: StoredObject) -> Bool { lhs.object == rhs.object && lhs.tlp == rhs.tlp }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(object)
+        hasher.combine(tlp)
+    }
+
+    /// The date added to give this version: the one it had elsewhere when the clock allows.
+    public func dateAdded(clock: inout DateAddedClock, now: Int64) -> DateAdded {
+        clock.next(now: dateAddedElsewhere?.microseconds ?? now)
+    }
 
     /// Orders versions of one object: the sort key of `modified` (else `created`); objects with
     /// neither (cyber-observables) have the empty key and a single version.

@@ -65,6 +65,9 @@ extension PostgresIntelStore: CaseStore {
                     ON CONFLICT (case_id, path, sha256) DO NOTHING
                     """, sql, logger: logger)
             }
+            if !findings.isEmpty {
+                try await connection.checkedQuery("UPDATE investigation SET finding_count = finding_count + \(findings.count) WHERE id = \(id)", logger: logger)
+            }
             // In batches of a few thousand rows, each one statement over arrays.
             var start = 0
             while start < findings.count {
@@ -131,7 +134,8 @@ extension PostgresIntelStore: CaseStore {
         try await snapshot("read a page of case findings") { connection in
             let id = try await caseID(name, connection)
             var sql = SQLBuilder()
-            var conditions = ["case_id = \(sql.bind(id))"]
+            let caseParameter = sql.bind(id)
+            var conditions = ["case_id = \(caseParameter)"]
             if !filter.levels.isEmpty {
                 let levels = filter.levels.sorted()
                 let named = levels.filter { $0 != "none" }
@@ -143,20 +147,17 @@ extension PostgresIntelStore: CaseStore {
             if let host = filter.host { conditions.append("lower(computer) = lower(\(sql.bind(host)))") }
             if let from = filter.from { conditions.append("timestamp >= \(sql.bind(from))") }
             if let to = filter.to { conditions.append("timestamp < \(sql.bind(to))") }
-            // Lists are stored comma-joined: an element matches whole, and a parent technique
-            // also matches its sub-techniques.
+            // Lists are stored comma-joined: a tactic matches an element whole; a technique is
+            // looked up among the terms (techniques and their parents) of the GIN index.
             if let tactic = filter.tactic { conditions.append("strpos(',' || tactics || ',', ',' || \(sql.bind(tactic)) || ',') > 0") }
-            if let technique = filter.technique {
-                let bound = sql.bind(technique)
-                conditions.append("(strpos(',' || techniques || ',', ',' || \(bound) || ',') > 0 OR strpos(',' || techniques, ',' || \(bound) || '.') > 0)")
-            }
+            if let technique = filter.technique { conditions.append("\(Self.techniqueTerms) @> ARRAY[\(sql.bind(technique))]::text[]") }
             let condition = conditions.joined(separator: " AND ")
-            var total = 0
-            for try await count in try await connection.checkedQuery(sql.query("SELECT count(*) FROM case_finding WHERE \(condition)"), logger: logger)
-                .decode(Int.self)
-            {
-                total = count
-            }
+            let count =
+                filter.isEmpty
+                ? "SELECT finding_count FROM investigation WHERE id = \(caseParameter)"
+                : "SELECT count(*) FROM (SELECT 1 FROM case_finding WHERE \(condition) LIMIT \(FindingPage.countLimit + 1)) AS selected"
+            var counted = 0
+            for try await value in try await connection.checkedQuery(sql.query(count), logger: logger).decode(Int.self) { counted = value }
             // Timed findings in time order first, then those without a time as added.
             let size = min(max(limit, 1), 1_000)
             var chosen: [Int64] = []
@@ -180,7 +181,9 @@ extension PostgresIntelStore: CaseStore {
             let rows = chosen.isEmpty ? [] : try await readFindings(connection, where: "seq = ANY(\(rowsSQL.bind(chosen))::bigint[])", rowsSQL, fields: .all)
             let page = rows.prefix(size)
             let next = rows.count > size ? page.last.map { FindingCursor(timestamp: $0.finding.timestamp, sequence: $0.seq) } : nil
-            return FindingPage(findings: page.map(\.finding), next: next, total: total)
+            return filter.isEmpty
+                ? FindingPage(findings: page.map(\.finding), next: next, total: counted)
+                : FindingPage(findings: page.map(\.finding), next: next, counted: counted)
         }
     }
 

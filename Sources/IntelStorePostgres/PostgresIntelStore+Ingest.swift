@@ -25,7 +25,7 @@ extension PostgresIntelStore {
                 written.formUnion(try await storedVersions(of: older, connection))
                 var plan = WritePlan()
                 for row in rows {
-                    outcomes.append(plan.add(row, latest: &current, written: &written) { clock.next(now: now).microseconds })
+                    outcomes.append(plan.add(row, latest: &current, written: &written) { row.stored.dateAdded(clock: &clock, now: now).microseconds })
                     if target != nil { plan.members.append((row.stored.id, row.key, clock.next(now: now).microseconds)) }
                 }
                 try await plan.run(connection, importedAt: importedAt, collection: target, logger: logger)

@@ -124,7 +124,24 @@ extension PostgresIntelStore {
             "v7 findings filter index",
             ["CREATE INDEX case_finding_filter ON case_finding(case_id, timestamp, level, computer, tactics, techniques)"]
         ),
+        (
+            "v8 case finding counts and lookups",
+            [
+                // A case's count kept beside it: the case list and unfiltered pages read it
+                // instead of counting millions of rows.
+                "ALTER TABLE investigation ADD COLUMN finding_count bigint NOT NULL DEFAULT 0",
+                "UPDATE investigation SET finding_count = (SELECT count(*) FROM case_finding WHERE case_id = investigation.id)",
+                // A finding's techniques and their parents (the part before the dot), for the
+                // technique filter: a rare technique is found without reading the whole case.
+                "CREATE INDEX case_finding_by_technique ON case_finding USING gin (\(techniqueTerms))",
+                // A host's timeline, in time order.
+                "CREATE INDEX case_finding_by_host ON case_finding(case_id, lower(computer), timestamp, seq)",
+            ]
+        ),
     ]
+
+    /// The terms a finding's technique filter looks up: each technique and its parent.
+    static let techniqueTerms = #"string_to_array(techniques || ',' || regexp_replace(techniques, '\.[^,]*', '', 'g'), ',')"#
 
     /// Applies the migrations not yet recorded, each in a transaction; an advisory lock keeps
     /// two processes starting at once from both migrating.

@@ -20,6 +20,7 @@ public final class PostgresIntelStore: IntelStore, CustomStringConvertible, @unc
     private let running: Task<Void, Never>
     /// Migrates the schema once; every operation waits for it.
     private let migrated: Task<Void, any Error>
+    let leaseDeadline = LeaseDeadline()
 
     /// Connects to `url` (`postgres://user:password@host:port/database`, with optional query
     /// items `schema`, `sslmode=disable|prefer|require`, `statement_timeout` in ms and `pool`) and
@@ -66,7 +67,7 @@ public final class PostgresIntelStore: IntelStore, CustomStringConvertible, @unc
     func reading<T: Sendable>(_ operation: String, _ body: (PostgresConnection) async throws -> T) async throws -> T {
         try await ready()
         return try await failing(operation) {
-            try await client.withConnection { connection in try await body(connection) }
+            try await withPooledConnection { connection in try await body(connection) }
         }
     }
 
@@ -74,7 +75,7 @@ public final class PostgresIntelStore: IntelStore, CustomStringConvertible, @unc
     func snapshot<T: Sendable>(_ operation: String, _ body: (PostgresConnection) async throws -> T) async throws -> T {
         try await ready()
         return try await failing(operation) {
-            try await client.withConnection { connection in
+            try await withPooledConnection { connection in
                 try await Self.transaction(on: connection, begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger, body)
             }
         }
@@ -107,7 +108,7 @@ public final class PostgresIntelStore: IntelStore, CustomStringConvertible, @unc
         while true {
             attempt += 1
             do {
-                return try await client.withConnection { connection in try await Self.transaction(on: connection, logger: logger, body) }
+                return try await withPooledConnection { connection in try await Self.transaction(on: connection, logger: logger, body) }
             } catch let error as IntelStoreError {
                 throw error
             } catch {
@@ -147,7 +148,7 @@ public final class PostgresIntelStore: IntelStore, CustomStringConvertible, @unc
 
     /// A lost or refused connection, or a pool that has given up connecting for now.
     static func isConnectionFailure(_ error: any Error) -> Bool {
-        if error is PostgresConnectionLost { return true }
+        if error is PostgresConnectionLost || error is PostgresLeaseTimeout { return true }
         if let error = error as? PSQLError {
             return [.serverClosedConnection, .clientClosedConnection, .uncleanShutdown, .connectionError, .poolClosed].contains(error.code)
                 || error.serverInfo?[.sqlState].map { $0.hasPrefix("08") || $0 == "57P01" || $0 == "57P03" } == true

@@ -50,6 +50,7 @@ extension SQLiteIntelStore: CaseStore {
                     finding.evidenceSHA256,
                 ])
             }
+            try db.execute(sql: "UPDATE investigation SET finding_count = finding_count + ? WHERE id = ?", arguments: [findings.count, id])
         }
     }
 
@@ -110,7 +111,12 @@ extension SQLiteIntelStore: CaseStore {
             let table = conditions.isEmpty ? "case_finding" : "case_finding INDEXED BY case_finding_filter"
             let condition = (["case_id = ?"] + conditions).joined(separator: " AND ")
             arguments.insert(id, at: 0)
-            let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table) WHERE \(condition)", arguments: StatementArguments(arguments)) ?? 0
+            let counted =
+                try conditions.isEmpty
+                ? Int.fetchOne(db, sql: "SELECT finding_count FROM investigation WHERE id = ?", arguments: [id]) ?? 0
+                : Int.fetchOne(
+                    db, sql: "SELECT count(*) FROM (SELECT 1 FROM \(table) WHERE \(condition) LIMIT \(FindingPage.countLimit + 1))",
+                    arguments: StatementArguments(arguments)) ?? 0
             // The page's rows in index order (time, then as added), timed ones first: SQLite
             // stops after the page instead of sorting every finding of the case.
             let size = min(max(limit, 1), 1_000)
@@ -139,7 +145,9 @@ extension SQLiteIntelStore: CaseStore {
             let rows = chosen.isEmpty ? [] : try Self.readFindings(db, where: "rowid IN (" + chosen.map(String.init).joined(separator: ",") + ")", [], fields: .all)
             let page = rows.prefix(size)
             let next = rows.count > size ? page.last.map { FindingCursor(timestamp: $0.finding.timestamp, sequence: $0.rowID) } : nil
-            return FindingPage(findings: page.map(\.finding), next: next, total: total)
+            return conditions.isEmpty
+                ? FindingPage(findings: page.map(\.finding), next: next, total: counted)
+                : FindingPage(findings: page.map(\.finding), next: next, counted: counted)
         }
     }
 

@@ -24,7 +24,7 @@ extension SQLiteIntelStore {
                 for row in rows {
                     outcomes.append(
                         try SQLiteIntelStore.write(row, latest: &current, statements: statements, importedAt: importedAt) {
-                            clock.next(now: now).microseconds
+                            row.stored.dateAdded(clock: &clock, now: now).microseconds
                         })
                     if let target {
                         // Dated only when it is new to the collection.

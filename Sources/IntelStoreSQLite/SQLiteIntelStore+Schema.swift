@@ -205,6 +205,14 @@ extension SQLiteIntelStore {
                 CREATE INDEX case_finding_filter ON case_finding(case_id, timestamp, level, computer, tactics, techniques);
                 """)
         }
+        migrator.registerMigration("v8 case finding counts and lookups") { db in
+            // A case's count kept beside it: the case list and unfiltered pages read it instead
+            // of counting millions of rows.
+            try db.execute(sql: """
+                ALTER TABLE investigation ADD COLUMN finding_count INTEGER NOT NULL DEFAULT 0;
+                UPDATE investigation SET finding_count = (SELECT count(*) FROM case_finding WHERE case_id = investigation.id);
+                """)
+        }
         return migrator
     }
 }

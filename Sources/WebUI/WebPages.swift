@@ -155,7 +155,8 @@ enum WebPages {
         let next = page.next.map { base + "?" + query.encoded(after: $0.token, start: start + rows.count) }
         return FindingsBlock(
             action: base, technique: filter.technique ?? "", host: filter.host ?? "", from: filter.from ?? "", to: filter.to ?? "",
-            total: grouped(page.total), plural: page.total == 1 ? "" : "s", clearHref: base,
+            total: (page.totalIsExact ? "" : "more than ") + grouped(page.total), plural: page.total == 1 && page.totalIsExact ? "" : "s",
+            clearHref: base,
             levels: levels.map { Option(value: $0.0, label: $0.1, selected: filter.levels.contains($0.0) || ($0.0.isEmpty && filter.levels.isEmpty)) },
             tactics: tactics.map { Option(value: $0.0, label: $0.1, selected: filter.tactic == $0.0 || ($0.0.isEmpty && filter.tactic == nil)) },
             filtered: query.isFiltered, hasRows: !rows.isEmpty, rows: rows, first: start, last: start + max(rows.count, 1) - 1, pageSize: query.limit,

@@ -119,6 +119,29 @@ struct CaseStoreTests {
     }
 
     @Test(arguments: StoreKind.allCases)
+    func filteredCountsStopAtTheLimitAndTheCaseCountIsExact(_ kind: StoreKind) async throws {
+        let (store, folder) = try kind.make()
+        _ = folder
+        try await store.createCase(CaseInfo(name: "big", created: "2026-11-29T07:00:00.000Z", tlp: .amber))
+        let count = FindingPage.countLimit + 50
+        let findings = (0..<count).map { index in
+            var finding = Self.finding(String(format: "2022-03-01T%02d:%02d:%02dZ", index / 3600 % 24, index / 60 % 60, index % 60), rule: "r\(index)")
+            finding.level = index < 10 ? "critical" : "high"
+            return finding
+        }
+        try await store.addToCase("big", evidence: [], findings: Array(findings[..<5_000]))
+        try await store.addToCase("big", evidence: [], findings: Array(findings[5_000...]))
+        let everything = try await store.findings(ofCase: "big", filter: FindingFilter(), after: nil, limit: 10)
+        #expect(everything.total == count && everything.totalIsExact)
+        let many = try await store.findings(ofCase: "big", filter: FindingFilter(levels: ["high"]), after: nil, limit: 10)
+        #expect(many.total == FindingPage.countLimit && !many.totalIsExact && many.findings.count == 10 && many.next != nil)
+        let few = try await store.findings(ofCase: "big", filter: FindingFilter(levels: ["critical"]), after: nil, limit: 10)
+        #expect(few.total == 10 && few.totalIsExact && few.next == nil)
+        let exactlyAtTheLimit = try await store.findings(ofCase: "big", filter: FindingFilter(from: "2022-03-01T00:00:50Z"), after: nil, limit: 1)
+        #expect(exactlyAtTheLimit.total == FindingPage.countLimit && exactlyAtTheLimit.totalIsExact)
+    }
+
+    @Test(arguments: StoreKind.allCases)
     func evidenceThatCouldNotBeHashedIsKeptWithItsReason(_ kind: StoreKind) async throws {
         let (store, folder) = try kind.make()
         _ = folder

@@ -42,8 +42,15 @@ struct SharingFixture {
     static let hasher = PasswordHasher(cost: 4)
 
     init(_ kind: StoreKind, configuration: SharingConfiguration = .standard, throttle: LoginThrottle.Policy = .init()) async throws {
-        folder = try TemporaryFolder()
-        store = try kind.make(in: folder)
+        let folder = try TemporaryFolder()
+        try await self.init(store: try kind.make(in: folder), folder: folder, configuration: configuration, throttle: throttle)
+    }
+
+    init(
+        store: any VigilStore, folder: TemporaryFolder, configuration: SharingConfiguration = .standard, throttle: LoginThrottle.Policy = .init()
+    ) async throws {
+        self.folder = folder
+        self.store = store
         self.configuration = configuration
         audit = AuditTrail(store: store)
         service = try await SharingService.start(store: store, configuration: configuration, audit: audit)

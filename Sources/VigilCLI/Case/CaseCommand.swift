@@ -90,7 +90,7 @@ struct CaseTimeline: AsyncParsableCommand {
         try await Failure.report {
             let filter = FindingFilter(
                 levels: Set(level.map { $0.lowercased() }), tactic: tactic?.uppercased(), technique: technique?.uppercased(), host: host, from: from, to: to)
-            let findings = try await CaseFindingSelection.select(case: name, store: store.open(), filter: filter, limit: limit.map { max($0, 1) }).findings
+            let findings = try await CaseFindingSelection.select(case: name, store: store.open(), filter: filter, limit: limit.map { max($0, 1) })
             let sink = try OutputSink(path: output)
             try sink.write(Array(format.render(findings).utf8))
             try sink.close()

@@ -73,22 +73,18 @@ public enum CaseReporting {
 /// A case's findings that a filter selects, read page by page (the CLI's timeline; the web
 /// pages read one page at a time).
 public enum CaseFindingSelection {
-    /// The first `limit` findings the filter selects (all when nil), and how many it selects.
-    public static func select(case name: String, store: any VigilStore, filter: FindingFilter, limit: Int? = nil) async throws(VigilError) -> (
-        findings: [CaseFinding], total: Int
-    ) {
+    /// The first `limit` findings the filter selects (all when nil).
+    public static func select(case name: String, store: any VigilStore, filter: FindingFilter, limit: Int? = nil) async throws(VigilError) -> [CaseFinding] {
         try await VigilError.wrapping {
             var findings: [CaseFinding] = []
             var cursor: FindingCursor?
-            var total = 0
             repeat {
                 let wanted = limit.map { $0 - findings.count } ?? 1_000
                 let page = try await store.findings(ofCase: name, filter: filter, after: cursor, limit: min(wanted, 1_000))
                 findings += page.findings
-                total = page.total
                 cursor = page.next
             } while cursor != nil && limit.map { findings.count < $0 } ?? true
-            return (findings, total)
+            return findings
         }
     }
 }

@@ -22,8 +22,9 @@ public struct StoreDigest: Sendable, Hashable {
 ///
 /// Everything goes: every version of every object, collections and their members, cases with
 /// evidence, findings and notes, users, tokens, the audit log and TAXII clients' sync state.
-/// Versions are added in the order the source added them; their dates added are the target's
-/// own (a TAXII client resuming against the new store gets everything once more).
+/// Versions are added in the order the source added them, with the dates added they had there
+/// (a TAXII client resumes against the new store where it stopped); a `members` collection's
+/// own dates are the target's (its clients get its versions once more).
 public enum StoreMigration {
     /// Versions per page read from the source and per import into the target.
     static let pageSize = 1_000
@@ -36,7 +37,12 @@ public enum StoreMigration {
             guard try await isEmpty(target) else { throw VigilError.invalid("the target store is not empty: migrate into a new database") }
             var copied = 0
             try await forEachPage(of: source, collection: nil) { page in
-                _ = try await target.ingest(try page.map { try $0.stored() })
+                _ = try await target.ingest(
+                    try page.map { item in
+                        var stored = try item.stored()
+                        stored.dateAddedElsewhere = item.dateAdded
+                        return stored
+                    })
                 copied += page.count
                 progress("object versions: \(copied)")
             }
@@ -110,7 +116,8 @@ public enum StoreMigration {
                     } catch {
                         unreadable.append("\(item.id): \(error)")
                     }
-                    versions.append(row(item.id, item.versionKey, item.tlp.map { "\($0.rawValue)" }, SHA256Digest.hex(of: item.json)))
+                    versions.append(
+                        row(item.id, item.versionKey, item.tlp.map { "\($0.rawValue)" }, SHA256Digest.hex(of: item.json), "\(item.dateAdded.microseconds)"))
                 }
             }
             add("object versions", versions)

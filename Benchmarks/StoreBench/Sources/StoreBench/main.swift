@@ -8,10 +8,13 @@ import VigilKit
 // For each STORE (a SQLite path or a postgres:// URL, empty): imports ATT&CK, then OBJECTS
 // generated indicators with an `indicates` relationship each to an intrusion set (half and
 // half: OBJECTS objects in all), then a case of FINDINGS generated findings; prints the
-// throughput of both, then p50 and p99 over 200 runs of four team operations: `intel show
-// APT31` (resolve and profile), a relationship walk (an intrusion set's relationships and
-// their targets), a TAXII page (100 objects after a random point) and a case-timeline page
-// (100 findings from a random time).
+// throughput of both, then p50 and p99 over 200 runs of the team's operations: `intel show
+// APT31` (resolve and profile), a relationship walk (from a group to the software it uses and
+// on to the other groups using it), a TAXII page (100 objects after a random point) and
+// case-timeline pages of 100 findings: from a random hour, the next page from its cursor, of
+// one host, of a common technique (a parent of a ninth of all findings) and of a rare one (one
+// in 10,000). Beside them, the bulk read of every relationship of a group with the objects at
+// their other ends (about OBJECTS / 280 indicators each), which no page does at once.
 
 func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 
@@ -48,7 +51,7 @@ func finding(_ number: Int) -> CaseFinding {
         timestamp: String(format: "2026-11-%02dT%02d:%02d:%02d.000Z", 1 + number / 86_400 % 28, second / 3600, second / 60 % 60, second % 60),
         computer: "ws\(number % 500).mfa.example", channel: "Microsoft-Windows-Sysmon/Operational", eventID: "1", recordID: Int64(number),
         ruleID: "rule-\(number % 700)", ruleTitle: "Rule \(number % 700)", level: ["low", "medium", "high", "critical"][number % 4],
-        techniques: ["T1059.00\(number % 9)"], tactics: ["TA0002"], software: [],
+        techniques: number % 10_000 == 0 ? ["T1003.001"] : ["T1059.00\(number % 9)"], tactics: ["TA0002"], software: [],
         fields: ["Image": "C:\\Windows\\System32\\cmd.exe", "CommandLine": "cmd /c whoami \(number)"], evidence: "host\(number % 500).evtx",
         evidenceSHA256: "0000")
 }
@@ -84,36 +87,60 @@ func run(store location: String, attack: String, objects: Int, findings: Int) as
 
     var generator = SystemRandomNumberGenerator()
     let repetitions = 200
-    var show: [Double] = [], walk: [Double] = [], taxii: [Double] = [], timeline: [Double] = []
+    var timings: [String: [Double]] = [:]
+    func timed<T>(_ name: String, _ operation: () async throws -> T) async rethrows -> T {
+        let started = now()
+        let result = try await operation()
+        timings[name, default: []].append(now() - started)
+        return result
+    }
     let first = try await store.page(ObjectQuery(limit: 1, clearance: .everything)).items.first?.dateAdded.microseconds ?? 0
+    var bulkObjects = 0
     for _ in 0..<repetitions {
-        started = now()
-        let apt31 = try await store.resolve("APT31")[0]
-        _ = try await store.profile(of: apt31)
-        show.append(now() - started)
-
-        started = now()
+        try await timed("intel show APT31") {
+            let apt31 = try await store.resolve("APT31")[0]
+            _ = try await store.profile(of: apt31)
+        }
         let group = groups.randomElement(using: &generator)!
-        let relationships = try await store.relationships(of: group, direction: .both, type: nil)
-        _ = try await store.latest(ids: relationships.compactMap { $0.object.sourceRef == group ? $0.object.targetRef : $0.object.sourceRef })
-        walk.append(now() - started)
-
-        started = now()
+        try await timed("relationship walk") {
+            for software in try await store.related(to: group, through: "uses", direction: .outgoing, types: ["malware", "tool"]) {
+                _ = try await store.related(to: software.object.id, through: "uses", direction: .incoming, types: ["intrusion-set"])
+            }
+        }
+        bulkObjects += try await timed("all relationships of a group") {
+            let relationships = try await store.relationships(of: group, direction: .both, type: nil)
+            let others = try await store.latest(ids: relationships.compactMap { $0.object.sourceRef == group ? $0.object.targetRef : $0.object.sourceRef })
+            return relationships.count + others.count
+        }
         let after = DateAdded(microseconds: first + Int64.random(in: 0..<max(1, Int64(objects) * 10), using: &generator))
-        _ = try await store.page(ObjectQuery(addedAfter: after, limit: 100, clearance: ReaderClearance(maximum: .green)))
-        taxii.append(now() - started)
+        _ = try await timed("TAXII page (100)") { try await store.page(ObjectQuery(addedAfter: after, limit: 100, clearance: ReaderClearance(maximum: .green))) }
 
-        started = now()
-        let day = Int.random(in: 1...28, using: &generator)
-        let hour = Int.random(in: 0...23, using: &generator)
-        _ = try await store.findings(
-            ofCase: "scale", filter: FindingFilter(from: String(format: "2026-11-%02dT%02d:00:00.000Z", day, hour)), after: nil, limit: 100)
-        timeline.append(now() - started)
+        let hour = String(format: "2026-11-%02dT%02d:00:00.000Z", Int.random(in: 1...28, using: &generator), Int.random(in: 0...23, using: &generator))
+        let page = try await timed("timeline page (100)") {
+            try await store.findings(ofCase: "scale", filter: FindingFilter(from: hour), after: nil, limit: 100)
+        }
+        _ = try await timed("timeline next page (100)") {
+            try await store.findings(ofCase: "scale", filter: FindingFilter(from: hour), after: page.next, limit: 100)
+        }
+        _ = try await timed("timeline of a host (100)") {
+            try await store.findings(ofCase: "scale", filter: FindingFilter(host: "ws\(Int.random(in: 0..<500, using: &generator)).mfa.example"), after: nil, limit: 100)
+        }
+        _ = try await timed("timeline, common technique") {
+            try await store.findings(ofCase: "scale", filter: FindingFilter(technique: "T1059", from: hour), after: nil, limit: 100)
+        }
+        _ = try await timed("timeline, rare technique") {
+            try await store.findings(ofCase: "scale", filter: FindingFilter(technique: "T1003"), after: nil, limit: 100)
+        }
     }
-    for (name, samples) in [("intel show APT31", show), ("relationship walk", walk), ("TAXII page (100)", taxii), ("case timeline page (100)", timeline)] {
-        let (p50, p99) = percentiles(samples)
-        print(String(format: "%-26@ p50 %7.1f ms   p99 %7.1f ms", name as NSString, p50, p99))
+    for name in [
+        "intel show APT31", "relationship walk", "TAXII page (100)", "timeline page (100)", "timeline next page (100)", "timeline of a host (100)",
+        "timeline, common technique", "timeline, rare technique", "all relationships of a group",
+    ] {
+        let (p50, p99) = percentiles(timings[name] ?? [0])
+        print(String(format: "%-30@ p50 %7.1f ms   p99 %7.1f ms", name as NSString, p50, p99))
     }
+    let bulkSeconds = (timings["all relationships of a group"] ?? []).reduce(0, +)
+    print(String(format: "bulk read: %.0f objects per group on average, %.0f objects/s", Double(bulkObjects) / Double(repetitions), Double(bulkObjects) / bulkSeconds))
 }
 
 let arguments = CommandLine.arguments
