@@ -81,6 +81,16 @@ extension CaseFinding {
     /// Whether the finding is an indicator's hit: its rule id is the indicator's STIX id.
     public var isIndicatorHit: Bool { Self.isIndicatorRule(ruleID) }
 
+    /// What a technique filter looks up: each technique and its parent (the part before the
+    /// first dot), once each. Stores index findings by these terms.
+    public static func techniqueTerms(of techniques: [String]) -> [String] {
+        var terms: [String] = []
+        for technique in techniques where !technique.isEmpty {
+            for term in [technique, String(technique.prefix { $0 != "." })] where !term.isEmpty && !terms.contains(term) { terms.append(term) }
+        }
+        return terms
+    }
+
     /// Whether a rule id is an indicator's STIX id (for stores that have not built the finding yet).
     public static func isIndicatorRule(_ ruleID: String?) -> Bool { ruleID?.hasPrefix("indicator--") == true }
 }
@@ -100,7 +110,8 @@ public struct FindingFilter: Sendable, Hashable {
     public var levels: Set<String>
     /// A tactic id (`TA0002`) the finding's rule names.
     public var tactic: String?
-    /// A technique id; a parent (`T1059`) also selects its sub-techniques (`T1059.001`).
+    /// A technique id; a parent (`T1059`, the part before the dot) also selects its
+    /// sub-techniques (`T1059.001`).
     public var technique: String?
     /// The host, ignoring case.
     public var host: String?
@@ -125,7 +136,7 @@ public struct FindingFilter: Sendable, Hashable {
     public func accepts(_ finding: CaseFinding) -> Bool {
         if !levels.isEmpty && !levels.contains(finding.level ?? "none") { return false }
         if let tactic, !finding.tactics.contains(tactic) { return false }
-        if let technique, !finding.techniques.contains(where: { $0 == technique || $0.hasPrefix(technique + ".") }) { return false }
+        if let technique, !CaseFinding.techniqueTerms(of: finding.techniques).contains(technique) { return false }
         if let host, finding.computer?.caseInsensitiveCompare(host) != .orderedSame { return false }
         if from != nil || to != nil {
             guard let time = finding.timestamp else { return false }
@@ -169,7 +180,7 @@ public struct FindingPage: Sendable {
     public var totalIsExact: Bool
 
     /// The most findings a filtered page counts.
-    public static let countLimit = 10_000
+    public static let countLimit = 1_000
 
     public init(findings: [CaseFinding], next: FindingCursor?, total: Int, totalIsExact: Bool = true) {
         self.findings = findings

@@ -96,15 +96,20 @@ extension PostgresIntelStore: CaseStore {
             (sql.bind(findings.map { $0.software.joined(separator: ",") }), "text"), (sql.bind(findings.map(fieldsJSON)), "text"),
             (sql.bind(findings.map(\.evidence)), "text"), (sql.bind(findings.map(\.evidenceSHA256)), "text"),
         ]
-        // WITH ORDINALITY keeps the order given, which `seq` records.
+        // WITH ORDINALITY keeps the order given, which `seq` records; the rows inserted are
+        // filed under their technique terms in the same statement.
         try await connection.run(
             """
-            INSERT INTO case_finding (case_id, timestamp, computer, channel, event_id, record_id, rule_id, rule_title, level, techniques,
-                                      tactics, software, fields, evidence, evidence_sha256)
-            SELECT \(id), f.t, f.c, f.ch, f.e, f.r::bigint, f.ri, f.rt, f.l, f.te, f.ta, f.s, f.fi, f.ev, f.sha
-            FROM unnest(\(columns.map { "\($0.0)::\($0.1)[]" }.joined(separator: ", "))) WITH ORDINALITY
-                AS f(t, c, ch, e, r, ri, rt, l, te, ta, s, fi, ev, sha, n)
-            ORDER BY f.n
+            WITH inserted AS (
+                INSERT INTO case_finding (case_id, timestamp, computer, channel, event_id, record_id, rule_id, rule_title, level, techniques,
+                                          tactics, software, fields, evidence, evidence_sha256)
+                SELECT \(id), f.t, f.c, f.ch, f.e, f.r::bigint, f.ri, f.rt, f.l, f.te, f.ta, f.s, f.fi, f.ev, f.sha
+                FROM unnest(\(columns.map { "\($0.0)::\($0.1)[]" }.joined(separator: ", "))) WITH ORDINALITY
+                    AS f(t, c, ch, e, r, ri, rt, l, te, ta, s, fi, ev, sha, n)
+                ORDER BY f.n
+                RETURNING seq, timestamp, techniques)
+            INSERT INTO case_finding_technique (case_id, technique, timestamp, seq)
+            SELECT \(id), x.term, i.timestamp, i.seq FROM inserted i, \(techniqueTerms("i"))
             """, sql, logger: logger)
     }
 
@@ -135,27 +140,34 @@ extension PostgresIntelStore: CaseStore {
             let id = try await caseID(name, connection)
             var sql = SQLBuilder()
             let caseParameter = sql.bind(id)
-            var conditions = ["case_id = \(caseParameter)"]
+            // A technique's pages walk its rows of `case_finding_technique` (`k`) in time order;
+            // other pages walk the findings (`f`) themselves.
+            var source = "case_finding f"
+            var key = "f"
+            var conditions = ["f.case_id = \(caseParameter)"]
+            if let technique = filter.technique {
+                source = "case_finding_technique k JOIN case_finding f ON f.seq = k.seq"
+                key = "k"
+                conditions = ["k.case_id = \(caseParameter)", "k.technique = \(sql.bind(technique))"]
+            }
             if !filter.levels.isEmpty {
                 let levels = filter.levels.sorted()
                 let named = levels.filter { $0 != "none" }
                 var alternatives: [String] = []
-                if !named.isEmpty { alternatives.append("level = ANY(\(sql.bind(named))::text[])") }
-                if levels.contains("none") { alternatives.append("level IS NULL") }
+                if !named.isEmpty { alternatives.append("f.level = ANY(\(sql.bind(named))::text[])") }
+                if levels.contains("none") { alternatives.append("f.level IS NULL") }
                 conditions.append("(" + alternatives.joined(separator: " OR ") + ")")
             }
-            if let host = filter.host { conditions.append("lower(computer) = lower(\(sql.bind(host)))") }
-            if let from = filter.from { conditions.append("timestamp >= \(sql.bind(from))") }
-            if let to = filter.to { conditions.append("timestamp < \(sql.bind(to))") }
-            // Lists are stored comma-joined: a tactic matches an element whole; a technique is
-            // looked up among the terms (techniques and their parents) of the GIN index.
-            if let tactic = filter.tactic { conditions.append("strpos(',' || tactics || ',', ',' || \(sql.bind(tactic)) || ',') > 0") }
-            if let technique = filter.technique { conditions.append("\(Self.techniqueTerms) @> ARRAY[\(sql.bind(technique))]::text[]") }
+            if let host = filter.host { conditions.append("lower(f.computer) = lower(\(sql.bind(host)))") }
+            if let from = filter.from { conditions.append("\(key).timestamp >= \(sql.bind(from))") }
+            if let to = filter.to { conditions.append("\(key).timestamp < \(sql.bind(to))") }
+            // Tactics are stored comma-joined: one matches an element whole.
+            if let tactic = filter.tactic { conditions.append("strpos(',' || f.tactics || ',', ',' || \(sql.bind(tactic)) || ',') > 0") }
             let condition = conditions.joined(separator: " AND ")
             let count =
                 filter.isEmpty
                 ? "SELECT finding_count FROM investigation WHERE id = \(caseParameter)"
-                : "SELECT count(*) FROM (SELECT 1 FROM case_finding WHERE \(condition) LIMIT \(FindingPage.countLimit + 1)) AS selected"
+                : "SELECT count(*) FROM (SELECT 1 FROM \(source) WHERE \(condition) LIMIT \(FindingPage.countLimit + 1)) AS selected"
             var counted = 0
             for try await value in try await connection.checkedQuery(sql.query(count), logger: logger).decode(Int.self) { counted = value }
             // Timed findings in time order first, then those without a time as added.
@@ -163,19 +175,20 @@ extension PostgresIntelStore: CaseStore {
             var chosen: [Int64] = []
             if cursor == nil || cursor?.timestamp != nil {
                 var timed = sql
-                var clause = condition + " AND timestamp IS NOT NULL"
+                var clause = condition + " AND \(key).timestamp IS NOT NULL"
                 if let cursor, let time = cursor.timestamp {
                     let at = timed.bind(time)
-                    clause += " AND (timestamp > \(at) OR (timestamp = \(at) AND seq > \(timed.bind(cursor.sequence))))"
+                    clause += " AND (\(key).timestamp > \(at) OR (\(key).timestamp = \(at) AND \(key).seq > \(timed.bind(cursor.sequence))))"
                 }
-                chosen = try await seqs(connection, timed.query("SELECT seq FROM case_finding WHERE \(clause) ORDER BY timestamp, seq LIMIT \(size + 1)"))
+                chosen = try await seqs(
+                    connection, timed.query("SELECT \(key).seq FROM \(source) WHERE \(clause) ORDER BY \(key).timestamp, \(key).seq LIMIT \(size + 1)"))
             }
             if chosen.count <= size {
                 var untimed = sql
-                var clause = condition + " AND timestamp IS NULL"
-                if let cursor, cursor.timestamp == nil { clause += " AND seq > \(untimed.bind(cursor.sequence))" }
+                var clause = condition + " AND \(key).timestamp IS NULL"
+                if let cursor, cursor.timestamp == nil { clause += " AND \(key).seq > \(untimed.bind(cursor.sequence))" }
                 chosen += try await seqs(
-                    connection, untimed.query("SELECT seq FROM case_finding WHERE \(clause) ORDER BY seq LIMIT \(size + 1 - chosen.count)"))
+                    connection, untimed.query("SELECT \(key).seq FROM \(source) WHERE \(clause) ORDER BY \(key).seq LIMIT \(size + 1 - chosen.count)"))
             }
             var rowsSQL = SQLBuilder()
             let rows = chosen.isEmpty ? [] : try await readFindings(connection, where: "seq = ANY(\(rowsSQL.bind(chosen))::bigint[])", rowsSQL, fields: .all)

@@ -40,6 +40,7 @@ extension SQLiteIntelStore: CaseStore {
                     level, techniques, tactics, software, fields, evidence, evidence_sha256)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
+            let fileUnderTechnique = try db.makeStatement(sql: "INSERT INTO case_finding_technique (case_id, technique, timestamp, finding) VALUES (?, ?, ?, ?)")
             for finding in findings {
                 var fields = JSONObject()
                 for key in finding.fields.keys.sorted() { fields[key] = .string(finding.fields[key] ?? "") }
@@ -49,6 +50,10 @@ extension SQLiteIntelStore: CaseStore {
                     finding.software.joined(separator: ","), JSONWriter().string(.object(fields)), finding.evidence,
                     finding.evidenceSHA256,
                 ])
+                let rowID = db.lastInsertedRowID
+                for term in CaseFinding.techniqueTerms(of: finding.techniques) {
+                    try fileUnderTechnique.execute(arguments: [id, term, finding.timestamp, rowID])
+                }
             }
             try db.execute(sql: "UPDATE investigation SET finding_count = finding_count + ? WHERE id = ?", arguments: [findings.count, id])
         }
@@ -73,79 +78,86 @@ extension SQLiteIntelStore: CaseStore {
     public func findings(ofCase name: String, filter: FindingFilter, after cursor: FindingCursor?, limit: Int) async throws -> FindingPage {
         try await reading("read a page of case findings") { db in
             let id = try SQLiteIntelStore.caseID(db, name)
-            // Cheapest tests first; lists are stored comma-joined, so an element matches whole
-            // (a parent technique also matches its sub-techniques) after a LIKE that rules out
-            // most rows without building strings.
+            // A technique's pages walk its rows of `case_finding_technique` (`k`) in time order;
+            // other filtered pages the narrow index of the filtered columns; cheapest tests
+            // first. Tactics are stored comma-joined: a LIKE rules out most rows before one is
+            // matched whole.
+            var source = "case_finding f"
+            var key = (time: "f.timestamp", sequence: "f.rowid")
             var conditions: [String] = []
             var arguments: [(any DatabaseValueConvertible)?] = []
+            if let technique = filter.technique {
+                source = "case_finding_technique k INDEXED BY case_finding_technique_by_time JOIN case_finding f ON f.rowid = k.finding"
+                key = (time: "k.timestamp", sequence: "k.finding")
+                conditions = ["k.case_id = ?", "k.technique = ?"]
+                arguments = [id, technique]
+            } else {
+                if !filter.isEmpty { source = "case_finding f INDEXED BY case_finding_filter" }
+                conditions = ["f.case_id = ?"]
+                arguments = [id]
+            }
             if !filter.levels.isEmpty {
                 let levels = filter.levels.sorted()
                 let named = levels.filter { $0 != "none" }
                 var alternatives: [String] = []
-                if !named.isEmpty { alternatives.append("level IN (" + named.map { _ in "?" }.joined(separator: ", ") + ")") }
-                if levels.contains("none") { alternatives.append("level IS NULL") }
+                if !named.isEmpty { alternatives.append("f.level IN (" + named.map { _ in "?" }.joined(separator: ", ") + ")") }
+                if levels.contains("none") { alternatives.append("f.level IS NULL") }
                 conditions.append("(" + alternatives.joined(separator: " OR ") + ")")
                 arguments += named.map { $0 }
             }
             if let host = filter.host {
-                conditions.append("computer = ? COLLATE NOCASE")
+                conditions.append("f.computer = ? COLLATE NOCASE")
                 arguments.append(host)
             }
             if let from = filter.from {
-                conditions.append("timestamp >= ?")
+                conditions.append("\(key.time) >= ?")
                 arguments.append(from)
             }
             if let to = filter.to {
-                conditions.append("timestamp < ?")
+                conditions.append("\(key.time) < ?")
                 arguments.append(to)
             }
             if let tactic = filter.tactic {
-                conditions.append("tactics LIKE ? ESCAPE '\\' AND instr(',' || tactics || ',', ',' || ? || ',') > 0")
+                conditions.append("f.tactics LIKE ? ESCAPE '\\' AND instr(',' || f.tactics || ',', ',' || ? || ',') > 0")
                 arguments += [Self.likePattern(tactic), tactic]
             }
-            if let technique = filter.technique {
-                conditions.append("techniques LIKE ? ESCAPE '\\' AND (instr(',' || techniques || ',', ',' || ? || ',') > 0 OR instr(',' || techniques, ',' || ? || '.') > 0)")
-                arguments += [Self.likePattern(technique), technique, technique]
-            }
-            // Filtered reads walk the narrow index that holds every filtered column.
-            let table = conditions.isEmpty ? "case_finding" : "case_finding INDEXED BY case_finding_filter"
-            let condition = (["case_id = ?"] + conditions).joined(separator: " AND ")
-            arguments.insert(id, at: 0)
+            let condition = conditions.joined(separator: " AND ")
             let counted =
-                try conditions.isEmpty
+                try filter.isEmpty
                 ? Int.fetchOne(db, sql: "SELECT finding_count FROM investigation WHERE id = ?", arguments: [id]) ?? 0
                 : Int.fetchOne(
-                    db, sql: "SELECT count(*) FROM (SELECT 1 FROM \(table) WHERE \(condition) LIMIT \(FindingPage.countLimit + 1))",
+                    db, sql: "SELECT count(*) FROM (SELECT 1 FROM \(source) WHERE \(condition) LIMIT \(FindingPage.countLimit + 1))",
                     arguments: StatementArguments(arguments)) ?? 0
             // The page's rows in index order (time, then as added), timed ones first: SQLite
             // stops after the page instead of sorting every finding of the case.
             let size = min(max(limit, 1), 1_000)
             var chosen: [Int64] = []
             if cursor == nil || cursor?.timestamp != nil {
-                var timed = condition + " AND timestamp IS NOT NULL"
+                var timed = condition + " AND \(key.time) IS NOT NULL"
                 var timedArguments = arguments
                 if let cursor, let time = cursor.timestamp {
-                    timed += " AND (timestamp > ? OR (timestamp = ? AND rowid > ?))"
+                    timed += " AND (\(key.time) > ? OR (\(key.time) = ? AND \(key.sequence) > ?))"
                     timedArguments += [time, time, cursor.sequence]
                 }
                 chosen = try Int64.fetchAll(
-                    db, sql: "SELECT rowid FROM \(table) WHERE \(timed) ORDER BY timestamp, rowid LIMIT \(size + 1)", arguments: StatementArguments(timedArguments))
+                    db, sql: "SELECT \(key.sequence) FROM \(source) WHERE \(timed) ORDER BY \(key.time), \(key.sequence) LIMIT \(size + 1)",
+                    arguments: StatementArguments(timedArguments))
             }
             if chosen.count <= size {
-                var untimed = condition + " AND timestamp IS NULL"
+                var untimed = condition + " AND \(key.time) IS NULL"
                 var untimedArguments = arguments
                 if let cursor, cursor.timestamp == nil {
-                    untimed += " AND rowid > ?"
+                    untimed += " AND \(key.sequence) > ?"
                     untimedArguments.append(cursor.sequence)
                 }
                 chosen += try Int64.fetchAll(
-                    db, sql: "SELECT rowid FROM \(table) WHERE \(untimed) ORDER BY rowid LIMIT \(size + 1 - chosen.count)",
+                    db, sql: "SELECT \(key.sequence) FROM \(source) WHERE \(untimed) ORDER BY \(key.sequence) LIMIT \(size + 1 - chosen.count)",
                     arguments: StatementArguments(untimedArguments))
             }
             let rows = chosen.isEmpty ? [] : try Self.readFindings(db, where: "rowid IN (" + chosen.map(String.init).joined(separator: ",") + ")", [], fields: .all)
             let page = rows.prefix(size)
             let next = rows.count > size ? page.last.map { FindingCursor(timestamp: $0.finding.timestamp, sequence: $0.rowID) } : nil
-            return conditions.isEmpty
+            return filter.isEmpty
                 ? FindingPage(findings: page.map(\.finding), next: next, total: counted)
                 : FindingPage(findings: page.map(\.finding), next: next, counted: counted)
         }

@@ -213,6 +213,22 @@ extension SQLiteIntelStore {
                 UPDATE investigation SET finding_count = (SELECT count(*) FROM case_finding WHERE case_id = investigation.id);
                 """)
         }
+        migrator.registerMigration("v9 technique timelines") { db in
+            // Each finding under each of its technique terms, in time order: a technique's page
+            // reads its first rows whether the technique is rare or common.
+            try db.execute(sql: """
+                CREATE TABLE case_finding_technique (case_id INTEGER NOT NULL, technique TEXT NOT NULL, timestamp TEXT, finding INTEGER NOT NULL);
+                """)
+            let insert = try db.makeStatement(sql: "INSERT INTO case_finding_technique (case_id, technique, timestamp, finding) VALUES (?, ?, ?, ?)")
+            let rows = try Row.fetchCursor(db, sql: "SELECT rowid, case_id, timestamp, techniques FROM case_finding")
+            while let row = try rows.next() {
+                let techniques: String = row["techniques"]
+                for term in CaseFinding.techniqueTerms(of: techniques.split(separator: ",").map(String.init)) {
+                    try insert.execute(arguments: [row["case_id"], term, row["timestamp"], row["rowid"]])
+                }
+            }
+            try db.execute(sql: "CREATE INDEX case_finding_technique_by_time ON case_finding_technique(case_id, technique, timestamp, finding)")
+        }
         return migrator
     }
 }

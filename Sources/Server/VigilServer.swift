@@ -57,7 +57,8 @@ public struct VigilServer: Sendable {
     /// The router: TAXII errors outermost; the web UI under `/ui` (its own error pages and
     /// sessions); TAXII behind Basic or Bearer authentication. Both share one read gate.
     public func router(service: SharingService, authenticator: Authenticator, desk: CaseDesk, sessions: WebSessions = WebSessions()) -> Router<VigilRequestContext> {
-        let router = Router(context: VigilRequestContext.self)
+        // HEAD as GET without the body, for every GET route.
+        let router = Router(context: VigilRequestContext.self, options: .autoGenerateHeadEndpoints)
         let gate = ReadGateMiddleware<VigilRequestContext>(gate: ReadGate(width: options.concurrentReads))
         router.add(middleware: TAXIIErrorMiddleware<VigilRequestContext>())
         WebUI<VigilRequestContext>(desk: desk, authenticator: authenticator, sessions: sessions, secureCookies: usesTLS).register(on: router, readGate: gate)

@@ -14,8 +14,9 @@ struct DatabaseCommand: AsyncParsableCommand {
             abstract: "Copy everything of one store into a new, empty one, verified by counts and content hashes per table.",
             discussion: """
                 Each of --from and --to is a SQLite file path or a postgres://user:password@host:port/database URL \
-                (query items: schema, sslmode, statement_timeout in ms, pool). Versions keep their order; their dates \
-                added are the new store's, so a TAXII client resuming against it is served everything once more.
+                (query items: schema, sslmode, statement_timeout in ms, pool). Versions keep their order and their dates \
+                added, so a TAXII client resumes against the new store where it stopped; a members collection's own \
+                dates are the new store's.
                 """)
 
         @Option(help: ArgumentHelp("The store to copy.", valueName: "PATH|URL"))

@@ -129,8 +129,8 @@ struct CaseStoreTests {
             finding.level = index < 10 ? "critical" : "high"
             return finding
         }
-        try await store.addToCase("big", evidence: [], findings: Array(findings[..<5_000]))
-        try await store.addToCase("big", evidence: [], findings: Array(findings[5_000...]))
+        try await store.addToCase("big", evidence: [], findings: Array(findings[..<(count / 2)]))
+        try await store.addToCase("big", evidence: [], findings: Array(findings[(count / 2)...]))
         let everything = try await store.findings(ofCase: "big", filter: FindingFilter(), after: nil, limit: 10)
         #expect(everything.total == count && everything.totalIsExact)
         let many = try await store.findings(ofCase: "big", filter: FindingFilter(levels: ["high"]), after: nil, limit: 10)

@@ -118,6 +118,10 @@ struct WebUITests {
 
             let login = try await client.execute(uri: "/ui/login?next=%2Fui%2Fcases%2Fharbour", method: .get)
             #expect(login.status == .ok && String(buffer: login.body).contains("value=\"/ui/cases/harbour\""))
+            // HEAD is answered like GET, without the body (link checkers and monitors use it).
+            let head = try await client.execute(uri: "/ui/login", method: .head)
+            #expect(head.status == .ok && head.body.readableBytes == 0)
+            #expect(try await client.execute(uri: "/ui/", method: .head).status == .seeOther)
             #expect(login.headers[.contentSecurityPolicy]?.contains("default-src 'none'") == true)
             response = try await client.execute(
                 uri: "/ui/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],

@@ -133,22 +133,32 @@ public enum StoreMigration {
             let cases = try await store.cases()
             add("cases", cases.map { row($0.name, $0.created, $0.tlp.map { "\($0.rawValue)" }, $0.description) })
             var evidence: [String] = []
-            var findings: [String] = []
             var notes: [String] = []
-            for info in cases {
+            // Findings (tens of millions) are hashed as read, a page at a time, in the order every
+            // backend pages them (time, then as added; a copy keeps that order), not sorted in memory.
+            let findings = SHA256Digest()
+            var findingCount = 0
+            for info in cases.sorted(by: { $0.name < $1.name }) {
                 evidence += try await store.evidence(ofCase: info.name).map { row(info.name, $0.path, $0.sha256, "\($0.size)", $0.added, $0.error) }
-                findings += try await store.findings(ofCase: info.name).map { finding in
-                    row(
-                        info.name, finding.timestamp, finding.computer, finding.channel, finding.eventID, finding.recordID.map { "\($0)" },
-                        finding.ruleID, finding.ruleTitle, finding.level, finding.techniques.joined(separator: ","),
-                        finding.tactics.joined(separator: ","), finding.software.joined(separator: ","),
-                        finding.fields.keys.sorted().map { "\($0)=\(finding.fields[$0] ?? "")" }.joined(separator: "\u{1}"), finding.evidence,
-                        finding.evidenceSHA256)
-                }
+                var cursor: FindingCursor?
+                repeat {
+                    let page = try await store.findings(ofCase: info.name, filter: FindingFilter(), after: cursor, limit: pageSize)
+                    for finding in page.findings {
+                        let text = row(
+                            info.name, finding.timestamp, finding.computer, finding.channel, finding.eventID, finding.recordID.map { "\($0)" },
+                            finding.ruleID, finding.ruleTitle, finding.level, finding.techniques.joined(separator: ","),
+                            finding.tactics.joined(separator: ","), finding.software.joined(separator: ","),
+                            finding.fields.keys.sorted().map { "\($0)=\(finding.fields[$0] ?? "")" }.joined(separator: "\u{1}"), finding.evidence,
+                            finding.evidenceSHA256)
+                        Array(text.utf8 + [10]).withUnsafeBytes { findings.update($0) }
+                    }
+                    findingCount += page.findings.count
+                    cursor = page.next
+                } while cursor != nil
                 notes += try await store.notes(ofCase: info.name).map { row(info.name, $0.kind.rawValue, $0.text, $0.comment, $0.author, $0.at) }
             }
             add("case evidence", evidence)
-            add("case findings", findings)
+            tables.append(TableDigest(table: "case findings", count: findingCount, sha256: findings.finish()))
             add("case notes", notes)
             let users = try await store.users()
             add("users", users.map { row($0.name, $0.passwordHash, "\($0.clearance.rawValue)", $0.organisation, $0.read.joined(separator: ","), $0.write.joined(separator: ","), $0.created) })
