@@ -8,9 +8,9 @@ public struct StoredObject: Sendable, Hashable {
     public var object: STIXObject
     /// The TLP level from the object's markings; nil when unmarked.
     public var tlp: TLPLevel?
-    /// The date added another store gave this version, kept by a store it is copied into
-    /// (`vigil db migrate`) when it is later than every date that store handed out; nil
-    /// otherwise. It is not part of the version's identity.
+    /// The date added another store gave this version (`vigil db migrate` sets it): the store
+    /// it is copied into keeps it when it is later than every date that store has handed out,
+    /// else gives its own next one. It is not part of the version's identity.
     public var dateAddedElsewhere: DateAdded?
 
     public init(_ object: STIXObject, tlp: TLPLevel?) {
