@@ -133,7 +133,7 @@ extension PostgresIntelStore {
                 "UPDATE investigation SET finding_count = (SELECT count(*) FROM case_finding WHERE case_id = investigation.id)",
                 // A finding's techniques and their parents (the part before the dot), for the
                 // technique filter: a rare technique is found without reading the whole case.
-                "CREATE INDEX case_finding_by_technique ON case_finding USING gin (\(techniqueTerms))",
+                "CREATE INDEX case_finding_by_technique ON case_finding USING gin (\(ginTechniqueTerms))",
                 // A host's timeline, in time order.
                 "CREATE INDEX case_finding_by_host ON case_finding(case_id, lower(computer), timestamp, seq)",
             ]
@@ -156,7 +156,7 @@ extension PostgresIntelStore {
     ]
 
     /// The terms of v8's GIN index over findings (v9 replaced it with a table).
-    static let techniqueTerms = #"string_to_array(techniques || ',' || regexp_replace(techniques, '\.[^,]*', '', 'g'), ',')"#
+    static let ginTechniqueTerms = #"string_to_array(techniques || ',' || regexp_replace(techniques, '\.[^,]*', '', 'g'), ',')"#
 
     /// A lateral subquery `x(term)`: the technique terms of the finding row `alias` (as
     /// `CaseFinding.techniqueTerms(of:)`: each technique and the part before its first dot, once).

@@ -12,7 +12,9 @@ import VigilKit
 /// PostgreSQL going away under an import and under TAXII paging, and coming back: the
 /// connection runs through a relay the test cuts (for the store, the server is stopped) and
 /// restores (it is started again). `vigil serve` is not restarted in between.
-@Suite("PostgreSQL outages", .enabled(if: TestPostgres.isIncluded), .serialized)
+@Suite(
+    "PostgreSQL outages", .enabled(if: TestPostgres.isIncluded, "needs a PostgreSQL server (VIGIL_POSTGRES_URL; .ci/run starts one)"),
+    .serialized)
 struct PostgresOutageTests {
     /// A store whose connections go through `link`.
     static func store(through link: SeveredLink) throws -> PostgresIntelStore {
@@ -31,15 +33,7 @@ struct PostgresOutageTests {
     }
 
     static func indicators(_ numbers: Range<Int>) throws -> [StoredObject] {
-        try numbers.map { number in
-            let id = String(format: "indicator--%08d-0000-4000-8000-000000000000", number)
-            let json = """
-                {"type":"indicator","spec_version":"2.1","id":"\(id)","created":"2024-01-01T00:00:00.000Z","modified":"2024-01-01T00:00:00.000Z",\
-                "pattern":"[ipv4-addr:value = '198.51.100.\(number % 250)']","pattern_type":"stix","valid_from":"2024-01-01T00:00:00Z",\
-                "object_marking_refs":["marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"]}
-                """
-            return try StoredObject(json: Array(json.utf8), id: id, tlp: .green)
-        }
+        try numbers.map { StoredObject(try SharingFixture.indicator($0, tlp: .green), tlp: .green) }
     }
 
     /// Runs `operation` until it succeeds (the pool reconnects on its own schedule).

@@ -103,9 +103,7 @@ public enum StoreMigration {
             var unreadable: [String] = []
             func add(_ table: String, _ rows: [String]) {
                 let digest = SHA256Digest()
-                for row in rows.sorted() {
-                    Array(row.utf8 + [10]).withUnsafeBytes { digest.update($0) }
-                }
+                for row in rows.sorted() { hash(row, into: digest) }
                 tables.append(TableDigest(table: table, count: rows.count, sha256: digest.finish()))
             }
             var versions: [String] = []
@@ -150,7 +148,7 @@ public enum StoreMigration {
                             finding.tactics.joined(separator: ","), finding.software.joined(separator: ","),
                             finding.fields.keys.sorted().map { "\($0)=\(finding.fields[$0] ?? "")" }.joined(separator: "\u{1}"), finding.evidence,
                             finding.evidenceSHA256)
-                        Array(text.utf8 + [10]).withUnsafeBytes { findings.update($0) }
+                        hash(text, into: findings)
                     }
                     findingCount += page.findings.count
                     cursor = page.next
@@ -171,6 +169,11 @@ public enum StoreMigration {
             add("sync state", try await store.syncStates().map { row($0.key, $0.value) })
             return StoreDigest(tables: tables, unreadable: unreadable)
         }
+    }
+
+    /// Adds a row and its line break to a digest.
+    private static func hash(_ row: String, into digest: SHA256Digest) {
+        Array(row.utf8 + [10]).withUnsafeBytes { digest.update($0) }
     }
 
     /// One row as text: fields separated by a tab, a missing value as \u{0}.
