@@ -137,7 +137,7 @@ extension PostgresIntelStore {
                 items.append(
                     PagedObject(
                         id: id, versionKey: key, version: version, tlp: tlp.flatMap(TLPLevel.init(rawValue:)),
-                        dateAdded: DateAdded(microseconds: added), json: Array(json.utf8)))
+                        dateAdded: DateAdded(microseconds: added), json: ArraySlice(json.utf8)))
             }
             return items
         }

@@ -117,11 +117,26 @@ extension SQLiteIntelStore {
             // statements, kept prepared; the others vary with their lists and are not kept.
             let statement = query.ids.isEmpty && query.types.isEmpty && !query.versions.hasList
                 ? try db.cachedStatement(sql: sql) : try db.makeStatement(sql: sql)
-            return try statement.mapRows(StatementArguments(selection.arguments + [limit + 1]), capacity: min(limit, 1_000) + 1) { row in
-                PagedObject(
+            // The page's JSON goes to one buffer, and each object gets its slice once the
+            // buffer is complete (a slice taken earlier would pin a buffer still growing).
+            var text: [UInt8] = []
+            // Room for objects of a typical size (ATT&CK's average 3.8 KB), so that the buffer
+            // is seldom copied as it grows.
+            if query.withContent { text.reserveCapacity((min(limit, 1_000) + 1) * 4_096) }
+            var ranges: [Range<Int>] = []
+            let rows = try statement.mapRows(StatementArguments(selection.arguments + [limit + 1]), capacity: min(limit, 1_000) + 1) { row in
+                let start = text.count
+                row.appendBytes(3, to: &text)
+                ranges.append(start..<text.count)
+                return PagedObject(
                     id: row.text(0) ?? "", versionKey: row.text(1) ?? "", version: row.text(2),
                     tlp: row.isNull(4) ? nil : TLPLevel(rawValue: Int(row.integer(4))), dateAdded: DateAdded(microseconds: row.integer(5)),
-                    json: row.bytes(3))
+                    json: [])
+            }
+            return zip(rows, ranges).map { row, range in
+                var item = row
+                item.json = text[range]
+                return item
             }
         }
         // The row past the limit only tells that there is more; it is dropped in place.

@@ -86,4 +86,9 @@ struct SQLiteColumns {
         guard let characters = sqlite3_column_text(handle, index) else { return [] }
         return Array(UnsafeBufferPointer(start: characters, count: Int(sqlite3_column_bytes(handle, index))))
     }
+
+    func appendBytes(_ index: Int32, to output: inout [UInt8]) {
+        guard let characters = sqlite3_column_text(handle, index) else { return }
+        output.append(contentsOf: UnsafeBufferPointer(start: characters, count: Int(sqlite3_column_bytes(handle, index))))
+    }
 }

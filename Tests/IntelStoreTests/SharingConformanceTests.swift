@@ -95,7 +95,7 @@ struct SharingConformanceTests {
         #expect(try await store.count(versions) == 3)
         // Pages carry each version as stored, with the version it states.
         let served = try await store.page(versions).items
-        #expect(served.map(\.json) == [first, other, updated].map { Array($0.object.jsonText.utf8) })
+        #expect(served.map { Array($0.json) } == [first, other, updated].map { Array($0.object.jsonText.utf8) })
         #expect(served.map(\.version) == ["2024-01-01T00:00:00.000Z", "2024-01-01T00:00:00.000Z", "2024-02-01T00:00:00.000Z"])
         var withoutContent = versions
         withoutContent.withContent = false

@@ -186,10 +186,11 @@ public struct PagedObject: Sendable, Hashable {
     public var version: String?
     public var tlp: TLPLevel?
     public var dateAdded: DateAdded
-    /// The object as compact JSON (UTF-8).
-    public var json: [UInt8]
+    /// The object as compact JSON (UTF-8). A store may keep a page's objects in one buffer
+    /// and hand out slices of it: one allocation per page, not one per object.
+    public var json: ArraySlice<UInt8>
 
-    public init(id: String, versionKey: String, version: String?, tlp: TLPLevel?, dateAdded: DateAdded, json: [UInt8]) {
+    public init(id: String, versionKey: String, version: String?, tlp: TLPLevel?, dateAdded: DateAdded, json: ArraySlice<UInt8>) {
         self.id = id
         self.versionKey = versionKey
         self.version = version
@@ -201,13 +202,13 @@ public struct PagedObject: Sendable, Hashable {
     public init(_ stored: StoredObject, dateAdded: DateAdded) {
         self.init(
             id: stored.id, versionKey: stored.versionKey, version: stored.object.versionTimestamp?.text, tlp: stored.tlp,
-            dateAdded: dateAdded, json: Array(stored.object.jsonText.utf8))
+            dateAdded: dateAdded, json: ArraySlice(stored.object.jsonText.utf8))
     }
 
     public var type: String { ObjectQueryTypes.type(of: id) }
 
     /// The object, parsed.
-    public func stored() throws(IntelStoreError) -> StoredObject { try StoredObject(json: json, id: id, tlp: tlp) }
+    public func stored() throws(IntelStoreError) -> StoredObject { try StoredObject(json: Array(json), id: id, tlp: tlp) }
 }
 
 /// A page of object versions, oldest added first.

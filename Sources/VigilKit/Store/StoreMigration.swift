@@ -115,7 +115,7 @@ public enum StoreMigration {
                         unreadable.append("\(item.id): \(error)")
                     }
                     versions.append(
-                        row(item.id, item.versionKey, item.tlp.map { "\($0.rawValue)" }, SHA256Digest.hex(of: item.json), "\(item.dateAdded.microseconds)"))
+                        row(item.id, item.versionKey, item.tlp.map { "\($0.rawValue)" }, SHA256Digest.hex(of: Array(item.json)), "\(item.dateAdded.microseconds)"))
                 }
             }
             add("object versions", versions)
