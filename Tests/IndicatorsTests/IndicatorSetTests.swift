@@ -16,6 +16,13 @@ struct IndicatorSetTests {
         return set
     }
 
+    /// The same set, loaded in bulk as feeds are (runs of patterns read on other threads).
+    static func loaded(_ patterns: [String], executor: ParallelExecutor = .shared) -> (IndicatorSet, IndicatorSet.LoadReport) {
+        var set = IndicatorSet()
+        let report = set.load(patterns.enumerated().map { ($1, IndicatorProvenance(indicatorID: "indicator--\($0)", source: "test")) }, executor: executor)
+        return (set, report)
+    }
+
     static func hits(_ set: IndicatorSet, _ observable: Observable) -> [String] {
         var found: [IndicatorSet.Hit] = []
         set.lookup(observable, into: &found)
@@ -94,6 +101,34 @@ struct IndicatorSetTests {
         ])
     func lookup(_ observable: Observable, _ expected: [String]) throws {
         #expect(Self.hits(try Self.set(Self.patterns), observable) == expected)
+        #expect(Self.hits(Self.loaded(Self.patterns).0, observable) == expected)
+    }
+
+    @Test("a bulk load places, refuses and notes as adding one by one does, on any executor", arguments: [1, 2, 4])
+    func bulkLoad(width: Int) throws {
+        // Enough patterns for several runs, each kind of outcome in each run.
+        var patterns: [String] = []
+        for index in 0..<20_000 {
+            switch index % 5 {
+            case 0: patterns.append(Self.patterns[index / 5 % Self.patterns.count])
+            case 1: patterns.append("[ipv4-addr:value = '100.\(index % 256).\(index / 256 % 256).1/16']")
+            case 2: patterns.append("[domain-name:value = 'host\(index).example']")
+            case 3: patterns.append("[process:command_line LIKE '%run\(index)%']")
+            default: patterns.append(index % 10 == 4 ? "[file:name = ]" : "[mutex:name = 'm\(index)' OR mutex:name = 'n\(index)']")
+            }
+        }
+        let (set, report) = Self.loaded(patterns, executor: ParallelExecutor(width: width))
+        #expect(report.indexed == 14_000)
+        #expect(report.general == 4_000)
+        #expect(report.refused.count == 2_000)
+        #expect(report.refused.first?.indicatorID == "indicator--4")
+        #expect(report.notes.count == 4_000)
+        #expect(report.notes.first == "indicator--1: network 100.1.0.1/16 has host bits set; read as 100.1.0.0/16")
+        #expect(set.count == 18_000)
+        #expect(set.general.count == 4_000)
+        #expect(Self.hits(set, Observable(.domain, "HOST19997.example")) == ["indicator--19997"])
+        #expect(Self.hits(set, Observable(.mutex, "n19999")) == ["indicator--19999"])
+        #expect(Self.hits(set, Observable(.address, "100.7.200.200")).count == (0..<20_000).count { $0 % 5 == 1 && $0 % 256 == 7 })
     }
 
     @Test("a hit says through which network or parent domain it matched")

@@ -28,6 +28,27 @@ struct ParallelExecutorTests {
         #expect(Array(0..<1000).concurrentMap(minimumChunk: 10, executor: executor) { $0 + 1 } == Array(1...1000))
     }
 
+    @Test("a pipeline consumes every item once, in order, with at most `ahead` waiting", arguments: [1, 2, 4])
+    func pipelineInOrder(width: Int) {
+        let executor = ParallelExecutor(width: width)
+        let produced = Atomic<Int>(0)
+        var consumed: [Int] = []
+        var mostWaiting = 0
+        executor.pipeline(count: 300, ahead: 3) { index -> Int in
+            usleep(UInt32(index % 7) * 50)
+            produced.add(1, ordering: .relaxed)
+            return index * 2
+        } consume: { index, item in
+            #expect(item == index * 2)
+            // Made but not yet consumed: this one, those waiting, and one being made per thread.
+            mostWaiting = max(mostWaiting, produced.load(ordering: .relaxed) - consumed.count)
+            consumed.append(index)
+            usleep(100)
+        }
+        #expect(consumed == Array(0..<300))
+        #expect(mostWaiting <= 1 + 3 + (width - 1))
+    }
+
     @Test("calls at once share the extra threads: never more than width - 1 beside the callers")
     func sharedBound() {
         let executor = ParallelExecutor(width: 3)

@@ -23,6 +23,12 @@ public struct IPNetwork: Sendable, Hashable, CustomStringConvertible {
         self = network
     }
 
+    /// Reads an address or a network from its UTF-8 bytes.
+    init?(utf8 bytes: UnsafeBufferPointer<UInt8>) {
+        guard let network = Self.parse(bytes) else { return nil }
+        self = network
+    }
+
     private init(family: Family, high: UInt64, low: UInt64, prefixLength: Int, isNetwork: Bool) {
         self.family = family
         self.high = high

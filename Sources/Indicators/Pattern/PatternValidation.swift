@@ -86,12 +86,15 @@ enum HashAlgorithm {
     }
 
     func accepts(_ text: String) -> Bool {
-        let bytes = text.utf8
+        var text = text
+        return text.withUTF8 { accepts(utf8: $0) }
+    }
+
+    func accepts(utf8 bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         switch self {
         case .hex(let lengths):
             guard lengths.contains(bytes.count) else { return false }
-            var text = text
-            return text.withUTF8 { $0.allSatisfy { byte in byte &- 0x30 < 10 || (byte | 0x20) &- 0x61 < 6 } }
+            return bytes.allSatisfy { byte in byte &- 0x30 < 10 || (byte | 0x20) &- 0x61 < 6 }
         case .ssdeep:
             return (1...128).contains(bytes.count)
                 && bytes.allSatisfy { PatternLexer.isIdentifierPart($0) && $0 != UInt8(ascii: "_") || "/+:.".utf8.contains($0) }

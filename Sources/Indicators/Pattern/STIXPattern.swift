@@ -20,12 +20,6 @@ public struct STIXPattern: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String { text }
-
-    /// Parses many patterns at once on the executor's threads, each to a pattern or its
-    /// refusal, in order: a feed's bad patterns are reported while the rest load.
-    public static func parse(_ texts: [String], executor: ParallelExecutor = .shared) -> [Result<STIXPattern, PatternError>] {
-        texts.concurrentMap(minimumChunk: 1_024, executor: executor) { text in Result { () throws(PatternError) in try STIXPattern(text) } }
-    }
 }
 
 /// An observation expression: one `[...]`, a combination of two, or a qualified one.

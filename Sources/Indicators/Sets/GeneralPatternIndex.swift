@@ -114,6 +114,9 @@ struct AnchorScanner: Sendable {
     /// Anchors ending at a state, and the nearest state down the fail chain that ends some.
     private var outputs: [[Int32]] = [[]]
     private var outputLink: [Int32] = [-1]
+    /// The first state of a state's output chain: itself when it ends an anchor, else its
+    /// `outputLink`. A scan step reads this one number; most states end nothing.
+    private var firstOutput: [Int32] = []
     /// Full transition rows (fail transitions folded in) of the root and the states one and two
     /// bytes deep, where a scan spends most of its steps: `row[state]` is the row's start in
     /// `dense`, or -1 for deeper states.
@@ -162,6 +165,7 @@ struct AnchorScanner: Sendable {
                 queue.append(child)
             }
         }
+        firstOutput = (0..<fail.count).map { outputs[$0].isEmpty ? outputLink[$0] : Int32($0) }
         transitions = TransitionTable(count: next.count)
         for (key, target) in next { transitions.insert(key, target) }
         // Rows in breadth-first order, so a state's fail row is made before its own.
@@ -194,7 +198,7 @@ struct AnchorScanner: Sendable {
                 state = fail[Int(state)]
             }
             state = target >= 0 ? target : dense[Int(row[Int(state)]) + Int(byte)]
-            var output = state
+            var output = firstOutput[Int(state)]
             while output > 0 {
                 for anchor in outputs[Int(output)] { found(Int(anchor)) }
                 output = outputLink[Int(output)]

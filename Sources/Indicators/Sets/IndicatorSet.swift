@@ -43,14 +43,12 @@ public struct IndicatorSet: Sendable {
     /// host bits set is read as its network).
     @discardableResult
     public mutating func add(_ indicator: Indicator, notes: ((String) -> Void)? = nil) throws(PatternError) -> Placement {
-        if let values = IndicatorSet.simpleValues(indicator.pattern) {
-            let index = provenances.append(indicator.provenance)
-            for value in values { insert(value, index: index, notes: notes) }
-            return .indexed(values.count)
-        }
-        let matcher = try PatternMatcher(indicator.pattern)
-        general.append((matcher, provenances.append(indicator.provenance)))
-        return .general
+        var batch = IndicatorBatch(seed: values.seed)
+        try batch.add(indicator.pattern)
+        var report = LoadReport()
+        merge(batch, provenance: { _ in indicator.provenance }, into: &report)
+        for note in report.notes { notes?(note) }
+        return report.general > 0 ? .general : .indexed(batch.keyEnds.count)
     }
 
     /// What loading many indicators did.
@@ -64,10 +62,10 @@ public struct IndicatorSet: Sendable {
         public init() {}
     }
 
-    /// Adds many indicators given as pattern texts, a chunk at a time (so that a feed's parsed
-    /// patterns never all sit in memory): the common simple shapes are read by
-    /// `SimplePatternScanner`, the others parsed on the executor's threads; bad patterns are
-    /// reported with their reason while the rest load.
+    /// Adds many indicators given as pattern texts. Runs of them are read on the executor's
+    /// threads (the common simple shapes by `SimplePatternScanner`, the others by the parser)
+    /// while the caller adds the runs read before, in order; bad patterns are reported with
+    /// their reason while the rest load.
     public mutating func load(_ sources: [(pattern: String, provenance: IndicatorProvenance)], executor: ParallelExecutor = .shared) -> LoadReport {
         // Fields are read through pointers: reading one of an element's fields otherwise
         // copies the whole element, with a retain and a release of each of its strings.
@@ -75,40 +73,54 @@ public struct IndicatorSet: Sendable {
     }
 
     private mutating func load(_ buffer: UnsafeBufferPointer<(pattern: String, provenance: IndicatorProvenance)>, executor: ParallelExecutor) -> LoadReport {
-        let sources = Fields(base: buffer.baseAddress)
+        nonisolated(unsafe) let sources = Fields(base: buffer.baseAddress)
         var report = LoadReport()
         values.reserve(buffer.count)
-        let chunk = 65_536
-        for start in stride(from: 0, to: buffer.count, by: chunk) {
-            let range = start..<min(start + chunk, buffer.count)
-            var scanned: [[SimpleValue]?] = []
-            scanned.reserveCapacity(range.count)
-            var others: [String] = []
-            for position in range {
-                let pattern = sources.pattern(position)
-                let values = SimplePatternScanner.values(pattern)
-                if values == nil { others.append(pattern) }
-                scanned.append(values)
-            }
-            var parsed = STIXPattern.parse(others, executor: executor).makeIterator()
-            for position in range {
-                if let values = scanned[position - start] {
-                    let index = provenances.append(sources.provenance(position))
-                    for value in values { insert(value, index: index, notes: { report.notes.append($0) }) }
-                    report.indexed += 1
-                    continue
-                }
-                do {
-                    switch try add(Indicator(pattern: try parsed.next()!.get(), provenance: sources.provenance(position)), notes: { report.notes.append($0) }) {
-                    case .indexed: report.indexed += 1
-                    case .general: report.general += 1
-                    }
-                } catch {
-                    report.refused.append((sources.provenance(position).indicatorID, error.description))
-                }
-            }
+        // Runs small enough that two waiting to be merged stay in cache and in little memory.
+        let run = 8_192
+        let seed = values.seed
+        let count = buffer.count
+        executor.pipeline(count: (count + run - 1) / run, ahead: 2) { chunk in
+            let range = chunk * run..<min(chunk * run + run, count)
+            var batch = IndicatorBatch(seed: seed, expectedCount: range.count)
+            for position in range { batch.add(patternText: sources.pattern(position)) }
+            return batch
+        } consume: { chunk, batch in
+            merge(batch, provenance: { sources.provenance(chunk * run + $0) }, into: &report)
         }
         return report
+    }
+
+    /// Adds a batch's indicators, with the provenance `provenance` gives for each position.
+    private mutating func merge(_ batch: IndicatorBatch, provenance: (Int) -> IndicatorProvenance, into report: inout LoadReport) {
+        kindsPresent |= batch.kindsPresent
+        hasSubdomains = hasSubdomains || batch.hasSubdomains
+        for family in 0..<2 where !batch.prefixLengths[family].isSubset(of: prefixLengths[family]) {
+            prefixLengths[family] = Set(prefixLengths[family]).union(batch.prefixLengths[family]).sorted(by: >)
+        }
+        values.reserveKeyBytes(batch.keyBytes.count)
+        var notes = batch.notes[...]
+        for position in 0..<batch.count {
+            switch batch.others[position] {
+            case .refused(let reason)?:
+                report.refused.append((provenance(position).indicatorID, reason))
+                continue
+            case .general(let matcher)?:
+                general.append((matcher, provenances.append(provenance(position))))
+                report.general += 1
+            case nil:
+                let index = provenances.append(provenance(position))
+                for key in batch.keys(of: position) {
+                    let posting = Posting(indicator: index, role: batch.keyRoles[key])
+                    batch.withKey(key) { values.insert($0, hash: batch.keyHashes[key], posting) }
+                }
+                report.indexed += 1
+            }
+            while let note = notes.first, note.indicator == position {
+                report.notes.append("\(provenance(position).indicatorID): \(note.text)")
+                notes.removeFirst()
+            }
+        }
     }
 
     /// The sources being loaded, each field read without copying the others.
@@ -186,34 +198,6 @@ public struct IndicatorSet: Sendable {
         var value: String
         var role: AddressRole?
         var subdomainsOnly = false
-    }
-
-    private mutating func insert(_ simple: SimpleValue, index: Int32, notes: ((String) -> Void)?) {
-        let posting = Posting(indicator: index, role: simple.role)
-        kindsPresent |= 1 << simple.kind.ordinal
-        switch simple.kind {
-        case .address:
-            guard let network = IPNetwork(simple.value) else { return }
-            if network.hasHostBits {
-                notes?("\(provenances[index].indicatorID): network \(simple.value) has host bits set; read as \(network.networkText)")
-            }
-            ValueKey.withNetworkKey(family: network.family, prefixLength: network.prefixLength, masked: network.masked(to: network.prefixLength)) {
-                values.insert($0, posting)
-            }
-            let family = network.family.ordinal
-            if !prefixLengths[family].contains(network.prefixLength) {
-                prefixLengths[family].append(network.prefixLength)
-                prefixLengths[family].sort(by: >)
-            }
-        case .domain where simple.subdomainsOnly:
-            hasSubdomains = true
-            ValueKey.withKey(.domain, simple.value) { key in
-                key[0] = ValueKey.subdomainTag
-                values.insert(UnsafeRawBufferPointer(key), posting)
-            }
-        default:
-            ValueKey.withKey(simple.kind, simple.value) { values.insert(UnsafeRawBufferPointer($0), posting) }
-        }
     }
 
     /// The values of a pattern the sets can hold: one `[...]` without qualifiers whose tests,

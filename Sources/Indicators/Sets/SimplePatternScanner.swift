@@ -7,12 +7,20 @@
 /// its algorithm's form) returns nil and goes through `STIXPattern`; what it does return is
 /// what `IndicatorSet.simpleValues` makes of the parsed pattern (a test checks both agree).
 enum SimplePatternScanner {
+    /// The pattern's values as `IndicatorSet.simpleValues` gives them, or nil.
     static func values(_ text: String) -> [IndicatorSet.SimpleValue]? {
         var text = text
-        return text.withUTF8 { bytes in scan(bytes) }
+        return text.withUTF8 { bytes in
+            var ranges: [Range<Int>] = []
+            guard let (kind, role) = scan(bytes, values: &ranges) else { return nil }
+            return ranges.map { IndicatorSet.SimpleValue(kind: kind, value: String(decoding: bytes[$0], as: UTF8.self), role: role) }
+        }
     }
 
-    private static func scan(_ bytes: UnsafeBufferPointer<UInt8>) -> [IndicatorSet.SimpleValue]? {
+    /// The kind (and connection end) of a simple pattern's values, with where each value lies
+    /// in `bytes` put in `values`; nil for any other pattern.
+    static func scan(_ bytes: UnsafeBufferPointer<UInt8>, values: inout [Range<Int>]) -> (ObservableKind, AddressRole?)? {
+        values.removeAll(keepingCapacity: true)
         var index = 0
         func skipSpaces() { while index < bytes.count, bytes[index] == 0x20 { index += 1 } }
         func take(_ byte: UInt8) -> Bool {
@@ -20,8 +28,6 @@ enum SimplePatternScanner {
             index += 1
             return true
         }
-        func text(_ range: Range<Int>) -> String { String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self) }
-        var values: [IndicatorSet.SimpleValue] = []
         skipSpaces()
         guard take(UInt8(ascii: "[")) else { return nil }
         var path: Range<Int>?
@@ -51,20 +57,20 @@ enum SimplePatternScanner {
             }
             let value = valueStart..<index
             guard take(UInt8(ascii: "'")) else { return nil }
-            values.append(IndicatorSet.SimpleValue(kind: .md5, value: text(value)))
+            values.append(value)
             skipSpaces()
             if take(UInt8(ascii: "]")) { break }
             guard take(UInt8(ascii: "O")), take(UInt8(ascii: "R")), index < bytes.count, bytes[index] == 0x20 else { return nil }
         }
         skipSpaces()
-        guard index == bytes.count, let path, let (kind, role) = kind(of: text(path)) else { return nil }
-        for position in values.indices {
-            values[position].kind = kind
-            values[position].role = role
-            if let algorithm = hashAlgorithm(of: kind), !algorithm.accepts(values[position].value) { return nil }
-            if kind == .address, IPNetwork(values[position].value) == nil { return nil }
+        guard index == bytes.count, let path, let (kind, role) = kind(of: UnsafeBufferPointer(rebasing: bytes[path])) else { return nil }
+        let algorithm = hashAlgorithm(of: kind)
+        for value in values {
+            let text = UnsafeBufferPointer(rebasing: bytes[value])
+            if let algorithm, !algorithm.accepts(utf8: text) { return nil }
+            if kind == .address, IPNetwork(utf8: text) == nil { return nil }
         }
-        return values
+        return (kind, role)
     }
 
     private static func isPathByte(_ byte: UInt8) -> Bool {
@@ -73,30 +79,26 @@ enum SimplePatternScanner {
 
     /// The observable kind of a path as the parser would read it, for the paths simple
     /// indicators use.
-    private static func kind(of path: String) -> (ObservableKind, AddressRole?)? { kinds[path] }
+    private static func kind(of path: UnsafeBufferPointer<UInt8>) -> (ObservableKind, AddressRole?)? {
+        // Compared as bytes: a path of more than 15 bytes made into a String is an allocation.
+        kinds.first { $0.path.count == path.count && $0.path.elementsEqual(path) }.map { ($0.kind, $0.role) }
+    }
 
-    /// By path, looked up once: a switch over them compared the path with each in turn.
-    private static let kinds: [String: (ObservableKind, AddressRole?)] = {
-        var kinds: [String: (ObservableKind, AddressRole?)] = [:]
-        for (paths, kind, role) in [
-            (["file:hashes.'SHA-256'", "file:hashes.SHA256", "file:hashes.'SHA256'"], ObservableKind.sha256, AddressRole?.none),
-            (["file:hashes.MD5", "file:hashes.'MD5'"], .md5, nil),
-            (["file:hashes.'SHA-1'", "file:hashes.SHA1", "file:hashes.'SHA1'"], .sha1, nil),
-            (["file:hashes.'SHA-512'", "file:hashes.SHA512", "file:hashes.'SHA512'"], .sha512, nil),
-            (["ipv4-addr:value", "ipv6-addr:value"], .address, nil),
-            (["network-traffic:dst_ref.value"], .address, .destination),
-            (["network-traffic:src_ref.value"], .address, .source),
-            (["domain-name:value"], .domain, nil),
-            (["url:value"], .url, nil),
-            (["email-addr:value", "email-message:from_ref.value"], .email, nil),
-            (["file:name"], .fileName, nil),
-            (["mutex:name"], .mutex, nil),
-            (["windows-registry-key:key"], .registryKey, nil),
-        ] {
-            for path in paths { kinds[path] = (kind, role) }
-        }
-        return kinds
-    }()
+    private static let kinds: [(path: [UInt8], kind: ObservableKind, role: AddressRole?)] = [
+        (["file:hashes.'SHA-256'", "file:hashes.SHA256", "file:hashes.'SHA256'"], ObservableKind.sha256, AddressRole?.none),
+        (["file:hashes.MD5", "file:hashes.'MD5'"], .md5, nil),
+        (["file:hashes.'SHA-1'", "file:hashes.SHA1", "file:hashes.'SHA1'"], .sha1, nil),
+        (["file:hashes.'SHA-512'", "file:hashes.SHA512", "file:hashes.'SHA512'"], .sha512, nil),
+        (["ipv4-addr:value", "ipv6-addr:value"], .address, nil),
+        (["network-traffic:dst_ref.value"], .address, .destination),
+        (["network-traffic:src_ref.value"], .address, .source),
+        (["domain-name:value"], .domain, nil),
+        (["url:value"], .url, nil),
+        (["email-addr:value", "email-message:from_ref.value"], .email, nil),
+        (["file:name"], .fileName, nil),
+        (["mutex:name"], .mutex, nil),
+        (["windows-registry-key:key"], .registryKey, nil),
+    ].flatMap { paths, kind, role in paths.map { (Array($0.utf8), kind, role) } }
 
     private static func hashAlgorithm(of kind: ObservableKind) -> HashAlgorithm? {
         switch kind {

@@ -69,10 +69,25 @@ struct ValueTable<Posting>: @unchecked Sendable {
         if wanted * 2 > storage.slots.count { Self.resize(storage, to: wanted * 2) }
     }
 
+    /// The seed of the table's hash: keys hashed apart from the table (`insert(_:hash:_:)`)
+    /// are hashed with it.
+    var seed: UInt64 { storage.seed }
+
+    /// Room for `count` more bytes of keys, grown geometrically.
+    mutating func reserveKeyBytes(_ count: Int) {
+        let storage = unique()
+        let wanted = storage.keyBytes.count + count
+        if storage.keyBytes.capacity < wanted { storage.keyBytes.reserveCapacity(max(wanted, storage.keyBytes.capacity * 2)) }
+    }
+
     /// Adds a posting to a key, making the key's entry on its first posting.
     mutating func insert(_ key: UnsafeRawBufferPointer, _ posting: Posting) {
+        insert(key, hash: ByteHash.hash(key, seed: storage.seed), posting)
+    }
+
+    /// `insert` of a key already hashed with the table's `seed`.
+    mutating func insert(_ key: UnsafeRawBufferPointer, hash: UInt64, _ posting: Posting) {
         let storage = unique()
-        let hash = ByteHash.hash(key, seed: storage.seed)
         let newPosting = Int32(storage.postings.count)
         storage.postings.append(posting)
         storage.nextPosting.append(-1)
@@ -212,25 +227,39 @@ enum ValueKey {
     @inline(__always)
     static func withKey<Result>(_ kind: ObservableKind, _ value: String, _ body: (UnsafeMutableRawBufferPointer) -> Result) -> Result {
         switch kind {
-        case .url: return withTagged(UInt8(kind.ordinal), URLNormalisation.normalised(value), lowercased: false, body)
+        case .url, .registryKey: return withNormalisedKey(kind, value, body)
+        default:
+            var value = value
+            return value.withUTF8 { withKey(kind, utf8: $0, body) }
+        }
+    }
+
+    /// `withKey` of a value given as its UTF-8 bytes.
+    @inline(__always)
+    static func withKey<Result>(_ kind: ObservableKind, utf8 value: UnsafeBufferPointer<UInt8>, _ body: (UnsafeMutableRawBufferPointer) -> Result) -> Result {
+        let tag = UInt8(kind.ordinal)
+        switch kind {
+        case .url, .registryKey: return withNormalisedKey(kind, String(decoding: value, as: UTF8.self), body)
         case .md5, .sha1, .sha224, .sha256, .sha384, .sha512:
-            var text = value
-            let done: Result? = text.withUTF8 { text in
-                withUnsafeTemporaryAllocation(byteCount: text.count / 2 + 1, alignment: 8) { buffer in
-                    guard let length = hexBytes(text, into: buffer) else { return nil }
-                    buffer[0] = UInt8(kind.ordinal)
-                    return body(UnsafeMutableRawBufferPointer(rebasing: buffer[0..<1 + length]))
-                }
+            let done: Result? = withUnsafeTemporaryAllocation(byteCount: value.count / 2 + 1, alignment: 8) { buffer in
+                guard let length = hexBytes(value, into: buffer) else { return nil }
+                buffer[0] = tag
+                return body(UnsafeMutableRawBufferPointer(rebasing: buffer[0..<1 + length]))
             }
             if let done { return done }
-            return withTagged(UInt8(kind.ordinal) | hashTextTag, value, lowercased: true, body)
+            return withTagged(tag | hashTextTag, utf8: value, lowercased: true, body)
         case .domain:
-            let trimmed = value.utf8.last == UInt8(ascii: ".") ? String(value.dropLast()) : value
-            return withTagged(UInt8(kind.ordinal), trimmed, lowercased: true, body)
-        case .email: return withTagged(UInt8(kind.ordinal), value, lowercased: true, body)
-        case .registryKey: return withTagged(UInt8(kind.ordinal), RegistryKeyNormalisation.normalised(value), lowercased: false, body)
-        case .address, .fileName, .mutex: return withTagged(UInt8(kind.ordinal), value, lowercased: false, body)
+            let trimmed = value.last == UInt8(ascii: ".") ? UnsafeBufferPointer(rebasing: value.dropLast()) : value
+            return withTagged(tag, utf8: trimmed, lowercased: true, body)
+        case .email: return withTagged(tag, utf8: value, lowercased: true, body)
+        case .address, .fileName, .mutex: return tagged(tag, value, lowercasingASCII: false, body)
         }
+    }
+
+    /// The key of a URL or a registry key, which normalise as text.
+    private static func withNormalisedKey<Result>(_ kind: ObservableKind, _ value: String, _ body: (UnsafeMutableRawBufferPointer) -> Result) -> Result {
+        var normalised = kind == .url ? URLNormalisation.normalised(value) : RegistryKeyNormalisation.normalised(value)
+        return normalised.withUTF8 { tagged(UInt8(kind.ordinal), $0, lowercasingASCII: false, body) }
     }
 
     /// Calls `body` with the key of an address masked to a prefix length.
@@ -249,15 +278,31 @@ enum ValueKey {
         _ tag: UInt8, _ text: String, lowercased: Bool, _ body: (UnsafeMutableRawBufferPointer) -> Result
     ) -> Result {
         var text = text
-        if lowercased && !text.utf8.allSatisfy({ $0 < 0x80 }) { text = text.lowercased() }
-        return text.withUTF8 { bytes in
-            withUnsafeTemporaryAllocation(byteCount: bytes.count + 1, alignment: 8) { buffer in
-                buffer[0] = tag
-                for (position, byte) in bytes.enumerated() {
-                    buffer[position + 1] = lowercased && byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
-                }
-                return body(buffer)
+        return text.withUTF8 { withTagged(tag, utf8: $0, lowercased: lowercased, body) }
+    }
+
+    @inline(__always)
+    static func withTagged<Result>(
+        _ tag: UInt8, utf8 bytes: UnsafeBufferPointer<UInt8>, lowercased: Bool, _ body: (UnsafeMutableRawBufferPointer) -> Result
+    ) -> Result {
+        if lowercased && !bytes.allSatisfy({ $0 < 0x80 }) {
+            var lower = String(decoding: bytes, as: UTF8.self).lowercased()
+            return lower.withUTF8 { tagged(tag, $0, lowercasingASCII: false, body) }
+        }
+        return tagged(tag, bytes, lowercasingASCII: lowercased, body)
+    }
+
+    /// The tag and the bytes, in a temporary buffer.
+    @inline(__always)
+    private static func tagged<Result>(
+        _ tag: UInt8, _ bytes: UnsafeBufferPointer<UInt8>, lowercasingASCII: Bool, _ body: (UnsafeMutableRawBufferPointer) -> Result
+    ) -> Result {
+        withUnsafeTemporaryAllocation(byteCount: bytes.count + 1, alignment: 8) { buffer in
+            buffer[0] = tag
+            for (position, byte) in bytes.enumerated() {
+                buffer[position + 1] = lowercasingASCII && byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
             }
+            return body(buffer)
         }
     }
 

@@ -60,6 +60,58 @@ public final class ParallelExecutor: Sendable {
         free.withLock { $0 += extra }
     }
 
+    /// Produces `count` items on the executor's extra threads and consumes them in order on
+    /// the caller's thread, so that reading the next items overlaps with using the last. The
+    /// caller produces any item no other thread has started (all of them when no thread is
+    /// free), and at most `ahead` produced items wait to be consumed, which bounds memory.
+    public func pipeline<T: Sendable>(count: Int, ahead: Int, produce: @Sendable (Int) -> T, consume: (Int, T) -> Void) {
+        guard count > 0 else { return }
+        let extra = width > 1 && count > 1 ? free.withLock { free in
+            let taken = min(free, width - 1, count - 1)
+            free -= taken
+            return taken
+        } : 0
+        guard extra > 0 else {
+            for index in 0..<count { consume(index, produce(index)) }
+            return
+        }
+        let slots = OrderedSlots<T>(count: count)
+        let ready = (0..<count).map { _ in DispatchSemaphore(value: 0) }
+        let room = DispatchSemaphore(value: max(1, ahead))
+        let next = Atomic<Int>(0)
+        withoutActuallyEscaping(produce) { produce in
+            nonisolated(unsafe) let work = produce
+            let group = DispatchGroup()
+            for _ in 0..<extra {
+                DispatchQueue.global().async(group: group) {
+                    while true {
+                        room.wait()
+                        let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                        guard index < count else {
+                            room.signal()
+                            return
+                        }
+                        slots.store(index, work(index))
+                        ready[index].signal()
+                    }
+                }
+            }
+            for index in 0..<count {
+                // Not started by another thread: made here, at once.
+                if next.compareExchange(expected: index, desired: index + 1, ordering: .relaxed).exchanged {
+                    consume(index, work(index))
+                    continue
+                }
+                ready[index].wait()
+                let item = slots.take(index)!
+                room.signal()
+                consume(index, item)
+            }
+            group.wait()
+        }
+        free.withLock { $0 += extra }
+    }
+
     /// `transform` of every element, in order, spread as `forEach` spreads work.
     public func map<T: Sendable, R: Sendable>(_ items: [T], _ transform: @Sendable (T) -> R) -> [R] {
         let results = OrderedSlots<R>(count: items.count)
