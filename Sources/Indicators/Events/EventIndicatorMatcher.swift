@@ -224,8 +224,9 @@ public enum EventObservation {
     private static let images = [FieldName("Image"), FieldName("NewProcessName")]
     private static let processID = FieldName("ProcessId")
     /// The fields whose text an observation holds besides the observables', with the object
-    /// types that hold it.
-    static let textFields = [(commandLine, ["process", "*"])] + images.map { ($0, ["process", "file", "*"]) } + protocols.map { ($0, ["network-traffic", "*"]) }
+    /// types that hold it. An image's name is in the `file` its process refers to, not in the
+    /// process: anchors of process patterns (on its command line) need not look at images.
+    static let textFields = [(commandLine, ["process", "*"])] + images.map { ($0, ["file", "*"]) } + protocols.map { ($0, ["network-traffic", "*"]) }
 
     /// The object types an observation puts an observable's value in (`*`: reached through a
     /// reference from another object), by `ObservableKind` case order.

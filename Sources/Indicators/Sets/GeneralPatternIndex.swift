@@ -115,8 +115,16 @@ struct AnchorScanner: Sendable {
     private var outputs: [[Int32]] = [[]]
     private var outputLink: [Int32] = [-1]
     /// The first state of a state's output chain: itself when it ends an anchor, else its
-    /// `outputLink`. A scan step reads this one number; most states end nothing.
+    /// `outputLink`; read only for states the step's target marks with `endsAnchors`.
     private var firstOutput: [Int32] = []
+    /// The bit of a step's target saying that its output chain is not empty, so that a step
+    /// to a state that ends nothing (nearly every step) reads no more memory. States stay below
+    /// it: a billion states would need tens of gigabytes of anchors.
+    private static let endsAnchors: Int32 = 1 << 30
+    /// Per byte, its column in the rows: 0 for bytes no anchor holds, then one per byte that
+    /// one does, so rows are as short as the anchors' alphabet and stay in cache.
+    private var column = [UInt8](repeating: 0, count: 256)
+    private var columnCount = 1
     /// Full transition rows (fail transitions folded in) of the root and the states one and two
     /// bytes deep, where a scan spends most of its steps: `row[state]` is the row's start in
     /// `dense`, or -1 for deeper states.
@@ -126,9 +134,15 @@ struct AnchorScanner: Sendable {
     init(_ anchors: [[UInt8]]) {
         var next: [Int64: Int32] = [:]
         var children: [[(UInt8, Int32)]] = [[]]
+        var bytes: [UInt8] = []
         for (index, anchor) in anchors.enumerated() {
             var state: Int32 = 0
             for byte in anchor {
+                if column[Int(byte)] == 0 {
+                    column[Int(byte)] = UInt8(columnCount)
+                    columnCount += 1
+                    bytes.append(byte)
+                }
                 let key = Int64(state) << 8 | Int64(byte)
                 if let known = next[key] {
                     state = known
@@ -166,19 +180,24 @@ struct AnchorScanner: Sendable {
             }
         }
         firstOutput = (0..<fail.count).map { outputs[$0].isEmpty ? outputLink[$0] : Int32($0) }
+        let firstOutput = firstOutput
+        func target(_ state: Int32) -> Int32 { firstOutput[Int(state)] > 0 ? state | Self.endsAnchors : state }
         transitions = TransitionTable(count: next.count)
-        for (key, target) in next { transitions.insert(key, target) }
+        for (key, state) in next { transitions.insert(key, target(state)) }
         // Rows in breadth-first order, so a state's fail row is made before its own.
         row = Array(repeating: -1, count: fail.count)
         for state in [0] + queue where depth[Int(state)] <= 2 {
             let start = Int32(dense.count)
             row[Int(state)] = start
             let failRow = state == 0 ? nil : Int(row[Int(fail[Int(state)])])
-            for byte in 0..<256 {
-                if let target = next[Int64(state) << 8 | Int64(byte)] {
-                    dense.append(target)
+            // Column 0: a byte no anchor holds leads back to the root from anywhere.
+            dense.append(0)
+            for byte in bytes {
+                let column = Int(column[Int(byte)])
+                if let state = next[Int64(state) << 8 | Int64(byte)] {
+                    dense.append(target(state))
                 } else {
-                    dense.append(failRow.map { dense[$0 + byte] } ?? 0)
+                    dense.append(failRow.map { dense[$0 + column] } ?? 0)
                 }
             }
         }
@@ -197,7 +216,9 @@ struct AnchorScanner: Sendable {
                 if target >= 0 { break }
                 state = fail[Int(state)]
             }
-            state = target >= 0 ? target : dense[Int(row[Int(state)]) + Int(byte)]
+            if target < 0 { target = dense[Int(row[Int(state)]) + Int(column[Int(byte)])] }
+            state = target & ~Self.endsAnchors
+            guard target & Self.endsAnchors != 0 else { continue }
             var output = firstOutput[Int(state)]
             while output > 0 {
                 for anchor in outputs[Int(output)] { found(Int(anchor)) }
@@ -207,18 +228,22 @@ struct AnchorScanner: Sendable {
     }
 }
 
-/// A map from transition keys to states with open addressing, for `AnchorScanner`.
+/// A map from transition keys to states with open addressing, for `AnchorScanner`. A key and
+/// its state sit side by side, so a probe of a deep state is one trip to memory.
 struct TransitionTable: Sendable {
-    private var keys: [Int64]
-    private var values: [Int32]
+    private struct Slot {
+        var key: Int64
+        var state: Int32
+    }
+
+    private var slots: [Slot]
     private let mask: Int
     private(set) var count = 0
 
     init(count: Int) {
         var capacity = 16
         while capacity < count * 2 { capacity <<= 1 }
-        keys = Array(repeating: -1, count: capacity)
-        values = Array(repeating: -1, count: capacity)
+        slots = Array(repeating: Slot(key: -1, state: -1), count: capacity)
         mask = capacity - 1
     }
 
@@ -227,10 +252,9 @@ struct TransitionTable: Sendable {
 
     mutating func insert(_ key: Int64, _ value: Int32) {
         var index = slot(key)
-        while keys[index] != -1 && keys[index] != key { index = (index + 1) & mask }
-        if keys[index] == -1 { count += 1 }
-        keys[index] = key
-        values[index] = value
+        while slots[index].key != -1 && slots[index].key != key { index = (index + 1) & mask }
+        if slots[index].key == -1 { count += 1 }
+        slots[index] = Slot(key: key, state: value)
     }
 
     /// The state for a key, or -1.
@@ -238,9 +262,9 @@ struct TransitionTable: Sendable {
     subscript(key: Int64) -> Int32 {
         var index = slot(key)
         while true {
-            let found = keys[index]
-            if found == key { return values[index] }
-            if found == -1 { return -1 }
+            let found = slots[index]
+            if found.key == key { return found.state }
+            if found.key == -1 { return -1 }
             index = (index + 1) & mask
         }
     }

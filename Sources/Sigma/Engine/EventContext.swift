@@ -391,7 +391,9 @@ public final class EventContext {
     /// be an allocation and a copy on the worker.
     public func text(of name: FieldName) -> String? {
         let id = Int(name.id)
-        guard lazy, let index = index(ofID: id) else { return string(fieldID: id) }
+        // Most fields asked for by name (an indicator mapping's) are absent: said first.
+        guard let index = index(ofID: id) else { return nil }
+        guard lazy else { return string(fieldID: id) }
         guard case .text(let text) = self.text(fieldID: id, folded: false), rawIsString[index] else {
             let value = fieldValue(at: index)
             let number: (signed: Bool, bits: UInt64)
