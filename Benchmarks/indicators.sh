@@ -6,7 +6,7 @@
 # medians of five), and 1,000 of the patterns parsed and matched against one observation,
 # by Vigil and by stix2-matcher (the OASIS reference) on the same files, in the same run; and
 # the shared EVTX corpus hunted with the Windows Sigma rules without and with the indicators
-# and warninglists (medians of nine runs of three passes each, wall clock and processor time).
+# and warninglists (21 pairs of runs of three passes each, side by side: the median of the pairs' ratios).
 #
 # usage: Benchmarks/indicators.sh [COUNT]      (default 1000000)
 # Needs the peers' venv (../shared/tools/setup.sh).

@@ -85,6 +85,9 @@ struct GeneralPatternIndexTests {
             let everyPattern = Set(set.general.filter { (try? $0.matcher.match([observation])) != nil }.map { set.provenance(of: $0.indicator).indicatorID })
             #expect(indexed == everyPattern, "\(line)")
         }
+        // No text an anchor could be in: the patterns without an anchor are still tried.
+        let bare = Event(time: nil, fields: [Field(name: FieldName("Image"), value: .string("C:\\notepad.exe")), Field(name: FieldName("ProcessId"), value: .string("9"))])
+        #expect(matcher.hits(in: bare).map(\.provenance.indicatorID) == ["indicator--\(patterns.count - 1)"])
     }
 
     @Test("an image is scanned for patterns on files and references, not for those on command lines")

@@ -228,6 +228,14 @@ struct EventIndicatorTests {
         #expect(hits[1].suppressedBy == "Public DNS")
         #expect(hits[2].observable == nil && hits[2].validity == .valid)
 
+        // Told which fields the event has, a field said to be absent is not read.
+        let readFields = matcher.mapping.readFields
+        let query = try #require(readFields.firstIndex(of: FieldName("QueryName")))
+        let withoutQuery = matcher.hits(reading: { event[$0]?.text }, present: ~(1 << UInt64(query)), time: event.time, event: { event }, misses: MissCache())
+        #expect(withoutQuery.map(\.provenance.indicatorID) == ["indicator--c2", "indicator--ps"])
+        let told = matcher.hits(reading: { event[$0]?.text }, present: .max, time: event.time, event: { event }, misses: MissCache())
+        #expect(told.map(\.provenance.indicatorID) == hits.map(\.provenance.indicatorID))
+
         // With a cache of recent misses, the same event gives the same hits, again and again.
         let misses = MissCache(size: 8)
         let observables = matcher.mapping.observables(in: event)

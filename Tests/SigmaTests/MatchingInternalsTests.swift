@@ -191,6 +191,17 @@ struct MatchingInternalsTests {
     /// The scan memo answers a text with the needles remembered for that very text or not at
     /// all: texts that share a slot (2,000 texts, 64 slots) replace each other, the last one
     /// remembered is always known, and another program's memo starts empty.
+    @Test("presence says which of the names the event has, a bit each, up to 64")
+    func presence() {
+        let context = EventContext()
+        let names = (0..<70).map { FieldName("PresenceField\($0)") }
+        context.load(Event(fields: [0, 5, 63, 64].map { Field(name: names[$0], value: .string("x")) }))
+        #expect(context.presence(of: names) == (1 as UInt64) | 1 << 5 | 1 << 63)
+        #expect(context.presence(of: []) == 0)
+        context.load(Event())
+        #expect(context.presence(of: names) == 0)
+    }
+
     @Test("the scan memo answers only for the text it remembered")
     func scanMemo() {
         let memo = ScanMemo()

@@ -212,7 +212,9 @@ public final class HuntRunner {
 
         /// Looks up the observables of the event in a context in the indicator sets.
         @Sendable func matchIndicators(_ indicators: EventIndicatorMatcher, context: EventContext, misses: MissCache, into found: Found) {
-            for hit in indicators.hits(reading: context.text(of:), time: context.time, event: { context.event }, misses: misses) {
+            // Which mapped fields the event has, asked at once: most are absent from any event.
+            let present = context.presence(of: indicators.mapping.readFields)
+            for hit in indicators.hits(reading: context.text(of:), present: present, time: context.time, event: { context.event }, misses: misses) {
                 if hit.suppressedBy != nil && !showSuppressed {
                     found.suppressed += 1
                     continue

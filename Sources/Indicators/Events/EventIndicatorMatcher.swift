@@ -64,8 +64,10 @@ public final class EventIndicatorMatcher: Sendable {
     /// text (nil when the event lacks it), `event` the event itself, built only when a pattern
     /// the sets cannot hold may match it. A field whose text hit nothing lately (`misses`
     /// keeps a few per field) is not read again: events repeat their images, hashes and keys;
-    /// a field of kinds no indicator has is not read at all.
-    public func hits(reading text: (FieldName) -> String?, time: EventTime?, event: () -> Event, misses: MissCache) -> [Hit] {
+    /// a field of kinds no indicator has is not read at all. `present` may say which fields the
+    /// event has: bit `n` clear means field `n` of `mapping.readFields` (of the first 64) is
+    /// absent, and it is not asked for.
+    public func hits(reading text: (FieldName) -> String?, present: UInt64 = .max, time: EventTime?, event: () -> Event, misses: MissCache) -> [Hit] {
         // Locals, copied once: a property of `self` read around the calls of `text` is
         // retained and released at each read.
         let mapping = mapping
@@ -75,6 +77,7 @@ public final class EventIndicatorMatcher: Sendable {
         var found: [IndicatorSet.Hit] = []
         var skipped = false
         for field in 0..<mapping.fieldCount {
+            if field < 64 && present & 1 << UInt64(field) == 0 { continue }
             if unreadFields[field] {
                 skipped = true
                 continue
@@ -139,6 +142,15 @@ public final class EventIndicatorMatcher: Sendable {
                     suppressedBy: warninglists.list(containing: hit.observable)))
         }
         guard hasGeneralPatterns else { return hits }
+        // Most events hold no text the anchors could be in: for them the index, whose call
+        // retains each of its tables, is not asked.
+        let scannedFields = scannedFields
+        guard observables.contains(where: { scannedKinds[$0.kind.ordinal] }) || scannedFields.contains(where: { field($0) != nil }) else {
+            hits += generalHits(generalIndex.unanchored, skipping: seen, time: time) {
+                EventObservation.observation(of: event(), observables: allObservables())
+            }
+            return hits
+        }
         // The texts an observation of the event holds: its observables and the fields
         // `EventObservation` reads beyond them.
         let candidates = generalIndex.candidates { scan in
@@ -151,8 +163,19 @@ public final class EventIndicatorMatcher: Sendable {
                 if !scan(text), let quietSlot { misses?.noteQuiet(quietSlot, text) }
             }
         }
-        guard !candidates.isEmpty else { return hits }
-        let observation = EventObservation.observation(of: event(), observables: allObservables())
+        hits += generalHits(candidates, skipping: seen, time: time) {
+            EventObservation.observation(of: event(), observables: allObservables())
+        }
+        return hits
+    }
+
+    /// The hits of the general patterns at `candidates` (positions in `indicators.general`)
+    /// on the event's observation, made only when there is a candidate.
+    private func generalHits(_ candidates: [Int], skipping seen: Set<Int32>, time: EventTime?, observation: () -> Observation) -> [Hit] {
+        guard !candidates.isEmpty else { return [] }
+        let observation = observation()
+        let instant = time.map(EventObservation.timestamp)
+        var hits: [Hit] = []
         for position in candidates {
             let (matcher, index) = indicators.general[position]
             guard !seen.contains(index) else { continue }

@@ -115,6 +115,8 @@ public struct ObservableMapping: Sendable {
     /// The fields rules read, each once: `fieldName(at:)` and `read(field:_:into:)` take
     /// positions below this.
     var fieldCount: Int { fieldNames.count }
+    /// The fields rules read, each once, in the order they are read.
+    public var readFields: [FieldName] { fieldNames }
     func fieldName(at position: Int) -> FieldName { fieldNames[position] }
     /// The kinds the rules of the field at `position` read.
     func kinds(ofField position: Int) -> [ObservableKind] { readerRanges[position].map { readers[$0].kind } }

@@ -379,6 +379,14 @@ public final class EventContext {
         return Int(slots[id]) - 1
     }
 
+    /// Bit `n` set when the event has field `names[n]`, for the first 64 names: one call for a
+    /// list of fields a caller would otherwise ask for one by one, most of them absent.
+    public func presence(of names: [FieldName]) -> UInt64 {
+        var present: UInt64 = 0
+        for position in 0..<min(64, names.count) where index(of: names[position]) != nil { present |= 1 << UInt64(position) }
+        return present
+    }
+
     /// The value of a field, if present (the first of its name, as `Event.value` gives).
     public func value(_ name: FieldName) -> FieldValue? {
         index(of: name).map { fieldValue(at: $0) }
