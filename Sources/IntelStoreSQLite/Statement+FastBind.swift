@@ -83,8 +83,9 @@ struct SQLiteColumns {
 
     /// The column's text as bytes, copied once.
     func bytes(_ index: Int32) -> [UInt8] {
-        guard let characters = sqlite3_column_text(handle, index) else { return [] }
-        return Array(UnsafeBufferPointer(start: characters, count: Int(sqlite3_column_bytes(handle, index))))
+        var bytes: [UInt8] = []
+        appendBytes(index, to: &bytes)
+        return bytes
     }
 
     func appendBytes(_ index: Int32, to output: inout [UInt8]) {

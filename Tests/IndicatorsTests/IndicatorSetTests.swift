@@ -341,3 +341,15 @@ struct AddressAndScannerTests {
         #expect(scanned >= 30)
     }
 }
+
+extension SimplePatternScanner {
+    /// The pattern's values as `IndicatorSet.simpleValues` gives them, or nil.
+    static func values(_ text: String) -> [IndicatorSet.SimpleValue]? {
+        var text = text
+        return text.withUTF8 { bytes in
+            var ranges: [Range<Int>] = []
+            guard let (kind, role) = scan(bytes, values: &ranges) else { return nil }
+            return ranges.map { IndicatorSet.SimpleValue(kind: kind, value: String(decoding: bytes[$0], as: UTF8.self), role: role) }
+        }
+    }
+}

@@ -124,7 +124,6 @@ struct AnchorScanner: Sendable {
     /// Per byte, its column in the rows: 0 for bytes no anchor holds, then one per byte that
     /// one does, so rows are as short as the anchors' alphabet and stay in cache.
     private var column = [UInt8](repeating: 0, count: 256)
-    private var columnCount = 1
     /// Full transition rows (fail transitions folded in) of the root and the states one and two
     /// bytes deep, where a scan spends most of its steps: `row[state]` is the row's start in
     /// `dense`, or -1 for deeper states.
@@ -134,14 +133,14 @@ struct AnchorScanner: Sendable {
     init(_ anchors: [[UInt8]]) {
         var next: [Int64: Int32] = [:]
         var children: [[(UInt8, Int32)]] = [[]]
+        // The bytes the anchors hold, in the order of their columns (1, 2, ...).
         var bytes: [UInt8] = []
         for (index, anchor) in anchors.enumerated() {
             var state: Int32 = 0
             for byte in anchor {
                 if column[Int(byte)] == 0 {
-                    column[Int(byte)] = UInt8(columnCount)
-                    columnCount += 1
                     bytes.append(byte)
+                    column[Int(byte)] = UInt8(bytes.count)
                 }
                 let key = Int64(state) << 8 | Int64(byte)
                 if let known = next[key] {

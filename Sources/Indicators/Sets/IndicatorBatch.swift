@@ -8,7 +8,7 @@ struct IndicatorBatch: Sendable {
     /// The seed of the set's value table.
     let seed: UInt64
     /// Indicators read so far.
-    private(set) var count = 0
+    var count: Int { indicatorKeyEnds.count }
     private(set) var keyBytes: [UInt8] = []
     /// Where key `n` ends in `keyBytes` (it starts where key `n - 1` ends).
     private(set) var keyEnds: [Int32] = []
@@ -88,10 +88,7 @@ struct IndicatorBatch: Sendable {
         return keyBytes.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[start..<Int(keyEnds[key])])) }
     }
 
-    private mutating func endIndicator() {
-        indicatorKeyEnds.append(Int32(keyEnds.count))
-        count += 1
-    }
+    private mutating func endIndicator() { indicatorKeyEnds.append(Int32(keyEnds.count)) }
 
     private mutating func addKey(_ kind: ObservableKind, role: AddressRole?, utf8 value: UnsafeBufferPointer<UInt8>, subdomainsOnly: Bool = false) {
         kindsPresent |= 1 << kind.ordinal

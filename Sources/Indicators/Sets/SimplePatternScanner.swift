@@ -7,16 +7,6 @@
 /// its algorithm's form) returns nil and goes through `STIXPattern`; what it does return is
 /// what `IndicatorSet.simpleValues` makes of the parsed pattern (a test checks both agree).
 enum SimplePatternScanner {
-    /// The pattern's values as `IndicatorSet.simpleValues` gives them, or nil.
-    static func values(_ text: String) -> [IndicatorSet.SimpleValue]? {
-        var text = text
-        return text.withUTF8 { bytes in
-            var ranges: [Range<Int>] = []
-            guard let (kind, role) = scan(bytes, values: &ranges) else { return nil }
-            return ranges.map { IndicatorSet.SimpleValue(kind: kind, value: String(decoding: bytes[$0], as: UTF8.self), role: role) }
-        }
-    }
-
     /// The kind (and connection end) of a simple pattern's values, with where each value lies
     /// in `bytes` put in `values`; nil for any other pattern.
     static func scan(_ bytes: UnsafeBufferPointer<UInt8>, values: inout [Range<Int>]) -> (ObservableKind, AddressRole?)? {
