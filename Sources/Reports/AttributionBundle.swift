@@ -126,7 +126,7 @@ public struct AttributionBundle {
         let verdict: String
         switch result.verdict {
         case .group(let group): verdict = "attributed to \(group.name) with \(result.words.rawValue) confidence (\(result.confidence)/100)"
-        case .unknown: verdict = "not attributed: an unknown actor is the most likely explanation (\(result.confidence)/100)"
+        case .unknown: verdict = "not attributed: no known group is more likely than not (\(result.confidence)/100)"
         }
         var seen = Set<String>()
         let references = objects.filter { $0.type != "marking-definition" }.map(\.id.rawValue).filter { seen.insert($0).inserted }

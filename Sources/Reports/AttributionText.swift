@@ -10,7 +10,7 @@ public enum AttributionText {
         case .group(let group):
             return "Verdict: \(group.name)\(group.attackID.map { " (\($0))" } ?? "") — \(result.words.rawValue) confidence (\(result.confidence)/100)"
         case .unknown:
-            return "Verdict: unknown actor — no known profile explains the evidence better than an unknown group (\(result.confidence)/100)"
+            return "Verdict: unknown actor — no known group is more likely than not (\(result.confidence)/100)"
         }
     }
 
@@ -52,6 +52,9 @@ public enum AttributionText {
         }
         lines.append(table.render())
         if explain {
+            lines.append(
+                "\nEach kind of evidence counts as one witness: a technique's effect is its log likelihood ratio over the \(techniques) techniques"
+                    + (software > 0 ? ", a software's over the \(software) software." : "."))
             for group in result.ranking.prefix(top) {
                 lines.append("\n\(group.group.name)\(group.group.attackID.map { " (\($0))" } ?? ""): score \(String(format: "%.2f", group.score))")
                 for contribution in group.contributions {

@@ -61,6 +61,35 @@ import Testing
         #expect(result.words == ConfidenceWords(confidence: result.confidence))
     }
 
+    @Test func eachKindOfEvidenceCountsAsOneWitness() throws {
+        var (toy, thin, _) = Self.world()
+        toy.uses(thin, ["S0999"])
+        func contributions(_ ids: [String]) throws -> [Feature: Double] {
+            let group = try #require(Self.rank(.of(ids), toy).ranking.first { $0.group.id == thin })
+            return Dictionary(uniqueKeysWithValues: group.contributions.compactMap { c in c.feature.map { ($0, c.delta) } })
+        }
+        let alone = try contributions(["T1001", "S0999"])
+        let four = try contributions(["T1001", "T1002", "T1003", "T1059", "S0999"])
+        // The software's weight does not shrink as techniques are added; each technique's does.
+        #expect(abs(try #require(alone[.software("S0999")]) - (try #require(four[.software("S0999")]))) < 1e-12)
+        #expect(abs(try #require(alone[.technique("T1001")]) - 4 * (try #require(four[.technique("T1001")]))) < 1e-12)
+    }
+
+    @Test func evidenceNeverRaisesTheUnknownActorAndAGroupIsNamedOnlyWhenMoreLikelyThanNot() throws {
+        var (toy, _, _) = Self.world()
+        let model = AttributionModel()
+        for ids in [["T1059", "T1105"], ["T1001", "T1002", "T1003"], ["T1210", "T1211", "T1212"], ["T1999"]] {
+            let result = Self.rank(.of(ids), toy)
+            #expect(result.unknownProbability <= model.unknownPrior + 1e-12, "\(ids): \(result.unknownProbability)")
+        }
+        // Twins share the evidence: each beats an unknown actor, neither is more likely than not.
+        for name in ["Twin A", "Twin B"] { toy.uses(toy.group(name, name == "Twin A" ? "G0011" : "G0012"), ["T1301", "T1302", "T1303", "T1304"]) }
+        let twins = Self.rank(.of(["T1301", "T1302", "T1303", "T1304"]), toy)
+        #expect(twins.topProbability > twins.unknownProbability && twins.topProbability < model.namingThreshold, "\(twins.topProbability)")
+        #expect(twins.verdict == .unknown)
+        #expect(twins.confidence == Int((twins.unknownProbability * 100).rounded()))
+    }
+
     @Test func everyContributionIsExplainedAndAddsUpToTheScore() throws {
         let (toy, _, huge) = Self.world()
         let result = Self.rank(.of(["T1001", "T1999.001"]), toy)
@@ -92,7 +121,9 @@ import Testing
         evidence.indicatedGroups[huge] = ["indicator--x hit 3 times"]
         let result = Self.rank(evidence, toy)
         let group = try #require(result.ranking.first { $0.group.id == huge })
-        #expect(group.contributions.contains { $0.kind == .indicator && abs($0.delta - log(100)) < 1e-9 })
+        // The ratio as it reaches the posterior: the score holds it over the temperature.
+        let expected = log(AttributionModel().indicatorRatio) / AttributionModel().temperature(featureCount: 1)
+        #expect(group.contributions.contains { $0.kind == .indicator && abs($0.delta - expected) < 1e-9 })
         #expect(result.ranking.first?.group.id == huge)
 
         var victimToy = toy

@@ -113,12 +113,12 @@ struct DevelopmentReleaseTests {
     }
 
     /// The figures as measured on 2026-12-07 (`vigil attribution evaluate` over the six
-    /// releases): below the goals (campaigns .45, reports .65, loco .60), kept here so
-    /// that a change cannot make them worse unnoticed.
+    /// releases), kept here so that a change cannot make them worse unnoticed. Campaigns meet
+    /// the goal (.45); reports (.65) and leave-one-campaign-out (.60) do not.
     @Test(arguments: [
-        (EvaluationProtocol.campaigns, 10, 0.37),
-        (EvaluationProtocol.reports, 14, 0.55),
-        (EvaluationProtocol.loco, 11, 0.44),
+        (EvaluationProtocol.campaigns, 10, 0.64),
+        (EvaluationProtocol.reports, 14, 0.54),
+        (EvaluationProtocol.loco, 11, 0.59),
     ])
     func nestedFigures(evaluationProtocol: EvaluationProtocol, closed: Int, measured: Double) throws {
         let evaluation = try #require(Self.nested).evaluation

@@ -112,7 +112,7 @@ public enum Browser {
         #expect(dom.contains("<footer class=\"tlp\" id=\"tlp-bottom\"><p>\(tlp)"), sourceLocation: sourceLocation)
         let shown = try #require(dom.firstMatch(of: /<p class="assessment" id="verdict">([^<]+)<\/p>/)?.1, sourceLocation: sourceLocation)
         if verdict == "unknown" {
-            #expect(shown.contains("No known group explains the evidence better than an unknown actor"), sourceLocation: sourceLocation)
+            #expect(shown.contains("No known group is more likely than not"), sourceLocation: sourceLocation)
         } else {
             #expect(shown.contains("the work of \(verdict)"), "\(shown)", sourceLocation: sourceLocation)
         }

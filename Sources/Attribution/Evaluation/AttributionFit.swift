@@ -13,9 +13,9 @@ public enum AttributionFit {
         public var absenceWeight: [Double] = [0, 0.5, 1, 2]
         public var smoothing: [Double] = [0.25, 0.5]
         public var dormancyWeight: [Double] = [0, 0.25, 1]
-        public var temperature: [Double] = [0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.7, 1.0]
-        public var sizeExponent: [Double] = [0, 0.25, 0.5, 0.75, 1]
-        public var unknownPrior: [Double] = [0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5]
+        public var temperature: [Double] = [0.1, 0.2, 0.3, 0.5, 0.7, 1, 1.5, 2, 3, 5, 8]
+        public var sizeExponent: [Double] = [-0.5, 0, 0.25, 0.5, 0.75, 1]
+        public var unknownPrior: [Double] = [0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5]
 
         public init() {}
     }

@@ -12,37 +12,52 @@ import STIX
 /// only what it cannot explain. Profile features the case does not show lower the score a
 /// little, in proportion to how much of the profile the case could have shown (a case of 40
 /// techniques is not expected to show all 300 of a large profile), so a huge profile is not
-/// rewarded for its size. Software counts `softwareWeight` times a technique; an indicator hit
-/// that names an intrusion set is strong direct evidence. Every parameter but the indicator and
-/// victim ratios is `vigil attribution fit` on the development releases 10.1–15.1 (62 cases);
-/// a case long after a group's last known activity counts against it (`dormancyWeight`);
-/// `vigil attribution evaluate` measures the model only with parameters fitted on releases
-/// older than the cases it scores.
+/// rewarded for its size.
+///
+/// The techniques of one case come from one intruder and one report, so they are not
+/// independent witnesses: each kind of evidence counts as one, with the mean of its features'
+/// log ratios (techniques, and the profile features not observed, over the number of
+/// techniques; software over the number of software). Without this a case of 60 techniques
+/// drowned its five malware families, and the weight software needed changed from case to
+/// case. Software counts `softwareWeight` times the techniques; an indicator hit that names an
+/// intrusion set and a victim the group is known to target add their own log ratios.
+///
+/// Every parameter but the indicator and victim ratios and the naming threshold is fitted by
+/// `vigil attribution fit` on the development releases 10.1–15.1 (62 cases); `vigil
+/// attribution evaluate` measures the model only with parameters fitted on releases older than
+/// the cases it scores.
 public struct AttributionModel: Sendable, Hashable {
     /// Chance that an observed feature comes from the group's known profile.
     public var coverage: Double = 0.5
-    /// Weight of a software feature relative to a technique.
-    public var softwareWeight: Double = 5
+    /// Weight of the software, as one witness, relative to the techniques.
+    public var softwareWeight: Double = 1
     /// Pseudo-count smoothing the share of groups using a feature.
-    public var smoothing: Double = 0.25
+    public var smoothing: Double = 0.5
     /// Weight of the profile features the case does not show.
-    public var absenceWeight: Double = 0.5
+    public var absenceWeight: Double = 1
     /// Log likelihood ratio lost per year by which the case follows the group's last known
     /// activity, beyond a year's grace: a group silent for a decade is less likely behind
     /// today's intrusion.
-    public var dormancyWeight: Double = 1
-    /// Likelihood ratio of an indicator hit that `indicates` the group.
-    public var indicatorRatio: Double = 100
-    /// Likelihood ratio of a victim country or sector that what is known of the group names.
+    public var dormancyWeight: Double = 0.25
+    /// Likelihood ratio of an indicator hit that `indicates` the group, as it reaches the
+    /// posterior: its score is the log ratio over the temperature, which the posterior undoes
+    /// (the temperature is fitted for profile evidence; these ratios are judgements). Against
+    /// 148 groups, one such hit alone makes the group very likely (87%), not certain.
+    public var indicatorRatio: Double = 1000
+    /// Likelihood ratio of a victim country or sector that what is known of the group names,
+    /// entered like `indicatorRatio`.
     public var victimRatio: Double = 2
-    /// Scale from log likelihood ratio to posterior at 30 features (features are not
-    /// independent, so the raw ratio is overconfident).
-    public var temperature: Double = 0.1
-    /// How the scale shrinks as the evidence grows: × (features / 30)^−sizeExponent, because
-    /// correlated features add less than their sum.
-    public var sizeExponent: Double = 0.75
-    /// Prior probability that the intruder is none of the known groups.
-    public var unknownPrior: Double = 0.1
+    /// Scale from score to posterior at 30 features.
+    public var temperature: Double = 1.5
+    /// How the scale changes as the evidence grows: × (features / 30)^−sizeExponent.
+    public var sizeExponent: Double = 0.25
+    /// Prior probability that the intruder is none of the known groups. Evidence can only
+    /// lower it (see `Posterior`).
+    public var unknownPrior: Double = 0.4
+    /// A group is named only when its posterior is above this: more likely than not. Below
+    /// it the verdict is "unknown actor", however the rest is spread (not fitted: a rule of
+    /// what an attribution claims).
+    public var namingThreshold: Double = 0.5
 
     /// The temperature for evidence of `featureCount` features.
     public func temperature(featureCount: Int) -> Double {
@@ -80,6 +95,13 @@ public struct AttributionModel: Sendable, Hashable {
         }
     }
 
+    /// What one feature of each kind counts for: one over the number of features of its kind,
+    /// so that each kind of evidence weighs as one witness (its mean log ratio).
+    func kindShares(_ features: [Feature]) -> (technique: Double, software: Double) {
+        let software = features.filter { $0.kind == .software }.count
+        return (1 / Double(max(features.count - software, 1)), 1 / Double(max(software, 1)))
+    }
+
     /// The share of groups using a feature, smoothed.
     func backgroundChance(_ feature: Feature, profiles: GroupProfiles) -> Double {
         (Double(profiles.groupCount[feature] ?? 0) + smoothing) / (Double(profiles.count) + 2 * smoothing)
@@ -91,9 +113,10 @@ public struct AttributionModel: Sendable, Hashable {
     ) -> RankedGroup {
         var total = 0.0
         var contributions: [Contribution] = []
+        let share = kindShares(ordered)
         for feature in ordered {
             let chance = backgroundChance(feature, profiles: profiles)
-            let weight = feature.kind == .software ? softwareWeight : 1
+            let weight = feature.kind == .software ? softwareWeight * share.software : share.technique
             let used = profile.featureSet.contains(feature)
             let delta = weight * (used ? log((coverage + (1 - coverage) * chance) / chance) : log(1 - coverage))
             total += delta
@@ -107,7 +130,8 @@ public struct AttributionModel: Sendable, Hashable {
                     reason: reason, sources: sources[feature] ?? []))
             }
         }
-        let absence = absencePenalty(profile, features: features, profiles: profiles)
+        var absence = absencePenalty(profile, features: features, profiles: profiles)
+        absence.delta *= share.technique
         total += absence.delta
         if explain && absence.count > 0 {
             contributions.append(Contribution(
@@ -115,12 +139,12 @@ public struct AttributionModel: Sendable, Hashable {
                 reason: "\(absence.count) of the profile's \(profile.featureSet.count) features were not observed", sources: []))
         }
         if let sources = evidence.indicatedGroups[profile.group.id], !sources.isEmpty {
-            let delta = log(indicatorRatio)
+            let delta = log(indicatorRatio) / temperature(featureCount: features.count)
             total += delta
             if explain {
                 contributions.append(Contribution(
                     kind: .indicator, feature: nil, name: nil, delta: delta,
-                    reason: "indicators that indicate this group hit", sources: sources))
+                    reason: String(format: "indicators that indicate this group hit (likelihood ratio %g)", indicatorRatio), sources: sources))
             }
         }
         if let dormancy = dormancy(profile, observedAt: evidence.observedAt) {
@@ -130,7 +154,7 @@ public struct AttributionModel: Sendable, Hashable {
             }
         }
         for (name, reason) in victimMatches(evidence.victim, group: profile.group) {
-            let delta = log(victimRatio)
+            let delta = log(victimRatio) / temperature(featureCount: features.count)
             total += delta
             if explain {
                 contributions.append(Contribution(kind: .victim, feature: nil, name: name, delta: delta, reason: reason, sources: []))

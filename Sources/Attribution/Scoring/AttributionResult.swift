@@ -29,7 +29,8 @@ public struct Contribution: Sendable, Hashable {
 /// A group's place in a ranking.
 public struct RankedGroup: Sendable, Hashable {
     public var group: AttackKnowledge.Group
-    /// Log likelihood ratio of the evidence under this group against the background.
+    /// How well the group's profile explains the evidence: the mean log likelihood ratio of
+    /// each kind of evidence against the background, added up (see `AttributionModel`).
     public var score: Double
     /// Posterior probability (0–1) among the known groups and "unknown actor".
     public var probability: Double
@@ -65,7 +66,7 @@ public enum ConfidenceWords: String, Sendable, Hashable, CaseIterable {
 public struct AttributionResult: Sendable {
     public enum Verdict: Sendable, Hashable {
         case group(AttackKnowledge.Group)
-        /// No known profile explains the evidence better than an unknown actor would.
+        /// No known group is more likely than not, nor more likely than an unknown actor.
         case unknown
     }
 
@@ -86,7 +87,7 @@ public struct AttributionResult: Sendable {
         for index in ranking.indices { ranking[index].probability = posterior.groups[index] }
         unknownProbability = posterior.unknown
         self.ranking = ranking
-        if let best = ranking.first, best.probability > unknownProbability {
+        if let best = ranking.first, best.probability > unknownProbability, best.probability > model.namingThreshold {
             verdict = .group(best.group)
             confidence = Int((best.probability * 100).rounded())
         } else {
@@ -100,19 +101,26 @@ public struct AttributionResult: Sendable {
     public var topProbability: Double { ranking.first?.probability ?? 0 }
 }
 
-/// Posterior probabilities from log likelihood ratios: each known group has prior
-/// (1 − p_unknown)/N, and "unknown actor" explains the evidence as well as the background does
-/// (log ratio 0). Scores are scaled by the model's temperature for the evidence's size first.
+/// Posterior probabilities from scores: each known group has prior (1 − p_unknown)/N and
+/// weighs exp(temperature · score), the temperature scaled for the evidence's size; "unknown
+/// actor" explains the evidence as well as the average known group (the mean score). Evidence
+/// that singles no group out leaves p_unknown where it was, and no evidence raises it: a new
+/// group's techniques are not rarer than a known one's.
+///
+/// (Taking "as well as the background" instead, a score of 0, or a group some deviations above
+/// the mean, let generic evidence name an unknown actor at 95%, wrong on most closed-set
+/// cases: see Benchmarks/HISTORY.md.)
 struct Posterior {
     var groups: [Double]
     var unknown: Double
 
     init(scores: [Double], model: AttributionModel, featureCount: Int) {
         let temperature = model.temperature(featureCount: featureCount)
-        let top = max(scores.max() ?? 0, 0)
+        let mean = scores.isEmpty ? 0 : scores.reduce(0, +) / Double(scores.count)
+        let top = max(scores.max() ?? mean, mean)
         let groupPrior = scores.isEmpty ? 0 : (1 - model.unknownPrior) / Double(scores.count)
         let masses = scores.map { groupPrior * exp(temperature * ($0 - top)) }
-        let unknownMass = model.unknownPrior * exp(-temperature * top)
+        let unknownMass = model.unknownPrior * exp(temperature * (mean - top))
         let total = masses.reduce(unknownMass, +)
         groups = masses.map { $0 / total }
         unknown = unknownMass / total

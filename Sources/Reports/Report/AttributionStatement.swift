@@ -44,9 +44,9 @@ public enum AttributionStatement {
             first = "The evidence of case \(report.caseName) does not support an attribution. The closest known group is \(group) "
                 + "(\(percent)%), but our confidence is low (\(capReason(assessment))), so we do not name it as responsible."
         } else {
-            first = "We do not attribute the intrusion investigated in case \(report.caseName) to a known group: an unknown actor explains the evidence "
-                + "better than any of the \(report.groupsConsidered) groups with an ATT&CK profile (\(assessment.confidence.rawValue) confidence, "
-                + "\(assessment.confidenceValue)/100)."
+            first = "We do not attribute the intrusion investigated in case \(report.caseName) to a known group: none of the \(report.groupsConsidered) "
+                + "groups with an ATT&CK profile is more likely than not to be responsible, and the chance that it was a group we do not know is "
+                + "\(assessment.confidenceValue)% (\(assessment.confidence.rawValue) confidence)."
             if let closest = assessment.closest {
                 first += " The closest known group, \(closest.name), holds \(Int((closest.probability * 100).rounded()))%, too little to name it."
             }

@@ -328,7 +328,7 @@ public enum ReportHTML {
     static func ranking(_ report: CaseReport, into out: inout String) {
         guard !report.ranking.isEmpty else { return }
         out += "<section id=\"attribution\" aria-labelledby=\"attribution-title\">\n<h2 id=\"attribution-title\">Attribution</h2>\n"
-        out += "<p>Each group's score is the log likelihood ratio of the evidence under its ATT&amp;CK profile against an unknown actor; the probability is among the \(report.groupsConsidered) profiled groups and an unknown actor.</p>\n"
+        out += "<p>Each group's score adds, for the techniques and for the software, the mean log likelihood ratio of their items under the group's ATT&amp;CK profile against the background (each kind counts as one witness), and the log ratios of indicator hits and the victim; the probability is among the \(report.groupsConsidered) profiled groups and an unknown actor.</p>\n"
         out += "<table id=\"ranking\">\n<caption>The closest groups</caption>\n<thead><tr><th scope=\"col\">#</th><th scope=\"col\">Group</th><th scope=\"col\">ATT&amp;CK</th><th scope=\"col\">Probability</th><th scope=\"col\">Score</th><th scope=\"col\">Matched</th></tr></thead>\n<tbody>\n"
         for (index, group) in report.ranking.enumerated() {
             let matched = group.contributions.filter { $0.kind == .matched }.count
@@ -402,11 +402,12 @@ public enum ReportHTML {
 public enum ReportWording {
     /// "It is likely (64%) that ..." in ICD 203's words.
     public static func assessment(_ assessment: CaseReport.Assessment, groups: Int) -> String {
-        let percent = Int((assessment.probability * 100).rounded())
+        // ICD 203's words stop at 99% and start at 1%.
+        let percent = min(99, max(1, Int((assessment.probability * 100).rounded())))
         if let group = assessment.group {
             return "We assess that it is \(assessment.likelihood.rawValue) (\(percent)%) that the intrusion was the work of \(group)."
         }
-        var text = "No known group explains the evidence better than an unknown actor: it is \(assessment.likelihood.rawValue) (\(percent)%) that the intruder is none of the \(groups) groups with an ATT&CK profile."
+        var text = "No known group is more likely than not to be behind the intrusion: it is \(assessment.likelihood.rawValue) (\(percent)%) that the intruder is none of the \(groups) groups with an ATT&CK profile."
         if let closest = assessment.closest {
             text += " The closest is \(closest.name) (\(String(format: "%.0f", closest.probability * 100))%)."
         }

@@ -13,10 +13,13 @@ struct AttributeCommand: AsyncParsableCommand {
         abstract: "Rank the known intrusion sets against a case's techniques, software and indicator hits, and explain why.",
         discussion: """
             Knowledge comes from the intel store (vigil update or vigil intel import an ATT&CK \
-            bundle). Scores are log likelihood ratios against an unknown actor; the confidence \
+            bundle). A score adds, for the techniques and for the software, the mean log \
+            likelihood ratio of their items under the group's profile (each kind counts as one \
+            witness), and the log ratios of indicator hits and the victim; the confidence \
             (0-100) is the posterior probability, in the words of ICD 203 (low < 50, moderate \
-            50-79, high >= 80). The verdict is "unknown actor" when no profile explains the \
-            evidence better than an unknown group would. --format statement writes the \
+            50-79, high >= 80). The verdict names a group only when it is more likely than not \
+            (and than an unknown actor, taken to explain the evidence as well as the average known \
+            group); otherwise it is "unknown actor". --format statement writes the \
             paragraphs a government could publish: the assessment with its confidence band \
             (capped when the evidence is thin or contested), the public attributions of the \
             group to a state with their sources, and what --max-tlp withheld.

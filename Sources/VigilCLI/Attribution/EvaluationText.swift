@@ -36,7 +36,9 @@ enum EvaluationText {
             }
             var openSet: [String] = []
             if let rate = result.unknownRateOpen { openSet.append(String(format: "answers \"unknown\" for %.0f%% of open-set cases", rate * 100)) }
-            if let rate = result.unknownRateClosed { openSet.append(String(format: "%.0f%% of closed-set cases", rate * 100)) }
+            if let rate = result.unknownRateClosed {
+                openSet.append(String(format: openSet.isEmpty ? "answers \"unknown\" for %.0f%% of closed-set cases" : "%.0f%% of closed-set cases", rate * 100))
+            }
             if let auroc = result.openSetAUROC { openSet.append(String(format: "AUROC of top confidence (closed vs open) %.2f", auroc)) }
             if !openSet.isEmpty { Console.out("  " + openSet.joined(separator: ", ")) }
         }
