@@ -75,11 +75,13 @@ public struct AttributionModel: Sendable, Hashable {
         // Sorted once and their sources gathered once: every group's explanation lists them.
         let ordered = features.sorted()
         let sources = explain ? Dictionary(uniqueKeysWithValues: ordered.map { ($0, evidence.sources(of: $0)) }) : [:]
+        let shares = kindShares(ordered)
         var ranked: [RankedGroup] = []
         ranked.reserveCapacity(profiles.count)
         for profile in profiles.profiles {
             ranked.append(score(
-                profile, features: features, ordered: ordered, evidence: evidence, sources: sources, profiles: profiles, names: names, explain: explain))
+                profile, features: features, ordered: ordered, shares: shares, evidence: evidence, sources: sources, profiles: profiles, names: names,
+                explain: explain))
         }
         ranked.sort { ($0.score, $1.group.name) > ($1.score, $0.group.name) }
         return AttributionResult(ranking: ranked, model: self, evidence: evidence, featureCount: features.count)
@@ -90,8 +92,12 @@ public struct AttributionModel: Sendable, Hashable {
         var evidence = CaseEvidence(observed: Dictionary(uniqueKeysWithValues: features.map { ($0, []) }))
         evidence.observedAt = observedAt
         let ordered = features.sorted()
+        let shares = kindShares(ordered)
         return profiles.profiles.map {
-            score($0, features: features, ordered: ordered, evidence: evidence, sources: [:], profiles: profiles, names: [:], explain: false).score
+            score(
+                $0, features: features, ordered: ordered, shares: shares, evidence: evidence, sources: [:], profiles: profiles, names: [:],
+                explain: false
+            ).score
         }
     }
 
@@ -107,16 +113,16 @@ public struct AttributionModel: Sendable, Hashable {
         (Double(profiles.groupCount[feature] ?? 0) + smoothing) / (Double(profiles.count) + 2 * smoothing)
     }
 
+    /// One group's score; `shares` is `kindShares(ordered)`, the same for every group.
     func score(
-        _ profile: GroupProfiles.Profile, features: Set<Feature>, ordered: [Feature], evidence: CaseEvidence, sources: [Feature: [String]],
-        profiles: GroupProfiles, names: [Feature: String], explain: Bool
+        _ profile: GroupProfiles.Profile, features: Set<Feature>, ordered: [Feature], shares: (technique: Double, software: Double),
+        evidence: CaseEvidence, sources: [Feature: [String]], profiles: GroupProfiles, names: [Feature: String], explain: Bool
     ) -> RankedGroup {
         var total = 0.0
         var contributions: [Contribution] = []
-        let share = kindShares(ordered)
         for feature in ordered {
             let chance = backgroundChance(feature, profiles: profiles)
-            let weight = feature.kind == .software ? softwareWeight * share.software : share.technique
+            let weight = feature.kind == .software ? softwareWeight * shares.software : shares.technique
             let used = profile.featureSet.contains(feature)
             let delta = weight * (used ? log((coverage + (1 - coverage) * chance) / chance) : log(1 - coverage))
             total += delta
@@ -131,7 +137,7 @@ public struct AttributionModel: Sendable, Hashable {
             }
         }
         var absence = absencePenalty(profile, features: features, profiles: profiles)
-        absence.delta *= share.technique
+        absence.delta *= shares.technique
         total += absence.delta
         if explain && absence.count > 0 {
             contributions.append(Contribution(

@@ -117,7 +117,7 @@ struct Posterior {
     init(scores: [Double], model: AttributionModel, featureCount: Int) {
         let temperature = model.temperature(featureCount: featureCount)
         let mean = scores.isEmpty ? 0 : scores.reduce(0, +) / Double(scores.count)
-        let top = max(scores.max() ?? mean, mean)
+        let top = scores.max() ?? 0
         let groupPrior = scores.isEmpty ? 0 : (1 - model.unknownPrior) / Double(scores.count)
         let masses = scores.map { groupPrior * exp(temperature * ($0 - top)) }
         let unknownMass = model.unknownPrior * exp(temperature * (mean - top))
