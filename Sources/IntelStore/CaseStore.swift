@@ -104,6 +104,27 @@ public enum FindingFieldSelection: Sendable {
     case indicatorHits
 }
 
+/// One value of one field in a case's findings, with the rule that found it and how many of
+/// its findings carry that value.
+public struct FindingFieldValue: Sendable, Hashable {
+    public var ruleTitle: String
+    public var key: String
+    public var value: String
+    public var count: Int
+
+    public init(ruleTitle: String, key: String, value: String, count: Int) {
+        self.ruleTitle = ruleTitle
+        self.key = key
+        self.value = value
+        self.count = count
+    }
+
+    /// The order `fieldValues` returns: by rule, key and value (stores sort alike whatever their collation).
+    public static func ordered(_ values: [FindingFieldValue]) -> [FindingFieldValue] {
+        values.sorted { ($0.ruleTitle, $0.key, $0.value) < ($1.ruleTitle, $1.key, $1.value) }
+    }
+}
+
 /// Which findings of a case a page holds: every condition given must hold.
 public struct FindingFilter: Sendable, Hashable {
     /// Levels (`high`, ...; `none` for findings without one); empty: any.
@@ -245,6 +266,10 @@ public protocol CaseStore: Sendable {
     /// cursor: following `next` never repeats a finding nor skips one that was there when the
     /// first page was read, also while more are added.
     func findings(ofCase name: String, filter: FindingFilter, after cursor: FindingCursor?, limit: Int) async throws -> FindingPage
+    /// The distinct values the case's findings hold for `keys`, per rule, with their counts,
+    /// ordered by rule, key and value. Attribution reads the programs and files findings name
+    /// this way without reading every finding's fields.
+    func fieldValues(ofCase name: String, keys: [String]) async throws -> [FindingFieldValue]
     func addNote(_ note: CaseNote, toCase name: String) async throws
     func notes(ofCase name: String) async throws -> [CaseNote]
 }

@@ -87,6 +87,17 @@ extension MemoryIntelStore: CaseStore {
         }
     }
 
+    public func fieldValues(ofCase name: String, keys: [String]) async throws -> [FindingFieldValue] {
+        let wanted = Set(keys)
+        var counts: [FindingFieldValue: Int] = [:]
+        for entry in try ordered(name) {
+            for (key, value) in entry.element.fields where wanted.contains(key) {
+                counts[FindingFieldValue(ruleTitle: entry.element.ruleTitle, key: key, value: value, count: 0), default: 0] += 1
+            }
+        }
+        return FindingFieldValue.ordered(counts.map { FindingFieldValue(ruleTitle: $0.key.ruleTitle, key: $0.key.key, value: $0.key.value, count: $0.value) })
+    }
+
     public func addNote(_ note: CaseNote, toCase name: String) async throws {
         try state.withLock { (state: inout State) throws(IntelStoreError) in
             try state.cases.require(name)

@@ -233,6 +233,27 @@ extension PostgresIntelStore: CaseStore {
         return result
     }
 
+    public func fieldValues(ofCase name: String, keys: [String]) async throws -> [FindingFieldValue] {
+        guard !keys.isEmpty else { return [] }
+        return try await reading("read the values of finding fields") { connection in
+            let id = try await caseID(name, connection)
+            var sql = SQLBuilder()
+            // The fields are JSON text: the server walks them and counts, so no finding crosses the wire.
+            let statement = """
+                SELECT f.rule_title, e.key, e.value, count(*) FROM case_finding f CROSS JOIN LATERAL jsonb_each_text(f.fields::jsonb) e
+                WHERE f.case_id = \(sql.bind(id)) AND e.key = ANY(\(sql.bind(keys))::text[]) AND e.value IS NOT NULL
+                GROUP BY f.rule_title, e.key, e.value
+                """
+            var values: [FindingFieldValue] = []
+            for try await (rule, key, value, count) in try await connection.checkedQuery(sql.query(statement), logger: logger)
+                .decode((String, String, String, Int64).self)
+            {
+                values.append(FindingFieldValue(ruleTitle: rule, key: key, value: value, count: Int(count)))
+            }
+            return FindingFieldValue.ordered(values)
+        }
+    }
+
     public func addNote(_ note: CaseNote, toCase name: String) async throws {
         try await writing("add note") { connection in
             let id = try await caseID(name, connection)

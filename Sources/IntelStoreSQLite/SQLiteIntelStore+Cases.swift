@@ -200,6 +200,22 @@ extension SQLiteIntelStore: CaseStore {
         }
     }
 
+    public func fieldValues(ofCase name: String, keys: [String]) async throws -> [FindingFieldValue] {
+        guard !keys.isEmpty else { return [] }
+        return try await reading("read the values of finding fields") { db in
+            let id = try SQLiteIntelStore.caseID(db, name)
+            // The fields are JSON text: SQLite walks them and counts, so no finding is decoded here.
+            let sql = """
+                SELECT f.rule_title, j.key, j.value, count(*) FROM case_finding f, json_each(f.fields) j
+                WHERE f.case_id = ? AND j.key IN (\(keys.map { _ in "?" }.joined(separator: ", "))) AND j.type = 'text'
+                GROUP BY f.rule_title, j.key, j.value
+                """
+            return FindingFieldValue.ordered(try Row.fetchAll(db, sql: sql, arguments: StatementArguments([id] + keys.map { $0 as any DatabaseValueConvertible })).map {
+                FindingFieldValue(ruleTitle: $0[0], key: $0[1], value: $0[2], count: $0[3])
+            })
+        }
+    }
+
     public func addNote(_ note: CaseNote, toCase name: String) async throws {
         try await writing("add note") { db in
             let id = try SQLiteIntelStore.caseID(db, name)

@@ -115,9 +115,11 @@ public struct CaseSummary: Sendable {
     /// The evidence attribution scores: techniques and software from findings (with the rules
     /// that showed them) and from assertions (with who asserted them), groups and software
     /// that indicators which hit indicate (`software` names the ATT&CK software a malware or
-    /// tool id stands for).
+    /// tool id stands for), and software the programs and files in findings name
+    /// (`fieldValues` of `SoftwareRecognizer.fields`, read by `recognizer`).
     public static func evidence(
-        findings: [CaseFinding], notes: [CaseNote], victim: Victim = .none, software: (String) -> Feature? = { _ in nil }
+        findings: [CaseFinding], notes: [CaseNote], victim: Victim = .none, software: (String) -> Feature? = { _ in nil },
+        fieldValues: [FindingFieldValue] = [], recognizer: SoftwareRecognizer? = nil
     ) -> CaseEvidence {
         var evidence = CaseEvidence(victim: victim)
         // The intrusion is dated by its earliest finding (findings come in time order).
@@ -127,8 +129,20 @@ public struct CaseSummary: Sendable {
             for id in finding.techniques { byRule[.technique(id), default: [:]][finding.ruleTitle, default: 0] += 1 }
             for id in finding.software { byRule[.software(id), default: [:]][finding.ruleTitle, default: 0] += 1 }
         }
+        func findingCount(_ count: Int) -> String { "\(count) finding\(count == 1 ? "" : "s")" }
         for (feature, rules) in byRule {
-            for rule in rules.keys.sorted() { evidence.observe(feature, source: "rule \(rule) (\(rules[rule] ?? 0) finding\(rules[rule] == 1 ? "" : "s"))") }
+            for rule in rules.keys.sorted() { evidence.observe(feature, source: "rule \(rule) (\(findingCount(rules[rule] ?? 0)))") }
+        }
+        if let recognizer {
+            var byFile: [Feature: [String: Int]] = [:]
+            for value in fieldValues {
+                for (feature, file) in recognizer.software(in: value.value, field: value.key) {
+                    byFile[feature, default: [:]]["\(file) in \(value.key), rule \(value.ruleTitle)", default: 0] += value.count
+                }
+            }
+            for (feature, files) in byFile {
+                for file in files.keys.sorted() { evidence.observe(feature, source: "\(file) (\(findingCount(files[file] ?? 0)))") }
+            }
         }
         // Indicators that indicate a group are evidence for it directly (a threat actor's hits
         // were resolved to the intrusion sets attributed to it when the hunt loaded them).

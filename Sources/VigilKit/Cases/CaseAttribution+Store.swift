@@ -25,11 +25,12 @@ extension CaseAttribution {
             // waits on both).
             async let caseFindings = store.findings(ofCase: name, fields: .indicatorHits)
             async let caseNotes = store.notes(ofCase: name)
+            async let caseFieldValues = store.fieldValues(ofCase: name, keys: SoftwareRecognizer.fields)
             let objects = try await store.objects(types: knowledgeTypes, includeRetired: true).map(\.object)
             let knowledge = AttackKnowledge(objects: objects)
             guard !knowledge.groups.isEmpty || !requireKnowledge else { throw VigilError.noKnowledge(store: String(describing: store)) }
             let profiles = GroupProfiles(knowledge: knowledge)
-            let (findings, notes) = try await (caseFindings, caseNotes)
+            let (findings, notes, fieldValues) = try await (caseFindings, caseNotes, caseFieldValues)
             // Malware and tools indicators point at: ATT&CK's own by id, a partner's by name.
             let indicated = Set(CaseSummary.sightings(findings).flatMap(\.indicates).filter { $0.hasPrefix("malware--") || $0.hasPrefix("tool--") })
             var software = knowledge.softwareByID
@@ -37,7 +38,9 @@ extension CaseAttribution {
                 let names = [object.name].compactMap { $0 } + object.aliases
                 if let feature = names.lazy.compactMap({ knowledge.softwareByName[$0.lowercased()] }).first { software[object.id.rawValue] = feature }
             }
-            let evidence = CaseSummary.evidence(findings: findings, notes: notes, victim: victim) { software[$0] }
+            let evidence = CaseSummary.evidence(
+                findings: findings, notes: notes, victim: victim, software: { software[$0] }, fieldValues: fieldValues,
+                recognizer: SoftwareRecognizer(knowledge: knowledge))
             let result = AttributionModel().attribute(evidence, profiles: profiles, names: knowledge.featureNames)
             var attackPatterns: [String: STIXObject] = [:]
             var intrusionSets: [String: STIXObject] = [:]
