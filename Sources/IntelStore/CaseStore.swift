@@ -123,6 +123,21 @@ public struct FindingFieldValue: Sendable, Hashable {
     public static func ordered(_ values: [FindingFieldValue]) -> [FindingFieldValue] {
         values.sorted { ($0.ruleTitle, $0.key, $0.value) < ($1.ruleTitle, $1.key, $1.value) }
     }
+
+    /// Counts the `keys` of one finding's fields, given as their JSON text, into `tallies`: for
+    /// the rare findings whose values hold U+0000, which the databases' JSON functions cut or
+    /// refuse.
+    public static func tally(fieldsJSON: [UInt8], rule: String, keys: Set<String>, into tallies: inout [FindingFieldValue: Int]) {
+        guard case .object(let object)? = try? JSONParser.parse(fieldsJSON) else { return }
+        for (key, value) in object where keys.contains(key) {
+            if let text = value.stringValue { tallies[FindingFieldValue(ruleTitle: rule, key: key, value: text, count: 0), default: 0] += 1 }
+        }
+    }
+
+    /// Values tallied under keys whose `count` is 0, with their tallies, in the same order.
+    public static func ordered(tallies: [FindingFieldValue: Int]) -> [FindingFieldValue] {
+        ordered(tallies.map { FindingFieldValue(ruleTitle: $0.key.ruleTitle, key: $0.key.key, value: $0.key.value, count: $0.value) })
+    }
 }
 
 /// Which findings of a case a page holds: every condition given must hold.

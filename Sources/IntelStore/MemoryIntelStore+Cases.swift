@@ -95,7 +95,7 @@ extension MemoryIntelStore: CaseStore {
                 counts[FindingFieldValue(ruleTitle: entry.element.ruleTitle, key: key, value: value, count: 0), default: 0] += 1
             }
         }
-        return FindingFieldValue.ordered(counts.map { FindingFieldValue(ruleTitle: $0.key.ruleTitle, key: $0.key.key, value: $0.key.value, count: $0.value) })
+        return FindingFieldValue.ordered(tallies: counts)
     }
 
     public func addNote(_ note: CaseNote, toCase name: String) async throws {

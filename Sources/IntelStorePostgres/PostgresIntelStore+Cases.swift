@@ -237,20 +237,28 @@ extension PostgresIntelStore: CaseStore {
         guard !keys.isEmpty else { return [] }
         return try await reading("read the values of finding fields") { connection in
             let id = try await caseID(name, connection)
+            var counts: [FindingFieldValue: Int] = [:]
+            // The fields are JSON text: the server walks them and counts, so no finding crosses
+            // the wire. jsonb cannot hold U+0000, so the rare findings whose fields have it
+            // (escaped, `\u0000`) are read whole and counted here.
             var sql = SQLBuilder()
-            // The fields are JSON text: the server walks them and counts, so no finding crosses the wire.
             let statement = """
                 SELECT f.rule_title, e.key, e.value, count(*) FROM case_finding f CROSS JOIN LATERAL jsonb_each_text(f.fields::jsonb) e
-                WHERE f.case_id = \(sql.bind(id)) AND e.key = ANY(\(sql.bind(keys))::text[]) AND e.value IS NOT NULL
+                WHERE f.case_id = \(sql.bind(id)) AND strpos(f.fields, '\\u0000') = 0 AND e.key = ANY(\(sql.bind(keys))::text[])
+                  AND e.value IS NOT NULL
                 GROUP BY f.rule_title, e.key, e.value
                 """
-            var values: [FindingFieldValue] = []
             for try await (rule, key, value, count) in try await connection.checkedQuery(sql.query(statement), logger: logger)
                 .decode((String, String, String, Int64).self)
             {
-                values.append(FindingFieldValue(ruleTitle: rule, key: key, value: value, count: Int(count)))
+                counts[FindingFieldValue(ruleTitle: rule, key: key, value: value, count: 0), default: 0] += Int(count)
             }
-            return FindingFieldValue.ordered(values)
+            var rowsSQL = SQLBuilder()
+            let withZero = "SELECT rule_title, fields FROM case_finding WHERE case_id = \(rowsSQL.bind(id)) AND strpos(fields, '\\u0000') > 0"
+            for try await (rule, fields) in try await connection.checkedQuery(rowsSQL.query(withZero), logger: logger).decode((String, String).self) {
+                FindingFieldValue.tally(fieldsJSON: Array(fields.utf8), rule: rule, keys: Set(keys), into: &counts)
+            }
+            return FindingFieldValue.ordered(tallies: counts)
         }
     }
 

@@ -204,15 +204,24 @@ extension SQLiteIntelStore: CaseStore {
         guard !keys.isEmpty else { return [] }
         return try await reading("read the values of finding fields") { db in
             let id = try SQLiteIntelStore.caseID(db, name)
-            // The fields are JSON text: SQLite walks them and counts, so no finding is decoded here.
+            var counts: [FindingFieldValue: Int] = [:]
+            // The fields are JSON text: SQLite walks them and counts, so no finding is decoded
+            // here. Its JSON functions cut a value at U+0000, so the rare findings whose fields
+            // have it (escaped, `\u0000`) are read whole and counted in Swift.
             let sql = """
                 SELECT f.rule_title, j.key, j.value, count(*) FROM case_finding f, json_each(f.fields) j
-                WHERE f.case_id = ? AND j.key IN (\(keys.map { _ in "?" }.joined(separator: ", "))) AND j.type = 'text'
+                WHERE f.case_id = ? AND instr(f.fields, '\\u0000') = 0 AND j.key IN (\(keys.map { _ in "?" }.joined(separator: ", ")))
+                  AND j.type = 'text'
                 GROUP BY f.rule_title, j.key, j.value
                 """
-            return FindingFieldValue.ordered(try Row.fetchAll(db, sql: sql, arguments: StatementArguments([id] + keys.map { $0 as any DatabaseValueConvertible })).map {
-                FindingFieldValue(ruleTitle: $0[0], key: $0[1], value: $0[2], count: $0[3])
-            })
+            for row in try Row.fetchAll(db, sql: sql, arguments: StatementArguments([id] + keys.map { $0 as any DatabaseValueConvertible })) {
+                counts[FindingFieldValue(ruleTitle: row[0], key: row[1], value: row[2], count: 0), default: 0] += row[3] as Int
+            }
+            let withZero = "SELECT rule_title, fields FROM case_finding WHERE case_id = ? AND instr(fields, '\\u0000') > 0"
+            for row in try Row.fetchAll(db, sql: withZero, arguments: [id]) {
+                FindingFieldValue.tally(fieldsJSON: Array((row[1] as String).utf8), rule: row[0], keys: Set(keys), into: &counts)
+            }
+            return FindingFieldValue.ordered(tallies: counts)
         }
     }
 

@@ -65,7 +65,10 @@ struct CaseStoreTests {
         for name in ["c", "other"] { try await store.createCase(CaseInfo(name: name, created: "2026-11-29T07:00:00.000Z", tlp: .amber)) }
         var dump = Self.finding("2022-03-01T09:00:00Z", rule: "LSASS dump")
         dump.fields = ["Image": "C:\\Tools\\mimikatz.exe", "TargetImage": "C:\\Windows\\System32\\lsass.exe", "Note": "ünïcode \"quoted\""]
-        try await store.addToCase("c", evidence: [], findings: [Self.finding(nil, rule: "encoded"), Self.finding(nil, rule: "encoded"), dump, dump])
+        // U+0000 in a value (EVTX strings can hold it; PostgreSQL's jsonb cannot).
+        var zero = Self.finding(nil, rule: "zero")
+        zero.fields = ["Image": "C:\\Tools\\a\u{0}b.exe", "Other": "x\u{0}"]
+        try await store.addToCase("c", evidence: [], findings: [Self.finding(nil, rule: "encoded"), Self.finding(nil, rule: "encoded"), dump, dump, zero])
         try await store.addToCase("other", evidence: [], findings: [Self.finding(nil, rule: "encoded")])
         let values = try await store.fieldValues(ofCase: "c", keys: ["Image", "CommandLine", "Note"])
         #expect(values == [
@@ -73,6 +76,7 @@ struct CaseStoreTests {
             FindingFieldValue(ruleTitle: "LSASS dump", key: "Note", value: "ünïcode \"quoted\"", count: 2),
             FindingFieldValue(ruleTitle: "encoded", key: "CommandLine", value: "powershell -enc AAAA", count: 2),
             FindingFieldValue(ruleTitle: "encoded", key: "Image", value: "C:\\Windows\\powershell.exe", count: 2),
+            FindingFieldValue(ruleTitle: "zero", key: "Image", value: "C:\\Tools\\a\u{0}b.exe", count: 1),
         ])
         #expect(try await store.fieldValues(ofCase: "c", keys: []).isEmpty)
         await #expect(throws: IntelStoreError.self) { try await store.fieldValues(ofCase: "missing", keys: ["Image"]) }
