@@ -127,7 +127,7 @@ struct DevelopmentReleaseTests {
         let vigil = try #require(result.scorers.first { $0.scorer == "vigil" })
         #expect(vigil.metrics.mrr >= measured - 0.005, "MRR \(vigil.metrics.mrr)")
         #expect(vigil.metrics.mrrInterval.contains(vigil.metrics.mrr))
-        #expect(result.scorers.map(\.scorer) == ["vigil", "vigil:techniques", "vigil:software", "shared", "jaccard", "tfidf", "naive-bayes"])
+        #expect(result.scorers.map(\.scorer) == ["vigil", "vigil:techniques", "vigil:software", "vigil:untimed", "shared", "jaccard", "tfidf", "naive-bayes"])
     }
 
     @Test func statedConfidenceMatchesMeasuredAccuracy() throws {

@@ -101,6 +101,8 @@ public struct AblatedModel: ProfileScorer {
         case techniques
         /// Software only.
         case software
+        /// Techniques and software without the case's date, so no group loses for being dormant.
+        case untimed
     }
 
     public var model: AttributionModel
@@ -114,8 +116,11 @@ public struct AblatedModel: ProfileScorer {
     public var name: String { "vigil:\(part.rawValue)" }
 
     public func scores(_ evidence: CaseEvidence, profiles: GroupProfiles) -> [Double] {
-        let kind: Feature.Kind = part == .techniques ? .technique : .software
-        return model.scores(evidence.features.filter { $0.kind == kind }, profiles: profiles, observedAt: evidence.observedAt)
+        switch part {
+        case .techniques: model.scores(evidence.features.filter { $0.kind == .technique }, profiles: profiles, observedAt: evidence.observedAt)
+        case .software: model.scores(evidence.features.filter { $0.kind == .software }, profiles: profiles, observedAt: evidence.observedAt)
+        case .untimed: model.scores(evidence.features, profiles: profiles, observedAt: nil)
+        }
     }
 }
 
