@@ -113,13 +113,15 @@ public struct CaseSummary: Sendable {
     }
 
     /// The evidence attribution scores: techniques and software from findings (with the rules
-    /// that showed them) and from assertions (with who asserted them), groups and software
-    /// that indicators which hit indicate (`software` names the ATT&CK software a malware or
-    /// tool id stands for), and software the programs and files in findings name
-    /// (`fieldValues` of `SoftwareRecognizer.fields`, read by `recognizer`).
+    /// that showed them) and from assertions (with who asserted them), groups, software and
+    /// campaigns that indicators which hit indicate (`software` names the ATT&CK software a
+    /// malware or tool id stands for, `campaign` a campaign's name and the intrusion set it is
+    /// attributed to), and software the programs and files in findings name (`fieldValues` of
+    /// `SoftwareRecognizer.fields`, read by `recognizer`).
     public static func evidence(
         findings: [CaseFinding], notes: [CaseNote], victim: Victim = .none, software: (String) -> Feature? = { _ in nil },
-        fieldValues: [FindingFieldValue] = [], recognizer: SoftwareRecognizer? = nil
+        campaign: (String) -> (name: String, group: String)? = { _ in nil }, fieldValues: [FindingFieldValue] = [],
+        recognizer: SoftwareRecognizer? = nil
     ) -> CaseEvidence {
         var evidence = CaseEvidence(victim: victim)
         // The intrusion is dated by its earliest finding (findings come in time order).
@@ -155,6 +157,8 @@ public struct CaseSummary: Sendable {
                     evidence.indicatedGroups[target, default: []].append(source)
                 } else if let feature = software(target) {
                     evidence.observe(feature, source: source + ", which indicates it")
+                } else if let (name, group) = campaign(target) {
+                    evidence.indicatedGroups[group, default: []].append(source + ", which indicates the campaign \(name), attributed to it")
                 }
             }
         }

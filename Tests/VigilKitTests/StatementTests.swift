@@ -175,6 +175,25 @@ struct StatementTests {
         ])
     }
 
+    @Test("an indicator of a campaign is evidence for the group the campaign is attributed to")
+    func indicatedCampaign() async throws {
+        let store = try await Self.store()
+        let solarWinds = try #require(try await store.objects(externalID: "C0024").first { $0.type == "campaign" })
+        let hit = CaseFinding(
+            timestamp: "2024-03-05T10:10:00.000Z", computer: "ws1", channel: "Sysmon", eventID: "3", recordID: 1,
+            ruleID: "indicator--00000000-0000-4000-8000-000000000041", ruleTitle: "Indicator C2", level: "high", techniques: [], tactics: [],
+            software: [], fields: ["indicator.source": "partner", "indicator.observable": "203.0.113.9", "indicator.indicates": solarWinds.id],
+            evidence: "/cases/x.evtx", evidenceSHA256: String(repeating: "a", count: 64))
+        try await store.createCase(CaseInfo(name: "campaign-hit", created: "2026-12-07T00:00:00Z", tlp: .amber))
+        try await store.addToCase("campaign-hit", evidence: [], findings: [hit])
+        let result = try await CaseAttribution.attribute(case: "campaign-hit", store: store).result
+        let apt29 = try #require(result.ranking.first { $0.group.attackID == "G0016" })
+        #expect(result.evidence.indicatedGroups[apt29.group.id]?.count == 1)
+        let indicator = try #require(apt29.contributions.first { $0.kind == .indicator })
+        #expect(indicator.sources.count == 1 && indicator.sources[0].hasSuffix("which indicates the campaign SolarWinds Compromise (C0024), attributed to it"), "\(indicator.sources)")
+        #expect(result.ranking.first?.group.attackID == "G0016")
+    }
+
     @Test("programs and files findings name are software evidence, with the rule and field; Windows's own are not")
     func softwareNamedByFindings() async throws {
         let store = try await Self.store()

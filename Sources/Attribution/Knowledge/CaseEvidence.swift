@@ -1,6 +1,6 @@
 /// What a case says about its intruder, for attribution: the techniques and software observed
-/// (each with where it was seen), indicator hits that point at an intrusion set directly, and
-/// optionally the victim's sector and country.
+/// (each with where it was seen), indicator hits that point at an intrusion set (directly or
+/// through a campaign attributed to it), and optionally the victim's sector and country.
 ///
 /// It holds ATT&CK ids and source descriptions only; gathering them from findings, assertions
 /// and indicator hits is the caller's work.

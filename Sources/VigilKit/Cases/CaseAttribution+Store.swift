@@ -39,8 +39,13 @@ extension CaseAttribution {
                 if let feature = names.lazy.compactMap({ knowledge.softwareByName[$0.lowercased()] }).first { software[object.id.rawValue] = feature }
             }
             let evidence = CaseSummary.evidence(
-                findings: findings, notes: notes, victim: victim, software: { software[$0] }, fieldValues: fieldValues,
-                recognizer: SoftwareRecognizer(knowledge: knowledge))
+                findings: findings, notes: notes, victim: victim, software: { software[$0] },
+                campaign: { id in
+                    knowledge.campaigns[id].flatMap { campaign in
+                        campaign.group.map { (campaign.attackID.map { "\(campaign.name) (\($0))" } ?? campaign.name, $0) }
+                    }
+                },
+                fieldValues: fieldValues, recognizer: SoftwareRecognizer(knowledge: knowledge))
             let result = AttributionModel().attribute(evidence, profiles: profiles, names: knowledge.featureNames)
             var attackPatterns: [String: STIXObject] = [:]
             var intrusionSets: [String: STIXObject] = [:]
