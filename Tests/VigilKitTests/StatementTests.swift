@@ -194,6 +194,23 @@ struct StatementTests {
         #expect(result.ranking.first?.group.attackID == "G0016")
     }
 
+    @Test("an indicator of a partner's intrusion set named like ATT&CK's group counts for that group")
+    func indicatedPartnerGroup() async throws {
+        let store = try await Self.store()
+        let partner = try STIXObject(json: #"{"type": "intrusion-set", "spec_version": "2.1", "id": "intrusion-set--00000000-0000-4000-8000-0000000000b1", "created": "2026-01-01T00:00:00Z", "modified": "2026-01-01T00:00:00Z", "name": "Violet Typhoon"}"#)
+        _ = try await store.ingest([StoredObject(partner, tlp: .amber)])
+        let hit = CaseFinding(
+            timestamp: "2024-03-05T10:10:00.000Z", computer: "ws1", channel: "Sysmon", eventID: "3", recordID: 1,
+            ruleID: "indicator--00000000-0000-4000-8000-000000000042", ruleTitle: "Indicator C2", level: "high", techniques: [], tactics: [],
+            software: [], fields: ["indicator.source": "partner", "indicator.observable": "203.0.113.7", "indicator.indicates": partner.id.rawValue],
+            evidence: "/cases/x.evtx", evidenceSHA256: String(repeating: "a", count: 64))
+        try await store.createCase(CaseInfo(name: "partner-group", created: "2026-12-07T00:00:00Z", tlp: .amber))
+        try await store.addToCase("partner-group", evidence: [], findings: [hit])
+        let result = try await CaseAttribution.attribute(case: "partner-group", store: store).result
+        #expect(result.evidence.indicatedGroups.keys.sorted() == [Self.apt31])
+        #expect(result.ranking.first?.group.attackID == "G0128")
+    }
+
     @Test("programs and files findings name are software evidence, with the rule and field; Windows's own are not")
     func softwareNamedByFindings() async throws {
         let store = try await Self.store()

@@ -38,7 +38,7 @@ extension CaseAttribution {
                 let names = [object.name].compactMap { $0 } + object.aliases
                 if let feature = names.lazy.compactMap({ knowledge.softwareByName[$0.lowercased()] }).first { software[object.id.rawValue] = feature }
             }
-            let evidence = CaseSummary.evidence(
+            var evidence = CaseSummary.evidence(
                 findings: findings, notes: notes, victim: victim, software: { software[$0] },
                 campaign: { id in
                     knowledge.campaigns[id].flatMap { campaign in
@@ -46,6 +46,9 @@ extension CaseAttribution {
                     }
                 },
                 fieldValues: fieldValues, recognizer: SoftwareRecognizer(knowledge: knowledge))
+            // A partner's intrusion set that shares a name or alias with ATT&CK's is that group.
+            evidence.indicatedGroups = Dictionary(
+                evidence.indicatedGroups.map { (knowledge.group(for: $0.key) ?? $0.key, $0.value) }, uniquingKeysWith: +)
             let result = AttributionModel().attribute(evidence, profiles: profiles, names: knowledge.featureNames)
             var attackPatterns: [String: STIXObject] = [:]
             var intrusionSets: [String: STIXObject] = [:]
