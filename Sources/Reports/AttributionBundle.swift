@@ -3,7 +3,8 @@ import IntelStore
 import STIX
 
 /// A case's attribution as a STIX 2.1 bundle: a `report` of the case, a `campaign` standing for
-/// the intrusion, the `attack-pattern`s observed (`uses` from the campaign), the top
+/// the intrusion, the `attack-pattern`s, `malware` and `tool`s observed (`uses` from the
+/// campaign, the software's with where it was seen), the top
 /// `intrusion-set`s with `attributed-to` relationships carrying the confidence, all marked with
 /// the case's TLP 2.0 marking (whose definition is included), and those groups' sponsor chains
 /// as the store holds them (public attributions to state organs, marked TLP:CLEAR).
@@ -19,6 +20,8 @@ public struct AttributionBundle {
     /// ATT&CK objects from the store by ATT&CK id (techniques) and STIX id (groups).
     public var attackPatterns: [String: STIXObject]
     public var intrusionSets: [String: STIXObject]
+    /// ATT&CK's malware and tools by ATT&CK id.
+    public var software: [String: STIXObject]
     /// Indicators that hit, by STIX id, as the store holds them.
     public var indicators: [String: STIXObject]
     /// The sponsor chains of groups (relationships, identities, locations), by group STIX id,
@@ -34,7 +37,8 @@ public struct AttributionBundle {
 
     public init(
         info: CaseInfo, summary: CaseSummary, result: AttributionResult, attackPatterns: [String: STIXObject],
-        intrusionSets: [String: STIXObject], indicators: [String: STIXObject] = [:], sponsorObjects: [String: [STIXObject]] = [:],
+        intrusionSets: [String: STIXObject], software: [String: STIXObject] = [:], indicators: [String: STIXObject] = [:],
+        sponsorObjects: [String: [STIXObject]] = [:],
         influencePatterns: [String: STIXObject] = [:], influenceActorTypes: [String: STIXObject] = [:], top: Int = 3, now: STIXTimestamp
     ) {
         self.influencePatterns = influencePatterns
@@ -46,6 +50,7 @@ public struct AttributionBundle {
         self.result = result
         self.attackPatterns = attackPatterns
         self.intrusionSets = intrusionSets
+        self.software = software
         self.top = top
         self.now = now
     }
@@ -80,6 +85,19 @@ public struct AttributionBundle {
                 ("relationship_type", .string("uses")), ("source_ref", .string(campaign.id.rawValue)),
                 ("target_ref", .string(pattern.id.rawValue)),
                 ("description", .string(technique.findings > 0 ? "\(technique.findings) findings, first \(technique.first ?? "-"), last \(technique.last ?? "-")" : "asserted by an analyst")),
+                marks,
+            ]
+            related.append(try STIXObject(JSONObject(members.map { (key: $0.0, value: $0.1) })))
+        }
+        // Software the evidence shows (rule tags, file names, indicators, assertions), with where.
+        for feature in result.evidence.features.sorted() where feature.kind == .software {
+            guard let object = software[feature.id] else { continue }
+            related.append(object)
+            let sources = result.evidence.sources(of: feature)
+            let members = base("relationship") + [
+                ("relationship_type", .string("uses")), ("source_ref", .string(campaign.id.rawValue)),
+                ("target_ref", .string(object.id.rawValue)),
+                ("description", .string("Observed: " + sources.prefix(5).joined(separator: "; ") + (sources.count > 5 ? "; and \(sources.count - 5) more" : ""))),
                 marks,
             ]
             related.append(try STIXObject(JSONObject(members.map { (key: $0.0, value: $0.1) })))

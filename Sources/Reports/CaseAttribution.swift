@@ -15,6 +15,8 @@ public struct CaseAttribution: Sendable {
     /// Techniques by ATT&CK id, and intrusion sets by STIX id (active ones).
     public var attackPatterns: [String: STIXObject]
     public var intrusionSets: [String: STIXObject]
+    /// ATT&CK's malware and tools by ATT&CK id (active ones).
+    public var software: [String: STIXObject]
     /// The indicators the case's sightings name, by STIX id.
     public var indicators: [String: STIXObject]
     /// The objects of the top groups' sponsor chains (relationships, identities, locations,
@@ -26,9 +28,11 @@ public struct CaseAttribution: Sendable {
 
     public init(
         info: CaseInfo, summary: CaseSummary, result: AttributionResult, knowledge: AttackKnowledge,
-        attackPatterns: [String: STIXObject], intrusionSets: [String: STIXObject], indicators: [String: STIXObject] = [:],
-        sponsorObjects: [String: [STIXObject]] = [:], influencePatterns: [String: STIXObject] = [:], influenceActorTypes: [String: STIXObject] = [:]
+        attackPatterns: [String: STIXObject], intrusionSets: [String: STIXObject], software: [String: STIXObject] = [:],
+        indicators: [String: STIXObject] = [:], sponsorObjects: [String: [STIXObject]] = [:], influencePatterns: [String: STIXObject] = [:],
+        influenceActorTypes: [String: STIXObject] = [:]
     ) {
+        self.software = software
         self.influencePatterns = influencePatterns
         self.influenceActorTypes = influenceActorTypes
         self.indicators = indicators
@@ -60,7 +64,8 @@ public struct CaseAttribution: Sendable {
     public func stixBundle(top: Int, now: Date = Date()) throws -> [UInt8] {
         let timestamp = STIXTimestamp(secondsSinceEpoch: Int64(now.timeIntervalSince1970))
         let bundle = AttributionBundle(
-            info: info, summary: summary, result: result, attackPatterns: attackPatterns, intrusionSets: intrusionSets, indicators: indicators,
+            info: info, summary: summary, result: result, attackPatterns: attackPatterns, intrusionSets: intrusionSets, software: software,
+            indicators: indicators,
             sponsorObjects: sponsorObjects, influencePatterns: influencePatterns, influenceActorTypes: influenceActorTypes, top: top, now: timestamp)
         return STIXBundleWriter(pretty: true).bundle(try bundle.objects())
     }

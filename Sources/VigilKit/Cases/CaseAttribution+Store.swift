@@ -51,10 +51,12 @@ extension CaseAttribution {
                 evidence.indicatedGroups.map { (knowledge.group(for: $0.key) ?? $0.key, $0.value) }, uniquingKeysWith: +)
             let result = AttributionModel().attribute(evidence, profiles: profiles, names: knowledge.featureNames)
             var attackPatterns: [String: STIXObject] = [:]
+            var softwareObjects: [String: STIXObject] = [:]
             var intrusionSets: [String: STIXObject] = [:]
             var influencePatterns: [String: STIXObject] = [:]
             for object in objects where !object.isRetired {
                 if object.type == "attack-pattern", let id = object.attackID { attackPatterns[id] = object }
+                if object.type == "malware" || object.type == "tool", let id = object.attackID { softwareObjects[id] = object }
                 if object.type == "attack-pattern", let id = object.disarmID { influencePatterns[id] = object }
                 if object.type == "intrusion-set" { intrusionSets[object.id.rawValue] = object }
             }
@@ -68,7 +70,7 @@ extension CaseAttribution {
             let sponsors = try await StateSponsors.objects(of: result.ranking.prefix(3).map(\.group.id), store: store)
             let attribution = CaseAttribution(
                 info: info, summary: summary, result: result, knowledge: knowledge, attackPatterns: attackPatterns,
-                intrusionSets: intrusionSets, indicators: Dictionary(indicators.map { ($0.id.rawValue, $0) }, uniquingKeysWith: { first, _ in first }),
+                intrusionSets: intrusionSets, software: softwareObjects, indicators: Dictionary(indicators.map { ($0.id.rawValue, $0) }, uniquingKeysWith: { first, _ in first }),
                 sponsorObjects: sponsors, influencePatterns: influencePatterns, influenceActorTypes: actorTypes)
             return (attribution, findings)
         }
