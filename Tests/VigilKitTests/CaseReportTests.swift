@@ -34,6 +34,7 @@ struct CaseReportTests {
             try pattern(3, "T1021", "Remote Services", "lateral-movement"),
             try group(1, "G0128", "APT31"), try group(2, "G0999", "<img src=x onerror=alert(2)>"),
             try uses(1, group: 1, pattern: 1), try uses(2, group: 1, pattern: 2), try uses(3, group: 1, pattern: 3), try uses(4, group: 2, pattern: 3),
+            try object(#"{"type": "tool", "id": "tool--00000000-0000-4000-8000-000000000041", \#(created), "name": "Mimikatz", "external_references": [{"source_name": "mitre-attack", "external_id": "S0002"}]}"#),
         ]
     }
 
@@ -44,19 +45,20 @@ struct CaseReportTests {
     }
 
     /// A store holding the knowledge and one case of the given marking, with hostile strings
-    /// in a rule title, a host name, a note and an evidence path, and a partner's indicator
-    /// marked `indicatorTLP`.
+    /// in a rule title, a host name, a note and an evidence path, Mimikatz run, and a partner's
+    /// indicator marked `indicatorTLP` (of APT31 and Mimikatz).
     static func store(caseTLP: TLPLevel, indicatorTLP: TLPLevel = .amber) async throws -> MemoryIntelStore {
         let store = MemoryIntelStore()
         _ = try await store.ingest(try knowledge())
         try await store.createCase(CaseInfo(name: "mfa", created: "2026-12-01T00:00:00Z", tlp: caseTLP, description: "ministry \(hostile)"))
         let indicatorFields = [
             "indicator.source": "Secret Partner", "indicator.observable": "203.0.113.9", "indicator.tlp": indicatorTLP.label,
-            "indicator.indicates": "intrusion-set--00000000-0000-4000-8000-000000000011", "indicator.validity": "valid",
+            "indicator.indicates": "intrusion-set--00000000-0000-4000-8000-000000000011 tool--00000000-0000-4000-8000-000000000041", "indicator.validity": "valid",
         ]
         let findings = [
             finding("2024-03-05T10:15:00.000Z", "PowerShell \(hostile)", techniques: ["T1059.001"], tactics: ["TA0002"]),
-            finding("2024-03-05T12:40:00.000Z", "LSASS access", techniques: ["T1003"], tactics: ["TA0006"], host: "\"><svg onload=alert(3)>"),
+            finding("2024-03-05T12:40:00.000Z", "LSASS access", techniques: ["T1003"], tactics: ["TA0006"], host: "\"><svg onload=alert(3)>",
+                fields: ["Image": #"C:\Users\Public\mimikatz.exe"#]),
             finding("2024-03-07T09:00:00.000Z", "LSASS access", techniques: ["T1003"], tactics: ["credential_access"]),
             finding("2024-03-07T09:30:00.000Z", "Indicator: C2 of the partner", techniques: [], tactics: [], fields: indicatorFields,
                 ruleID: "indicator--00000000-0000-4000-8000-000000000031"),
@@ -156,10 +158,13 @@ struct CaseReportTests {
         // The whole attribution's sources are redacted too.
         let sources = report.ranking.flatMap { $0.contributions.flatMap(\.sources) }
         #expect(!sources.contains { $0.contains("Secret Partner") })
+        // So are those of the software the indicator indicates; the file name stays.
+        #expect(report.software.map(\.sources) == [["mimikatz.exe in Image, rule LSASS access (1 finding)", "an indicator whose details are withheld"]])
 
         let open = try await CaseReporting.draft(case: "mfa", store: store, options: CaseReport.Options(maxTLP: .amber)).report
         #expect(open.marking == .amber && open.withheld.isEmpty && open.sightings.count == 1)
         #expect(ReportHTML.render(open).contains("Secret Partner"))
+        #expect(open.software.first?.sources.last?.hasPrefix("indicator C2 of the partner (Secret Partner) hit 203.0.113.9") == true)
     }
 
     @Test("a case above the ceiling is withheld whole; layers and STIX of it are refused")

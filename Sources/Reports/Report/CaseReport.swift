@@ -55,6 +55,14 @@ public struct CaseReport: Sendable {
     }
 
     /// An influence-operation technique (DISARM) the case records.
+    /// ATT&CK software the case shows, with where it was seen (withheld indicators redacted).
+    public struct SoftwareSeen: Sendable, Hashable {
+        public var id: String
+        /// ATT&CK's name; empty when the store's ATT&CK does not know the software.
+        public var name: String
+        public var sources: [String]
+    }
+
     public struct InfluenceTechnique: Sendable, Hashable {
         public var id: String
         /// Empty when the store does not hold DISARM.
@@ -153,6 +161,7 @@ public struct CaseReport: Sendable {
     public var evidence: [CaseEvidenceFile]
     public var notes: [CaseNote]
     public var sightings: [CaseSummary.IndicatorSighting]
+    public var software: [SoftwareSeen]
     /// DISARM techniques and actor types asserted in the case.
     public var influence: [InfluenceTechnique]
     public var influenceActors: [(id: String, name: String)]
@@ -215,7 +224,13 @@ public struct CaseReport: Sendable {
             self.sightings = sightings
             // Without ATT&CK groups there is nothing to assess against.
             assessment = result.ranking.isEmpty ? nil : Self.assessment(result)
-            ranking = Self.redacted(Array(result.ranking.prefix(options.top)), hiding: summary.sightings.filter { hiddenIndicators.contains($0.indicatorID) })
+            let hidden = summary.sightings.filter { hiddenIndicators.contains($0.indicatorID) }
+            ranking = Self.redacted(Array(result.ranking.prefix(options.top)), hiding: hidden)
+            software = result.evidence.features.sorted().filter { $0.kind == .software }.map { feature in
+                SoftwareSeen(
+                    id: feature.id, name: attribution.knowledge.featureNames[feature] ?? "",
+                    sources: result.evidence.sources(of: feature).map { Self.redacted($0, hiding: hidden) })
+            }
         } else {
             withheld.append(Withheld(what: "the case's findings, timeline, techniques, evidence, notes and the attribution drawn from them", tlp: caseTLP))
             description = nil
@@ -229,6 +244,7 @@ public struct CaseReport: Sendable {
             influenceActors = []
             sightings = []
             ranking = []
+            software = []
         }
 
         // The actor: the verdict's group (as stored, with its marking) and who is behind it.
@@ -392,18 +408,20 @@ public struct CaseReport: Sendable {
     /// The ranking with the sources of withheld indicators replaced by a mention of the marking.
     static func redacted(_ ranking: [RankedGroup], hiding sightings: [CaseSummary.IndicatorSighting]) -> [RankedGroup] {
         guard !sightings.isEmpty else { return ranking }
-        let names = sightings.map { "indicator \($0.name) (" }
         return ranking.map { group in
             var group = group
             group.contributions = group.contributions.map { contribution in
                 var contribution = contribution
-                contribution.sources = contribution.sources.map { source in
-                    names.contains { source.hasPrefix($0) } ? "an indicator whose details are withheld" : source
-                }
+                contribution.sources = contribution.sources.map { redacted($0, hiding: sightings) }
                 return contribution
             }
             return group
         }
+    }
+
+    /// An evidence source, or a mention of the marking when it is a withheld indicator's hit.
+    static func redacted(_ source: String, hiding sightings: [CaseSummary.IndicatorSighting]) -> String {
+        sightings.contains { source.hasPrefix("indicator \($0.name) (") } ? "an indicator whose details are withheld" : source
     }
 }
 

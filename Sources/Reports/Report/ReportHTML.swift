@@ -206,6 +206,11 @@ public enum ReportHTML {
             let techniques = Set(report.heatMap.flatMap { $0.cells.map(\.techniqueID) }).count
             out += "; \(techniques) ATT&amp;CK technique\(techniques == 1 ? "" : "s") under \(report.heatMap.filter { !$0.tactic.isEmpty }.count) tactics.</p>\n"
         }
+        if !report.software.isEmpty {
+            out += "<h3>Software observed</h3>\n<ul id=\"software\">\n"
+            for line in ReportWording.software(report) { out += "<li>\(escape(line))</li>\n" }
+            out += "</ul>\n"
+        }
         if !report.influence.isEmpty || !report.influenceActors.isEmpty {
             out += "<h3>Influence operations (DISARM)</h3>\n<ul id=\"influence\">\n"
             for line in ReportWording.influence(report) { out += "<li>\(escape(line))</li>\n" }
@@ -446,6 +451,14 @@ public enum ReportWording {
 
     /// Text cut to `length` characters, an ellipsis marking the cut.
     public static func clipped(_ text: String, _ length: Int) -> String { text.count <= length ? text : String(text.prefix(length - 1)) + "…" }
+
+    /// The ATT&CK software a case shows, one line each: where it was seen, five sources at most.
+    public static func software(_ report: CaseReport) -> [String] {
+        report.software.map { seen in
+            let more = seen.sources.count > 5 ? "; and \(seen.sources.count - 5) more" : ""
+            return "\(seen.id)\(seen.name.isEmpty ? "" : " " + seen.name) — " + seen.sources.prefix(5).joined(separator: "; ") + more
+        }
+    }
 
     /// The DISARM techniques and actor types a case records, one line each.
     public static func influence(_ report: CaseReport) -> [String] {

@@ -45,6 +45,10 @@ public enum ReportMarkdown {
             observed += ": " + report.byLevel.map { "\(grouped($0.count)) \($0.level)" }.joined(separator: ", ") + "."
             lines += ["", "### What was observed", "", escape(observed)]
         }
+        if !report.software.isEmpty {
+            lines += ["", "### Software observed", ""]
+            for line in ReportWording.software(report) { lines.append("- " + escape(line)) }
+        }
         if !report.influence.isEmpty || !report.influenceActors.isEmpty {
             lines += ["", "### Influence operations (DISARM)", ""]
             for line in ReportWording.influence(report) { lines.append("- " + escape(line)) }
