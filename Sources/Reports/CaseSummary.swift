@@ -113,7 +113,7 @@ public struct CaseSummary: Sendable {
     }
 
     /// The evidence attribution scores: techniques and software from findings (with the rules
-    /// that showed them) and from assertions (with who asserted them), groups, software and
+    /// that showed them; not operating-system utilities, which every intruder runs) and from assertions (with who asserted them), groups, software and
     /// campaigns that indicators which hit indicate (`software` names the ATT&CK software a
     /// malware or tool id stands for, `campaign` a campaign's name and the intrusion set it is
     /// attributed to), and software the programs and files in findings name (`fieldValues` of
@@ -129,7 +129,10 @@ public struct CaseSummary: Sendable {
         var byRule: [Feature: [String: Int]] = [:]
         for finding in findings {
             for id in finding.techniques { byRule[.technique(id), default: [:]][finding.ruleTitle, default: 0] += 1 }
-            for id in finding.software { byRule[.software(id), default: [:]][finding.ruleTitle, default: 0] += 1 }
+            // A rule's tag naming an operating-system utility says no more than the file name would.
+            for id in finding.software where !SoftwareRecognizer.operatingSystemUtilities.contains(.software(id)) {
+                byRule[.software(id), default: [:]][finding.ruleTitle, default: 0] += 1
+            }
         }
         func findingCount(_ count: Int) -> String { "\(count) finding\(count == 1 ? "" : "s")" }
         for (feature, rules) in byRule {

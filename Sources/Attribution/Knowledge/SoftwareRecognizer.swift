@@ -11,8 +11,8 @@ import Foundation
 /// ATT&CK lists it: every intrusion on Windows runs `cmd.exe`, yet ATT&CK links cmd to 5 of 148
 /// groups, so counting it would favour those five for nothing. Files in Windows's own folders
 /// (`winmm.dll` there is Windows's library, not the WinMM malware) and the operating-system
-/// utilities ATT&CK lists (`operatingSystemUtilities`) therefore name nothing here; a rule's
-/// tag or an analyst's assertion still can. Hashes are not read: ATT&CK records none, so they
+/// utilities ATT&CK lists (`operatingSystemUtilities`) therefore name nothing here, nor in a
+/// rule's tags (`CaseSummary.evidence`); an analyst's assertion still can. Hashes are not read: ATT&CK records none, so they
 /// reach attribution through the indicators that hit.
 public struct SoftwareRecognizer: Sendable {
     /// Finding fields (Sigma's names) that hold one program's or file's path.
