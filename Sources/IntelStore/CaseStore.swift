@@ -119,11 +119,6 @@ public struct FindingFieldValue: Sendable, Hashable {
         self.count = count
     }
 
-    /// The order `fieldValues` returns: by rule, key and value (stores sort alike whatever their collation).
-    public static func ordered(_ values: [FindingFieldValue]) -> [FindingFieldValue] {
-        values.sorted { ($0.ruleTitle, $0.key, $0.value) < ($1.ruleTitle, $1.key, $1.value) }
-    }
-
     /// Counts the `keys` of one finding's fields, given as their JSON text, into `tallies`: for
     /// the rare findings whose values hold U+0000, which the databases' JSON functions cut or
     /// refuse.
@@ -134,9 +129,11 @@ public struct FindingFieldValue: Sendable, Hashable {
         }
     }
 
-    /// Values tallied under keys whose `count` is 0, with their tallies, in the same order.
+    /// Values tallied under keys whose `count` is 0, with their tallies, in the order
+    /// `fieldValues` returns: by rule, key and value (stores sort alike whatever their collation).
     public static func ordered(tallies: [FindingFieldValue: Int]) -> [FindingFieldValue] {
-        ordered(tallies.map { FindingFieldValue(ruleTitle: $0.key.ruleTitle, key: $0.key.key, value: $0.key.value, count: $0.value) })
+        tallies.map { FindingFieldValue(ruleTitle: $0.key.ruleTitle, key: $0.key.key, value: $0.key.value, count: $0.value) }
+            .sorted { ($0.ruleTitle, $0.key, $0.value) < ($1.ruleTitle, $1.key, $1.value) }
     }
 }
 

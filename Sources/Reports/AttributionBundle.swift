@@ -93,11 +93,10 @@ public struct AttributionBundle {
         for feature in result.evidence.features.sorted() where feature.kind == .software {
             guard let object = software[feature.id] else { continue }
             related.append(object)
-            let sources = result.evidence.sources(of: feature)
             let members = base("relationship") + [
                 ("relationship_type", .string("uses")), ("source_ref", .string(campaign.id.rawValue)),
                 ("target_ref", .string(object.id.rawValue)),
-                ("description", .string("Observed: " + sources.prefix(5).joined(separator: "; ") + (sources.count > 5 ? "; and \(sources.count - 5) more" : ""))),
+                ("description", .string("Observed: " + ReportWording.sources(result.evidence.sources(of: feature)))),
                 marks,
             ]
             related.append(try STIXObject(JSONObject(members.map { (key: $0.0, value: $0.1) })))

@@ -126,27 +126,27 @@ public struct CaseSummary: Sendable {
         var evidence = CaseEvidence(victim: victim)
         // The intrusion is dated by its earliest finding (findings come in time order).
         evidence.observedAt = findings.lazy.compactMap { $0.timestamp.flatMap { try? STIXTimestamp($0) } }.first?.secondsSinceEpoch
+        // Findings counted per feature and source: the rules that tag it, then the files that name it.
         var byRule: [Feature: [String: Int]] = [:]
         for finding in findings {
-            for id in finding.techniques { byRule[.technique(id), default: [:]][finding.ruleTitle, default: 0] += 1 }
+            for id in finding.techniques { byRule[.technique(id), default: [:]]["rule \(finding.ruleTitle)", default: 0] += 1 }
             // A rule's tag naming an operating-system utility says no more than the file name would.
             for id in finding.software where !SoftwareRecognizer.operatingSystemUtilities.contains(.software(id)) {
-                byRule[.software(id), default: [:]][finding.ruleTitle, default: 0] += 1
+                byRule[.software(id), default: [:]]["rule \(finding.ruleTitle)", default: 0] += 1
             }
         }
-        func findingCount(_ count: Int) -> String { "\(count) finding\(count == 1 ? "" : "s")" }
-        for (feature, rules) in byRule {
-            for rule in rules.keys.sorted() { evidence.observe(feature, source: "rule \(rule) (\(findingCount(rules[rule] ?? 0)))") }
+        var byFile: [Feature: [String: Int]] = [:]
+        for value in fieldValues {
+            for (feature, file) in recognizer?.software(in: value.value, field: value.key) ?? [] {
+                byFile[feature, default: [:]]["\(file) in \(value.key), rule \(value.ruleTitle)", default: 0] += value.count
+            }
         }
-        if let recognizer {
-            var byFile: [Feature: [String: Int]] = [:]
-            for value in fieldValues {
-                for (feature, file) in recognizer.software(in: value.value, field: value.key) {
-                    byFile[feature, default: [:]]["\(file) in \(value.key), rule \(value.ruleTitle)", default: 0] += value.count
+        for counted in [byRule, byFile] {
+            for (feature, sources) in counted {
+                for source in sources.keys.sorted() {
+                    let count = sources[source] ?? 0
+                    evidence.observe(feature, source: "\(source) (\(count) finding\(count == 1 ? "" : "s"))")
                 }
-            }
-            for (feature, files) in byFile {
-                for file in files.keys.sorted() { evidence.observe(feature, source: "\(file) (\(findingCount(files[file] ?? 0)))") }
             }
         }
         // Indicators that indicate a group are evidence for it directly (a threat actor's hits

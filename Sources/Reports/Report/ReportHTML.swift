@@ -454,10 +454,12 @@ public enum ReportWording {
 
     /// The ATT&CK software a case shows, one line each: where it was seen, five sources at most.
     public static func software(_ report: CaseReport) -> [String] {
-        report.software.map { seen in
-            let more = seen.sources.count > 5 ? "; and \(seen.sources.count - 5) more" : ""
-            return "\(seen.id)\(seen.name.isEmpty ? "" : " " + seen.name) — " + seen.sources.prefix(5).joined(separator: "; ") + more
-        }
+        report.software.map { "\($0.id)\($0.name.isEmpty ? "" : " " + $0.name) — " + sources($0.sources) }
+    }
+
+    /// Where something was seen: five sources at most, then how many more.
+    public static func sources(_ sources: [String]) -> String {
+        sources.prefix(5).joined(separator: "; ") + (sources.count > 5 ? "; and \(sources.count - 5) more" : "")
     }
 
     /// The DISARM techniques and actor types a case records, one line each.
