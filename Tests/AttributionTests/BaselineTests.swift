@@ -40,7 +40,8 @@ import Testing
         #expect(profiles.profiles[0].group.name == "Parent")
         // The sub-technique is a different listed technique: no overlap for the baselines...
         #expect(Baseline.shared.scores(.of(["T1566.002"]), profiles: profiles)[0] == 0)
-        // ...while Vigil's model rolls it up to the parent.
-        #expect(AttributionModel().scores(.of(["T1566.002"]), profiles: profiles)[0] > 0)
+        // ...while Vigil's model rolls it up to the parent, which the fillers do not use.
+        let vigil = AttributionModel().scores(.of(["T1566.002"]), profiles: profiles)
+        #expect(vigil.dropFirst().allSatisfy { vigil[0] > $0 }, "\(vigil)")
     }
 }

@@ -84,9 +84,9 @@ struct StatementTests {
         let statement = try await CaseReporting.render(case: "c0024", store: store, format: .statement)
         #expect(statement.hasPrefix("TLP:AMBER — statement on case c0024"))
         let flat = statement.replacingOccurrences(of: "\n", with: " ")
-        // ATT&CK's own list for the campaign, against profiles that hold it: a clear first, but
-        // the model states no more than cases like it earned on unseen releases.
-        #expect(flat.contains("We assess with moderate confidence (50–79 on a scale of 100) that it is likely"))
+        // ATT&CK's own list for the campaign, against profiles that hold it (the campaign is one
+        // of APT29's past reports): a clear first, stated short of certainty.
+        #expect(flat.contains("We assess with high confidence (80–100 on a scale of 100) that it is almost certain"))
         #expect(flat.contains("was the work of APT29 (G0016)"))
         #expect(!flat.contains("(100%)"), "ICD 203 stops at 99%")
         #expect(flat.contains("publicly attributed to Russia's Foreign Intelligence Service (SVR) by United States (The White House) on 2021-04-15"))

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Fits every parameter of the model on evaluation cases: the ranking's (coverage, software
-/// weight, absence weight, smoothing, dormancy weight) by mean reciprocal rank of the true group, then the
+/// weight, absence weight, smoothing, dormancy weight, report weight) by mean reciprocal rank of the true group, then the
 /// calibration's (temperature, size exponent, unknown prior) by the log loss of the right
 /// answer ("unknown" for open-set cases). Grids, not gradients: few cases, few parameters, and
 /// a result anyone can reproduce with `vigil attribution fit`.
@@ -13,8 +13,12 @@ public enum AttributionFit {
         public var absenceWeight: [Double] = [0, 0.5, 1, 2]
         public var smoothing: [Double] = [0.25, 0.5]
         public var dormancyWeight: [Double] = [0, 0.25, 1]
-        public var temperature: [Double] = [0.1, 0.2, 0.3, 0.5, 0.7, 1, 1.5, 2, 3, 5, 8]
-        public var sizeExponent: [Double] = [-0.5, 0, 0.25, 0.5, 0.75, 1]
+        public var reportWeight: [Double] = [0, 0.25, 0.5, 1]
+        public var temperature: [Double] = [0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.7, 1, 1.5, 2, 3, 5, 8]
+        /// From −1 (features as independent witnesses) to 0 (each kind as one witness): above 0,
+        /// more evidence of the same quality would make a case less certain, and at 1 no
+        /// case of 100 techniques could name a group, whatever it matched.
+        public var sizeExponent: [Double] = [-1, -0.75, -0.5, -0.25, 0]
         public var unknownPrior: [Double] = [0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5]
 
         public init() {}
@@ -52,14 +56,25 @@ public enum AttributionFit {
                 }
             }
         }
-        let scores = candidates.concurrentMap(minimumChunk: 1) { model in
-            closed.reduce(0.0) { sum, item in
-                sum + RankOutcome(scores: model.scores(item.0.evidence, profiles: item.0.profiles), truth: item.1).reciprocalRank
+        // Each candidate scores the cases once; every report weight reuses those scores.
+        let weights = grid.reportWeight.isEmpty ? [base.reportWeight] : grid.reportWeight
+        let sums = candidates.concurrentMap(minimumChunk: 1) { model in
+            let parts = closed.map { item in model.scoreParts(item.0.evidence.features, profiles: item.0.profiles, observedAt: item.0.evidence.observedAt) }
+            return weights.map { weight in
+                zip(closed, parts).reduce(0.0) { sum, pair in
+                    sum + RankOutcome(scores: AttributionModel.combined(pair.1, reportWeight: weight), truth: pair.0.1).reciprocalRank
+                }
             }
         }
-        var best = 0
-        for index in scores.indices where scores[index] > scores[best] + 1e-12 { best = index }
-        return candidates[best]
+        var best: (candidate: Int, weight: Int) = (0, 0)
+        for candidate in sums.indices {
+            for weight in sums[candidate].indices where sums[candidate][weight] > sums[best.candidate][best.weight] + 1e-12 {
+                best = (candidate, weight)
+            }
+        }
+        var model = candidates[best.candidate]
+        model.reportWeight = weights[best.weight]
+        return model
     }
 
     /// The temperature, size exponent and unknown prior that minimise the mean log loss of the
@@ -103,6 +118,8 @@ public struct AblatedModel: ProfileScorer {
         case software
         /// Techniques and software without the case's date, so no group loses for being dormant.
         case untimed
+        /// The profiles alone, without the resemblance to each group's nearest past report.
+        case profiles
     }
 
     public var model: AttributionModel
@@ -116,10 +133,13 @@ public struct AblatedModel: ProfileScorer {
     public var name: String { "vigil:\(part.rawValue)" }
 
     public func scores(_ evidence: CaseEvidence, profiles: GroupProfiles) -> [Double] {
-        switch part {
+        var model = model
+        if part == .profiles { model.reportWeight = 0 }
+        return switch part {
         case .techniques: model.scores(evidence.features.filter { $0.kind == .technique }, profiles: profiles, observedAt: evidence.observedAt)
         case .software: model.scores(evidence.features.filter { $0.kind == .software }, profiles: profiles, observedAt: evidence.observedAt)
         case .untimed: model.scores(evidence.features, profiles: profiles, observedAt: nil)
+        case .profiles: model.scores(evidence.features, profiles: profiles, observedAt: evidence.observedAt)
         }
     }
 }

@@ -35,6 +35,9 @@ public struct GroupProfiles: Sendable {
         /// The latest sign of the group's activity (seconds since 1970): its campaigns' last
         /// sightings and when its uses were recorded; nil when nothing is dated.
         public var lastActive: Int64? = nil
+        /// What each source reported of the group, with parents: by citation, and by campaign
+        /// ("campaign <name>"). A case often resembles one past report more than the union.
+        public var reports: [String: Set<Feature>] = [:]
     }
 
     public private(set) var profiles: [Profile]
@@ -46,6 +49,7 @@ public struct GroupProfiles: Sendable {
         var features: [String: [Feature: [String]]] = [:]
         var listed: [String: Set<Feature>] = [:]
         var lastActive: [String: Int64] = [:]
+        var reports: [String: [String: Set<Feature>]] = [:]
         func seen(_ group: String, _ time: Int64?) {
             if let time { lastActive[group] = max(lastActive[group] ?? time, time) }
         }
@@ -64,14 +68,19 @@ public struct GroupProfiles: Sendable {
             guard knowledge.groups[group] != nil else { continue }
             seen(group, use.recorded)
             listed[group, default: []].insert(use.feature)
-            for feature in use.feature.rolledUp {
+            let rolledUp = use.feature.rolledUp
+            var reporters = use.citations.subtracting(exclusion.citations)
+            if origin != "uses" { reporters.insert(origin) }
+            for reporter in reporters { reports[group, default: [:]][reporter, default: []].formUnion(rolledUp) }
+            for feature in rolledUp {
                 let direct = feature == use.feature ? origin : "\(origin) (\(use.feature.id))"
                 features[group, default: [:]][feature, default: []].append(direct)
             }
         }
         profiles = features.keys.sorted().compactMap { id in
             guard let group = knowledge.groups[id], let used = features[id], !used.isEmpty else { return nil }
-            return Profile(group: group, features: used, featureSet: Set(used.keys), listed: listed[id] ?? [], lastActive: lastActive[id])
+            return Profile(group: group, features: used, featureSet: Set(used.keys), listed: listed[id] ?? [], lastActive: lastActive[id],
+                reports: reports[id] ?? [:])
         }
         var count: [Feature: Int] = [:]
         for profile in profiles { for feature in profile.featureSet { count[feature, default: 0] += 1 } }

@@ -20,7 +20,9 @@ import STIX
 /// techniques; software over the number of software). Without this a case of 60 techniques
 /// drowned its five malware families, and the weight software needed changed from case to
 /// case. Software counts `softwareWeight` times the techniques; an indicator hit that names an
-/// intrusion set and a victim the group is known to target add their own log ratios.
+/// intrusion set and a victim the group is known to target add their own log ratios. The
+/// case's resemblance to the group's nearest past report moves the score by `reportWeight`
+/// (see `Resemblance`).
 ///
 /// Every parameter but the indicator and victim ratios and the naming threshold is fitted by
 /// `vigil attribution fit` on the development releases 10.1–15.1 (62 cases); `vigil
@@ -28,17 +30,21 @@ import STIX
 /// the cases it scores.
 public struct AttributionModel: Sendable, Hashable {
     /// Chance that an observed feature comes from the group's known profile.
-    public var coverage: Double = 0.5
+    public var coverage: Double = 0.7
     /// Weight of the software, as one witness, relative to the techniques.
-    public var softwareWeight: Double = 1
+    public var softwareWeight: Double = 5
     /// Pseudo-count smoothing the share of groups using a feature.
     public var smoothing: Double = 0.5
     /// Weight of the profile features the case does not show.
-    public var absenceWeight: Double = 1
+    public var absenceWeight: Double = 0
     /// Log likelihood ratio lost per year by which the case follows the group's last known
     /// activity, beyond a year's grace: a group silent for a decade is less likely behind
     /// today's intrusion.
     public var dormancyWeight: Double = 0.25
+    /// Weight of how closely the case resembles the group's nearest past report (one
+    /// citation's or one campaign's uses; see `Resemblance`), in standard deviations of the
+    /// scores per standard deviation of the resemblance over all groups; 0 leaves it out.
+    public var reportWeight: Double = 0.5
     /// Likelihood ratio of an indicator hit that `indicates` the group, as it reaches the
     /// posterior: its score is the log ratio over the temperature, which the posterior undoes
     /// (the temperature is fitted for profile evidence; these ratios are judgements). Against
@@ -48,9 +54,9 @@ public struct AttributionModel: Sendable, Hashable {
     /// entered like `indicatorRatio`.
     public var victimRatio: Double = 2
     /// Scale from score to posterior at 30 features.
-    public var temperature: Double = 1.5
+    public var temperature: Double = 0.25
     /// How the scale changes as the evidence grows: × (features / 30)^−sizeExponent.
-    public var sizeExponent: Double = 0.25
+    public var sizeExponent: Double = 0
     /// Prior probability that the intruder is none of the known groups. Evidence can only
     /// lower it (see `Posterior`).
     public var unknownPrior: Double = 0.4
@@ -78,27 +84,80 @@ public struct AttributionModel: Sendable, Hashable {
         let shares = kindShares(ordered)
         var ranked: [RankedGroup] = []
         ranked.reserveCapacity(profiles.count)
+        var profileScores: [Double] = []
+        profileScores.reserveCapacity(profiles.count)
         for profile in profiles.profiles {
-            ranked.append(score(
+            let scored = score(
                 profile, features: features, ordered: ordered, shares: shares, evidence: evidence, sources: sources, profiles: profiles, names: names,
-                explain: explain))
+                explain: explain)
+            ranked.append(scored.ranked)
+            profileScores.append(scored.profileScore)
+        }
+        let resemblances = self.resemblances(features, profiles: profiles)
+        let shifts = Self.resemblanceShifts(scores: profileScores, resemblances: resemblances.map(\.similarity), weight: reportWeight)
+        let meanResemblance = resemblances.reduce(0) { $0 + $1.similarity } / Double(max(resemblances.count, 1))
+        for index in ranked.indices {
+            ranked[index].score += shifts[index]
+            if explain {
+                if shifts[index] != 0 {
+                    ranked[index].contributions.append(
+                        resemblances[index].contribution(delta: shifts[index], mean: meanResemblance, reports: profiles.profiles[index].reports.count))
+                }
+                ranked[index].contributions.sort(by: Self.largestFirst)
+            }
         }
         ranked.sort { ($0.score, $1.group.name) > ($1.score, $0.group.name) }
         return AttributionResult(ranking: ranked, model: self, evidence: evidence, featureCount: features.count)
     }
 
+    /// Largest effect first; ties in a fixed order so that explanations are reproducible.
+    static func largestFirst(_ a: Contribution, _ b: Contribution) -> Bool {
+        abs(a.delta) != abs(b.delta) ? abs(a.delta) > abs(b.delta)
+            : (a.feature?.id ?? a.kind.rawValue, a.name ?? "") < (b.feature?.id ?? b.kind.rawValue, b.name ?? "")
+    }
+
     /// The scores alone, in profile order (for evaluation).
     public func scores(_ features: Set<Feature>, profiles: GroupProfiles, observedAt: Int64? = nil) -> [Double] {
+        Self.combined(scoreParts(features, profiles: profiles, observedAt: observedAt), reportWeight: reportWeight)
+    }
+
+    /// The scores with each group's resemblance shift added.
+    static func combined(_ parts: (scores: [Double], resemblances: [Double]), reportWeight: Double) -> [Double] {
+        let shifts = resemblanceShifts(scores: parts.scores, resemblances: parts.resemblances, weight: reportWeight)
+        return zip(parts.scores, shifts).map { $0 + $1 }
+    }
+
+    /// The scores without the resemblance to past reports, and the resemblances, in profile
+    /// order: the fit tries every report weight on one computation of both.
+    func scoreParts(_ features: Set<Feature>, profiles: GroupProfiles, observedAt: Int64? = nil) -> (scores: [Double], resemblances: [Double]) {
         var evidence = CaseEvidence(observed: Dictionary(uniqueKeysWithValues: features.map { ($0, []) }))
         evidence.observedAt = observedAt
         let ordered = features.sorted()
         let shares = kindShares(ordered)
-        return profiles.profiles.map {
+        let scores = profiles.profiles.map {
             score(
                 $0, features: features, ordered: ordered, shares: shares, evidence: evidence, sources: [:], profiles: profiles, names: [:],
                 explain: false
-            ).score
+            ).ranked.score
         }
+        let resemblances = self.resemblances(features, profiles: profiles).map(\.similarity)
+        return (scores, resemblances)
+    }
+
+    /// How much each group's score moves for its resemblance: the resemblance's standard score
+    /// over all groups, times `weight` standard deviations of the scores. Nothing moves when
+    /// no group's past reports differ in resemblance.
+    public static func resemblanceShifts(scores: [Double], resemblances: [Double], weight: Double) -> [Double] {
+        let zero = [Double](repeating: 0, count: scores.count)
+        guard weight > 0, scores.count > 1, resemblances.count == scores.count else { return zero }
+        func meanAndDeviation(_ values: [Double]) -> (Double, Double) {
+            let mean = values.reduce(0, +) / Double(values.count)
+            return (mean, (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count)).squareRoot())
+        }
+        let (meanResemblance, resemblanceDeviation) = meanAndDeviation(resemblances)
+        let (_, scoreDeviation) = meanAndDeviation(scores)
+        guard resemblanceDeviation > 1e-12 else { return zero }
+        return resemblances.map { weight * scoreDeviation * ($0 - meanResemblance) / resemblanceDeviation }
     }
 
     /// What one feature of each kind counts for: one over the number of features of its kind,
@@ -113,12 +172,14 @@ public struct AttributionModel: Sendable, Hashable {
         (Double(profiles.groupCount[feature] ?? 0) + smoothing) / (Double(profiles.count) + 2 * smoothing)
     }
 
-    /// One group's score; `shares` is `kindShares(ordered)`, the same for every group.
+    /// One group's score, and the part of it from the profile (without indicators and victims,
+    /// whose ratios are judgements); `shares` is `kindShares(ordered)`, the same for every group.
     func score(
         _ profile: GroupProfiles.Profile, features: Set<Feature>, ordered: [Feature], shares: (technique: Double, software: Double),
         evidence: CaseEvidence, sources: [Feature: [String]], profiles: GroupProfiles, names: [Feature: String], explain: Bool
-    ) -> RankedGroup {
+    ) -> (ranked: RankedGroup, profileScore: Double) {
         var total = 0.0
+        var judged = 0.0
         var contributions: [Contribution] = []
         for feature in ordered {
             let chance = backgroundChance(feature, profiles: profiles)
@@ -147,6 +208,7 @@ public struct AttributionModel: Sendable, Hashable {
         if let sources = evidence.indicatedGroups[profile.group.id], !sources.isEmpty {
             let delta = log(indicatorRatio) / temperature(featureCount: features.count)
             total += delta
+            judged += delta
             if explain {
                 contributions.append(Contribution(
                     kind: .indicator, feature: nil, name: nil, delta: delta,
@@ -162,16 +224,12 @@ public struct AttributionModel: Sendable, Hashable {
         for (name, reason) in victimMatches(evidence.victim, group: profile.group) {
             let delta = log(victimRatio) / temperature(featureCount: features.count)
             total += delta
+            judged += delta
             if explain {
                 contributions.append(Contribution(kind: .victim, feature: nil, name: name, delta: delta, reason: reason, sources: []))
             }
         }
-        // Largest effect first; ties in a fixed order so that explanations are reproducible.
-        contributions.sort {
-            abs($0.delta) != abs($1.delta) ? abs($0.delta) > abs($1.delta)
-                : ($0.feature?.id ?? $0.kind.rawValue, $0.name ?? "") < ($1.feature?.id ?? $1.kind.rawValue, $1.name ?? "")
-        }
-        return RankedGroup(group: profile.group, score: total, probability: 0, contributions: contributions)
+        return (RankedGroup(group: profile.group, score: total, probability: 0, contributions: contributions), total - judged)
     }
 
     /// What the time between the group's last known activity and the case costs; nil when

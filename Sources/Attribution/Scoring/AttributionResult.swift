@@ -13,6 +13,8 @@ public struct Contribution: Sendable, Hashable {
         case victim
         /// The case comes long after the group's last known activity.
         case time
+        /// How closely the case resembles the group's nearest past report, against all groups.
+        case pastReport = "past-report"
     }
 
     public var kind: Kind
