@@ -191,7 +191,11 @@ public struct CaseSummary: Sendable {
             lines.append("\n\(title) observed (\(list.count))")
             for item in list {
                 let seen = item.findings > 0 ? "\(item.findings) finding\(item.findings == 1 ? "" : "s"), first \(item.first ?? "-"), last \(item.last ?? "-")" : "no findings"
-                lines.append("  " + item.id.padding(toLength: 11, withPad: " ", startingAt: 0) + seen + (item.asserted ? " · asserted" : ""))
+                // Said here so that the case and its attribution do not seem to disagree.
+                let unweighed = title == "Software" && !item.asserted && SoftwareRecognizer.operatingSystemUtilities.contains(.software(item.id))
+                lines.append(
+                    "  " + item.id.padding(toLength: 11, withPad: " ", startingAt: 0) + seen + (item.asserted ? " · asserted" : "")
+                        + (unweighed ? " · an operating-system utility: attribution does not weigh it" : ""))
             }
         }
         if !sightings.isEmpty {
