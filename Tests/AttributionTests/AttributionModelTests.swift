@@ -230,6 +230,20 @@ import Testing
         #expect(excluded.profile(of: group)?.reports == ["Vendor 2020": [.technique("T1001")]])
     }
 
+    @Test func aMarkedUseCountsButIsNotNamedAsAPastReport() throws {
+        var toy = ToyKnowledge()
+        let group = toy.group("Owner", "G0006")
+        toy.uses(group, ["T1001"], citations: ["Vendor 2020"])
+        toy.uses(group, ["T1002"], citations: ["Partner note 2025"])
+        let marked = try #require(toy.knowledge.uses.first { $0.citations.contains("Partner note 2025") })
+        let knowledge = AttackKnowledge(objects: toy.objects, restricted: [marked.relationshipID])
+        let profile = try #require(GroupProfiles(knowledge: knowledge).profile(of: group))
+        #expect(profile.featureSet == [.technique("T1001"), .technique("T1002")])
+        #expect(profile.reports == ["Vendor 2020": [.technique("T1001")]])
+        let result = AttributionModel().attribute(.of(["T1002"]), profiles: GroupProfiles(knowledge: knowledge))
+        #expect(!result.ranking.flatMap(\.contributions).contains { $0.reason.contains("Partner note") })
+    }
+
     @Test func intrusionSetsSharingAnAliasAreOneGroup() throws {
         var toy = ToyKnowledge()
         let attack = toy.group("APT31", "G0128")

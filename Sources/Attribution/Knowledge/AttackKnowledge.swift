@@ -50,6 +50,9 @@ public struct AttackKnowledge: Sendable {
         /// When the link was recorded (`created`, seconds since 1970): reports of the use were
         /// out by then.
         public var recorded: Int64? = nil
+        /// Marked above TLP:CLEAR: it counts in the profile, but its citations are not named as
+        /// the group's past reports (an explanation could carry them past their marking).
+        public var restricted = false
     }
 
     public private(set) var groups: [String: Group] = [:]
@@ -67,7 +70,8 @@ public struct AttackKnowledge: Sendable {
     /// The group each intrusion set id stands for (itself, or the one it shares an alias with).
     private var canonicalGroup: [String: String] = [:]
 
-    public init(objects: [STIXObject]) {
+    /// The knowledge in `objects`; `restricted` holds the ids of those marked above TLP:CLEAR.
+    public init(objects: [STIXObject], restricted: Set<String> = []) {
         var revokedBy: [String: String] = [:]
         var byID: [String: STIXObject] = [:]
         for object in objects {
@@ -134,7 +138,9 @@ public struct AttackKnowledge: Sendable {
                 case "malware", "tool": feature = .software(attackID)
                 default: continue
                 }
-                uses.append(Use(relationshipID: id, user: user, feature: feature, citations: cited, recorded: object.created?.secondsSinceEpoch))
+                uses.append(Use(
+                    relationshipID: id, user: user, feature: feature, citations: cited, recorded: object.created?.secondsSinceEpoch,
+                    restricted: restricted.contains(id)))
                 if campaigns[source] != nil { campaigns[source]?.citations.formUnion(cited) }
             case "attributed-to":
                 if let targets = actorTargets[target], let group = self.group(for: source) {

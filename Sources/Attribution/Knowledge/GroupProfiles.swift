@@ -35,8 +35,9 @@ public struct GroupProfiles: Sendable {
         /// The latest sign of the group's activity (seconds since 1970): its campaigns' last
         /// sightings and when its uses were recorded; nil when nothing is dated.
         public var lastActive: Int64? = nil
-        /// What each source reported of the group, with parents: by citation, and by campaign
-        /// ("campaign <name>"). A case often resembles one past report more than the union.
+        /// What each source reported of the group, with parents: by citation (of uses not
+        /// restricted by their marking), and by campaign ("campaign <name>"). A case often
+        /// resembles one past report more than the union.
         public var reports: [String: Set<Feature>] = [:]
     }
 
@@ -69,7 +70,7 @@ public struct GroupProfiles: Sendable {
             seen(group, use.recorded)
             listed[group, default: []].insert(use.feature)
             let rolledUp = use.feature.rolledUp
-            var reporters = use.citations.subtracting(exclusion.citations)
+            var reporters = use.restricted ? [] : use.citations.subtracting(exclusion.citations)
             if origin != "uses" { reporters.insert(origin) }
             for reporter in reporters { reports[group, default: [:]][reporter, default: []].formUnion(rolledUp) }
             for feature in rolledUp {

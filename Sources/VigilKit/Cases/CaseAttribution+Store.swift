@@ -26,8 +26,9 @@ extension CaseAttribution {
             async let caseFindings = store.findings(ofCase: name, fields: .indicatorHits)
             async let caseNotes = store.notes(ofCase: name)
             async let caseFieldValues = store.fieldValues(ofCase: name, keys: SoftwareRecognizer.fields)
-            let objects = try await store.objects(types: knowledgeTypes, includeRetired: true).map(\.object)
-            let knowledge = AttackKnowledge(objects: objects)
+            let stored = try await store.objects(types: knowledgeTypes, includeRetired: true)
+            let restricted = Set(stored.filter { ($0.tlp ?? .clear) > .clear }.map(\.object.id.rawValue))
+            let knowledge = AttackKnowledge(objects: stored.map(\.object), restricted: restricted)
             guard !knowledge.groups.isEmpty || !requireKnowledge else { throw VigilError.noKnowledge(store: String(describing: store)) }
             let profiles = GroupProfiles(knowledge: knowledge)
             let (findings, notes, fieldValues) = try await (caseFindings, caseNotes, caseFieldValues)
@@ -54,7 +55,7 @@ extension CaseAttribution {
             var softwareObjects: [String: STIXObject] = [:]
             var intrusionSets: [String: STIXObject] = [:]
             var influencePatterns: [String: STIXObject] = [:]
-            for object in objects where !object.isRetired {
+            for object in stored.lazy.map(\.object) where !object.isRetired {
                 if object.type == "attack-pattern", let id = object.attackID { attackPatterns[id] = object }
                 if object.type == "malware" || object.type == "tool", let id = object.attackID { softwareObjects[id] = object }
                 if object.type == "attack-pattern", let id = object.disarmID { influencePatterns[id] = object }
