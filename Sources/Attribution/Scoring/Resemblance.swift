@@ -8,8 +8,10 @@ import Foundation
 public struct Resemblance: Sendable, Hashable {
     /// The citation or "campaign <name>"; nil when no report of the group shares a feature.
     public var report: String?
+    /// How many of the report's features (parents included) the case shows, of `size`.
     public var shared: Int
     public var size: Int
+    /// The shared features' log ratios over √size; 0 when nothing is shared.
     public var similarity: Double
 
     static let none = Resemblance(report: nil, shared: 0, size: 0, similarity: 0)
