@@ -113,8 +113,9 @@ public struct CaseSummary: Sendable {
     }
 
     /// The evidence attribution scores: techniques and software from findings (with the rules
-    /// that showed them; not operating-system utilities, which every intruder runs) and from assertions (with who asserted them), groups, software and
-    /// campaigns that indicators which hit indicate (`software` names the ATT&CK software a
+    /// that showed them; not operating-system utilities, which every intruder runs) and from
+    /// assertions (with who asserted them), groups, software and campaigns that indicators
+    /// which hit indicate (`software` names the ATT&CK software a
     /// malware or tool id stands for, `campaign` a campaign's name and the intrusion set it is
     /// attributed to), and software the programs and files in findings name (`fieldValues` of
     /// `SoftwareRecognizer.fields`, read by `recognizer`).

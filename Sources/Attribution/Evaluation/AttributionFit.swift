@@ -1,8 +1,8 @@
 import Foundation
 
 /// Fits every parameter of the model on evaluation cases: the ranking's (coverage, software
-/// weight, absence weight, smoothing, dormancy weight, report weight) by mean reciprocal rank of the true group, then the
-/// calibration's (temperature, size exponent, unknown prior) by the log loss of the right
+/// weight, absence weight, smoothing, dormancy weight, report weight) by mean reciprocal rank
+/// of the true group, then the calibration's (temperature, size exponent, unknown prior) by the log loss of the right
 /// answer ("unknown" for open-set cases). Grids, not gradients: few cases, few parameters, and
 /// a result anyone can reproduce with `vigil attribution fit`.
 public enum AttributionFit {

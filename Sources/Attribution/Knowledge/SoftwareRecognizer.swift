@@ -12,8 +12,8 @@ import Foundation
 /// groups, so counting it would favour those five for nothing. Files in Windows's own folders
 /// (`winmm.dll` there is Windows's library, not the WinMM malware) and the operating-system
 /// utilities ATT&CK lists (`operatingSystemUtilities`) therefore name nothing here, nor in a
-/// rule's tags (`CaseSummary.evidence`); an analyst's assertion still can. Hashes are not read: ATT&CK records none, so they
-/// reach attribution through the indicators that hit.
+/// rule's tags (`CaseSummary.evidence`); an analyst's assertion still can. Hashes are not
+/// read: ATT&CK records none, so they reach attribution through the indicators that hit.
 public struct SoftwareRecognizer: Sendable {
     /// Finding fields (Sigma's names) that hold one program's or file's path.
     public static let pathFields = ["Image", "NewProcessName", "OriginalFileName", "TargetFilename", "ImagePath", "ServiceFileName", "SourceImage"]

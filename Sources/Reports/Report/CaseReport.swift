@@ -54,7 +54,6 @@ public struct CaseReport: Sendable {
         public var url: String?
     }
 
-    /// An influence-operation technique (DISARM) the case records.
     /// ATT&CK software the case shows, with where it was seen (withheld indicators redacted).
     public struct SoftwareSeen: Sendable, Hashable {
         public var id: String
@@ -63,6 +62,7 @@ public struct CaseReport: Sendable {
         public var sources: [String]
     }
 
+    /// An influence-operation technique (DISARM) the case records.
     public struct InfluenceTechnique: Sendable, Hashable {
         public var id: String
         /// Empty when the store does not hold DISARM.
