@@ -112,13 +112,13 @@ struct DevelopmentReleaseTests {
         }
     }
 
-    /// The figures as measured on 2026-12-07 (`vigil attribution evaluate` over the six
-    /// releases), kept here so that a change cannot make them worse unnoticed. Campaigns and
-    /// leave-one-campaign-out meet the goals (.45, .60); reports (.65) do not.
+    /// The figures as measured on 2026-12-08 (`vigil attribution evaluate` over the six
+    /// releases), kept here so that a change cannot make them worse unnoticed. All three meet
+    /// the goals (.45, .65, .60).
     @Test(arguments: [
-        (EvaluationProtocol.campaigns, 10, 0.65),
-        (EvaluationProtocol.reports, 14, 0.57),
-        (EvaluationProtocol.loco, 11, 0.60),
+        (EvaluationProtocol.campaigns, 10, 0.665),
+        (EvaluationProtocol.reports, 14, 0.68),
+        (EvaluationProtocol.loco, 11, 0.61),
     ])
     func nestedFigures(evaluationProtocol: EvaluationProtocol, closed: Int, measured: Double) throws {
         let evaluation = try #require(Self.nested).evaluation
@@ -127,7 +127,7 @@ struct DevelopmentReleaseTests {
         let vigil = try #require(result.scorers.first { $0.scorer == "vigil" })
         #expect(vigil.metrics.mrr >= measured - 0.005, "MRR \(vigil.metrics.mrr)")
         #expect(vigil.metrics.mrrInterval.contains(vigil.metrics.mrr))
-        #expect(result.scorers.map(\.scorer) == ["vigil", "vigil:techniques", "vigil:software", "vigil:untimed", "vigil:profiles", "shared", "jaccard", "tfidf", "naive-bayes"])
+        #expect(result.scorers.map(\.scorer) == ["vigil", "vigil:techniques", "vigil:software", "vigil:untimed", "vigil:no-past-reports", "vigil:no-repertoire", "shared", "jaccard", "tfidf", "naive-bayes"])
     }
 
     @Test func statedConfidenceMatchesMeasuredAccuracy() throws {

@@ -35,7 +35,7 @@ import Testing
         #expect(line.reason.contains("3 of its 3 features"), "\(line.reason)")
         #expect(abs(group.contributions.reduce(0) { $0 + $1.delta } - group.score) < 1e-9)
         // The evaluation's scores are the ranking's.
-        let scores = AttributionModel().scores(evidence.features, profiles: profiles)
+        let scores = AttributionModel().scores(evidence, profiles: profiles)
         for ranked in result.ranking {
             let index = try #require(profiles.profiles.firstIndex { $0.group.id == ranked.group.id })
             #expect(abs(scores[index] - ranked.score) < 1e-9)
@@ -51,7 +51,7 @@ import Testing
         ([5.0], [2.0], 1.0, [0.0]),
     ])
     func theShiftIsTheResemblancesStandardScoreInScoreDeviations(scores: [Double], resemblances: [Double], weight: Double, shifts: [Double]) {
-        let measured = AttributionModel.resemblanceShifts(scores: scores, resemblances: resemblances, weight: weight)
+        let measured = AttributionModel.standardShifts(scores: scores, values: resemblances, weight: weight)
         #expect(zip(measured, shifts).allSatisfy { abs($0 - $1) < 1e-12 } && measured.count == shifts.count, "\(measured)")
     }
 }

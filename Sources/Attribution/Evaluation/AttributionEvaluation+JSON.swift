@@ -74,7 +74,7 @@ extension AttributionModel {
     public var parametersJSON: JSONValue {
         let parameters: [(String, Double)] = [
             ("coverage", coverage), ("software_weight", softwareWeight), ("smoothing", smoothing), ("absence_weight", absenceWeight),
-            ("dormancy_weight", dormancyWeight), ("report_weight", reportWeight), ("temperature", temperature), ("size_exponent", sizeExponent), ("unknown_prior", unknownPrior),
+            ("dormancy_weight", dormancyWeight), ("report_weight", reportWeight), ("repertoire_weight", repertoireWeight), ("temperature", temperature), ("size_exponent", sizeExponent), ("unknown_prior", unknownPrior),
         ]
         return .object(JSONObject(parameters.map { (key: $0.0, value: JSONValue.double($0.1)) }))
     }

@@ -14,6 +14,7 @@ public enum AttributionFit {
         public var smoothing: [Double] = [0.25, 0.5]
         public var dormancyWeight: [Double] = [0, 0.25, 1]
         public var reportWeight: [Double] = [0, 0.25, 0.5, 1]
+        public var repertoireWeight: [Double] = [0, 0.25, 0.5, 0.75, 1]
         public var temperature: [Double] = [0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.7, 1, 1.5, 2, 3, 5, 8]
         /// From −1 (features as independent witnesses) to 0 (each kind as one witness): above 0,
         /// more evidence of the same quality would make a case less certain, and at 1 no
@@ -56,13 +57,20 @@ public enum AttributionFit {
                 }
             }
         }
-        // Each candidate scores the cases once; every report weight reuses those scores.
-        let weights = grid.reportWeight.isEmpty ? [base.reportWeight] : grid.reportWeight
+        // Each candidate scores the cases once; every pair of report and repertoire weights
+        // reuses those scores. The repertoire does not depend on the candidate.
+        let reportWeights = grid.reportWeight.isEmpty ? [base.reportWeight] : grid.reportWeight
+        let repertoireWeights = grid.repertoireWeight.isEmpty ? [base.repertoireWeight] : grid.repertoireWeight
+        let weights = reportWeights.flatMap { report in repertoireWeights.map { (report: report, repertoire: $0) } }
+        let repertoires = closed.concurrentMap(minimumChunk: 1) { item in
+            RepertoireFit.fits(item.0.evidence, profiles: item.0.profiles).map(\.logLikelihood)
+        }
         let sums = candidates.concurrentMap(minimumChunk: 1) { model in
-            let parts = closed.map { item in model.scoreParts(item.0.evidence.features, profiles: item.0.profiles, observedAt: item.0.evidence.observedAt) }
+            let parts = zip(closed, repertoires).map { item, repertoire in model.scoreParts(item.0.evidence, profiles: item.0.profiles, repertoire: repertoire) }
             return weights.map { weight in
                 zip(closed, parts).reduce(0.0) { sum, pair in
-                    sum + RankOutcome(scores: AttributionModel.combined(pair.1, reportWeight: weight), truth: pair.0.1).reciprocalRank
+                    let scores = AttributionModel.combined(pair.1, reportWeight: weight.report, repertoireWeight: weight.repertoire)
+                    return sum + RankOutcome(scores: scores, truth: pair.0.1).reciprocalRank
                 }
             }
         }
@@ -73,7 +81,8 @@ public enum AttributionFit {
             }
         }
         var model = candidates[best.candidate]
-        model.reportWeight = weights[best.weight]
+        model.reportWeight = weights[best.weight].report
+        model.repertoireWeight = weights[best.weight].repertoire
         return model
     }
 
@@ -118,8 +127,10 @@ public struct AblatedModel: ProfileScorer {
         case software
         /// Techniques and software without the case's date, so no group loses for being dormant.
         case untimed
-        /// The profiles alone, without the resemblance to each group's nearest past report.
-        case profiles
+        /// Without the resemblance to each group's nearest past report.
+        case noPastReports = "no-past-reports"
+        /// Without how likely each group's repertoire makes the listed techniques.
+        case noRepertoire = "no-repertoire"
     }
 
     public var model: AttributionModel
@@ -134,13 +145,15 @@ public struct AblatedModel: ProfileScorer {
 
     public func scores(_ evidence: CaseEvidence, profiles: GroupProfiles) -> [Double] {
         var model = model
-        if part == .profiles { model.reportWeight = 0 }
-        return switch part {
-        case .techniques: model.scores(evidence.features.filter { $0.kind == .technique }, profiles: profiles, observedAt: evidence.observedAt)
-        case .software: model.scores(evidence.features.filter { $0.kind == .software }, profiles: profiles, observedAt: evidence.observedAt)
-        case .untimed: model.scores(evidence.features, profiles: profiles, observedAt: nil)
-        case .profiles: model.scores(evidence.features, profiles: profiles, observedAt: evidence.observedAt)
+        var evidence = evidence
+        switch part {
+        case .techniques: evidence.observed = evidence.observed.filter { $0.key.kind == .technique }
+        case .software: evidence.observed = evidence.observed.filter { $0.key.kind == .software }
+        case .untimed: evidence.observedAt = nil
+        case .noPastReports: model.reportWeight = 0
+        case .noRepertoire: model.repertoireWeight = 0
         }
+        return model.scores(evidence, profiles: profiles)
     }
 }
 

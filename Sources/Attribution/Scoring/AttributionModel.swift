@@ -22,7 +22,8 @@ import STIX
 /// case. Software counts `softwareWeight` times the techniques; an indicator hit that names an
 /// intrusion set and a victim the group is known to target add their own log ratios. The
 /// case's resemblance to the group's nearest past report moves the score by `reportWeight`
-/// (see `Resemblance`).
+/// (see `Resemblance`), and how likely the group's repertoire makes the listed techniques by
+/// `repertoireWeight` (see `RepertoireFit`).
 ///
 /// Every parameter but the indicator and victim ratios and the naming threshold is fitted by
 /// `vigil attribution fit` on the development releases 10.1–15.1 (62 cases); `vigil
@@ -32,19 +33,23 @@ public struct AttributionModel: Sendable, Hashable {
     /// Chance that an observed feature comes from the group's known profile.
     public var coverage: Double = 0.7
     /// Weight of the software, as one witness, relative to the techniques.
-    public var softwareWeight: Double = 5
+    public var softwareWeight: Double = 3
     /// Pseudo-count smoothing the share of groups using a feature.
-    public var smoothing: Double = 0.5
+    public var smoothing: Double = 0.25
     /// Weight of the profile features the case does not show.
     public var absenceWeight: Double = 0
     /// Log likelihood ratio lost per year by which the case follows the group's last known
     /// activity, beyond a year's grace: a group silent for a decade is less likely behind
     /// today's intrusion.
-    public var dormancyWeight: Double = 0.25
+    public var dormancyWeight: Double = 1
     /// Weight of how closely the case resembles the group's nearest past report (one
     /// citation's or one campaign's uses; see `Resemblance`), in standard deviations of the
     /// scores per standard deviation of the resemblance over all groups; 0 leaves it out.
     public var reportWeight: Double = 0.5
+    /// Weight of how likely each group's repertoire makes the listed techniques (see
+    /// `RepertoireFit`), in standard deviations of the scores per standard deviation of the
+    /// log likelihood over all groups; 0 leaves it out.
+    public var repertoireWeight: Double = 0.75
     /// Likelihood ratio of an indicator hit that `indicates` the group, as it reaches the
     /// posterior: its score is the log ratio over the temperature, which the posterior undoes
     /// (the temperature is fitted for profile evidence; these ratios are judgements). Against
@@ -54,12 +59,12 @@ public struct AttributionModel: Sendable, Hashable {
     /// entered like `indicatorRatio`.
     public var victimRatio: Double = 2
     /// Scale from score to posterior at 30 features.
-    public var temperature: Double = 0.25
+    public var temperature: Double = 0.3
     /// How the scale changes as the evidence grows: × (features / 30)^−sizeExponent.
     public var sizeExponent: Double = 0
     /// Prior probability that the intruder is none of the known groups. Evidence can only
     /// lower it (see `Posterior`).
-    public var unknownPrior: Double = 0.4
+    public var unknownPrior: Double = 0.5
     /// A group is named only when its posterior is above this: more likely than not. Below
     /// it the verdict is "unknown actor", however the rest is spread (not fitted: a rule of
     /// what an attribution claims).
@@ -94,14 +99,20 @@ public struct AttributionModel: Sendable, Hashable {
             profileScores.append(scored.profileScore)
         }
         let resemblances = self.resemblances(features, profiles: profiles)
-        let shifts = Self.resemblanceShifts(scores: profileScores, resemblances: resemblances.map(\.similarity), weight: reportWeight)
-        let meanResemblance = resemblances.reduce(0) { $0 + $1.similarity } / Double(max(resemblances.count, 1))
+        let repertoire = RepertoireFit.fits(evidence, profiles: profiles)
+        let reportShifts = Self.standardShifts(scores: profileScores, values: resemblances.map(\.similarity), weight: reportWeight)
+        let repertoireShifts = Self.standardShifts(scores: profileScores, values: repertoire.map(\.logLikelihood), weight: repertoireWeight)
+        let meanResemblance = Self.mean(resemblances.map(\.similarity))
+        let meanLikelihood = Self.mean(repertoire.map(\.logLikelihood))
         for index in ranked.indices {
-            ranked[index].score += shifts[index]
+            ranked[index].score += reportShifts[index] + repertoireShifts[index]
             if explain {
-                if shifts[index] != 0 {
+                if reportShifts[index] != 0 {
                     ranked[index].contributions.append(
-                        resemblances[index].contribution(delta: shifts[index], mean: meanResemblance, reports: profiles.profiles[index].reports.count))
+                        resemblances[index].contribution(delta: reportShifts[index], mean: meanResemblance, reports: profiles.profiles[index].reports.count))
+                }
+                if repertoireShifts[index] != 0 {
+                    ranked[index].contributions.append(repertoire[index].contribution(delta: repertoireShifts[index], mean: meanLikelihood))
                 }
                 ranked[index].contributions.sort(by: Self.largestFirst)
             }
@@ -116,48 +127,65 @@ public struct AttributionModel: Sendable, Hashable {
             : (a.feature?.id ?? a.kind.rawValue, a.name ?? "") < (b.feature?.id ?? b.kind.rawValue, b.name ?? "")
     }
 
-    /// The scores alone, in profile order (for evaluation).
-    public func scores(_ features: Set<Feature>, profiles: GroupProfiles, observedAt: Int64? = nil) -> [Double] {
-        Self.combined(scoreParts(features, profiles: profiles, observedAt: observedAt), reportWeight: reportWeight)
+    /// What a group's score is made of, in profile order: the fit tries every report and
+    /// repertoire weight on one computation of them.
+    struct ScoreParts {
+        /// Each group's score without the two shifts.
+        var scores: [Double]
+        /// The same without the indicator and victim ratios (judgements, not profile evidence),
+        /// whose spread scales the shifts.
+        var profileScores: [Double]
+        var resemblances: [Double]
+        var repertoire: [Double]
     }
 
-    /// The scores with each group's resemblance shift added.
-    static func combined(_ parts: (scores: [Double], resemblances: [Double]), reportWeight: Double) -> [Double] {
-        let shifts = resemblanceShifts(scores: parts.scores, resemblances: parts.resemblances, weight: reportWeight)
-        return zip(parts.scores, shifts).map { $0 + $1 }
+    /// The scores with each group's shifts for resemblance and repertoire added.
+    static func combined(_ parts: ScoreParts, reportWeight: Double, repertoireWeight: Double) -> [Double] {
+        let reportShifts = standardShifts(scores: parts.profileScores, values: parts.resemblances, weight: reportWeight)
+        let repertoireShifts = standardShifts(scores: parts.profileScores, values: parts.repertoire, weight: repertoireWeight)
+        return parts.scores.indices.map { parts.scores[$0] + (reportShifts[$0] + repertoireShifts[$0]) }
     }
 
-    /// The scores without the resemblance to past reports, and the resemblances, in profile
-    /// order: the fit tries every report weight on one computation of both.
-    func scoreParts(_ features: Set<Feature>, profiles: GroupProfiles, observedAt: Int64? = nil) -> (scores: [Double], resemblances: [Double]) {
-        var evidence = CaseEvidence(observed: Dictionary(uniqueKeysWithValues: features.map { ($0, []) }))
-        evidence.observedAt = observedAt
+    /// The parts of every group's score; `repertoire`, when given, is
+    /// `RepertoireFit.fits(evidence, profiles:)`'s log likelihoods (they do not depend on the
+    /// model, so the fit computes them once per case).
+    func scoreParts(_ evidence: CaseEvidence, profiles: GroupProfiles, repertoire: [Double]? = nil) -> ScoreParts {
+        let features = evidence.features
         let ordered = features.sorted()
         let shares = kindShares(ordered)
-        let scores = profiles.profiles.map {
-            score(
-                $0, features: features, ordered: ordered, shares: shares, evidence: evidence, sources: [:], profiles: profiles, names: [:],
-                explain: false
-            ).ranked.score
+        var scores: [Double] = []
+        var profileScores: [Double] = []
+        for profile in profiles.profiles {
+            let scored = score(
+                profile, features: features, ordered: ordered, shares: shares, evidence: evidence, sources: [:], profiles: profiles, names: [:],
+                explain: false)
+            scores.append(scored.ranked.score)
+            profileScores.append(scored.profileScore)
         }
-        let resemblances = self.resemblances(features, profiles: profiles).map(\.similarity)
-        return (scores, resemblances)
+        return ScoreParts(
+            scores: scores, profileScores: profileScores, resemblances: resemblances(features, profiles: profiles).map(\.similarity),
+            repertoire: repertoire ?? RepertoireFit.fits(evidence, profiles: profiles).map(\.logLikelihood))
     }
 
-    /// How much each group's score moves for its resemblance: the resemblance's standard score
-    /// over all groups, times `weight` standard deviations of the scores. Nothing moves when
-    /// no group's past reports differ in resemblance.
-    public static func resemblanceShifts(scores: [Double], resemblances: [Double], weight: Double) -> [Double] {
+    /// How much each group's score moves for another view of the evidence (`values`, one per
+    /// group): the values' standard score over all groups, times `weight` standard deviations
+    /// of the scores. Nothing moves when every group has the same value.
+    public static func standardShifts(scores: [Double], values: [Double], weight: Double) -> [Double] {
         let zero = [Double](repeating: 0, count: scores.count)
-        guard weight > 0, scores.count > 1, resemblances.count == scores.count else { return zero }
-        func meanAndDeviation(_ values: [Double]) -> (Double, Double) {
-            let mean = values.reduce(0, +) / Double(values.count)
-            return (mean, (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count)).squareRoot())
-        }
-        let (meanResemblance, resemblanceDeviation) = meanAndDeviation(resemblances)
-        let (_, scoreDeviation) = meanAndDeviation(scores)
-        guard resemblanceDeviation > 1e-12 else { return zero }
-        return resemblances.map { weight * scoreDeviation * ($0 - meanResemblance) / resemblanceDeviation }
+        guard weight > 0, scores.count > 1, values.count == scores.count else { return zero }
+        let meanValue = mean(values)
+        let valueDeviation = deviation(values)
+        guard valueDeviation > 1e-12 else { return zero }
+        let scoreDeviation = deviation(scores)
+        return values.map { weight * scoreDeviation * ($0 - meanValue) / valueDeviation }
+    }
+
+    static func mean(_ values: [Double]) -> Double { values.reduce(0, +) / Double(max(values.count, 1)) }
+
+    /// Population standard deviation.
+    static func deviation(_ values: [Double]) -> Double {
+        let center = mean(values)
+        return (values.reduce(0) { $0 + ($1 - center) * ($1 - center) } / Double(max(values.count, 1))).squareRoot()
     }
 
     /// What one feature of each kind counts for: one over the number of features of its kind,

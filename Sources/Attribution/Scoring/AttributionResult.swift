@@ -15,6 +15,8 @@ public struct Contribution: Sendable, Hashable {
         case time
         /// How closely the case resembles the group's nearest past report, against all groups.
         case pastReport = "past-report"
+        /// How likely the group's repertoire makes the listed techniques, against all groups.
+        case repertoire
     }
 
     public var kind: Kind

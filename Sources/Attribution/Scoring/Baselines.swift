@@ -11,7 +11,7 @@ public protocol ProfileScorer: Sendable {
 extension AttributionModel: ProfileScorer {
     public var name: String { "vigil" }
     public func scores(_ evidence: CaseEvidence, profiles: GroupProfiles) -> [Double] {
-        scores(evidence.features, profiles: profiles, observedAt: evidence.observedAt)
+        Self.combined(scoreParts(evidence, profiles: profiles), reportWeight: reportWeight, repertoireWeight: repertoireWeight)
     }
 }
 
@@ -54,13 +54,7 @@ public enum Baseline: String, Sendable, CaseIterable, ProfileScorer {
                 return dot / (norm * queryNorm)
             }
         case .naiveBayes:
-            var vocabulary = techniques
-            for profile in profiles.profiles { vocabulary.formUnion(profile.listed.filter { $0.kind == .technique }) }
-            return profiles.profiles.map { profile in
-                let own = profile.listed.filter { $0.kind == .technique }
-                let denominator = Double(own.count + vocabulary.count)
-                return techniques.reduce(0) { $0 + log((own.contains($1) ? 2 : 1) / denominator) }
-            }
+            return RepertoireFit.fits(evidence, profiles: profiles).map(\.logLikelihood)
         }
     }
 }

@@ -26,8 +26,8 @@ struct AttributionEvaluate: AsyncParsableCommand {
             loco) and its report cases (a citation first seen in it and cited only by one group's \
             uses relationships, at least 5 techniques, against the release before). Relationships \
             whose citations all belong to the case are dropped from the profiles. Vigil's model, \
-            its ablations (techniques only, software only, without the case's date, the profiles \
-            without the past reports) and four baselines (shared, jaccard, \
+            its ablations (techniques only, software only, without the case's date, without the \
+            past reports, without the repertoire) and four baselines (shared, jaccard, \
             tfidf, naive-bayes) score the same cases; top-k are expected values under random \
             tie-breaking with 95% Wilson intervals, MRR with a 95% bootstrap interval. The \
             calibration table bins the confidence Vigil states, "unknown actor" included. \
@@ -73,8 +73,8 @@ struct AttributionFitCommand: AsyncParsableCommand {
         abstract: "Fit every parameter of the model on the cases ATT&CK releases introduce (oldest first).",
         discussion: """
             Ranking parameters (coverage, software weight, absence weight, smoothing, dormancy \
-            weight, report weight) by mean reciprocal rank, then calibration (temperature, size exponent, unknown prior) by log \
-            loss, each on a grid. The shipped defaults are this command's answer on the development \
+            weight, report weight, repertoire weight) by mean reciprocal rank, then calibration (temperature, size \
+            exponent, unknown prior) by log loss, each on a grid. The shipped defaults are this command's answer on the development \
             releases 10.1 to 15.1; `vigil attribution evaluate` measures them only on cases a fit \
             never saw.
             """

@@ -67,8 +67,8 @@ enum EvaluationText {
     /// The parameters on one line.
     static func parameters(_ model: AttributionModel) -> String {
         String(
-            format: "coverage %.2f, software weight %.1f, absence weight %.1f, smoothing %.2f, dormancy weight %.2f, report weight %.2f, temperature %.2f, size exponent %.2f, unknown prior %.2f",
-            model.coverage, model.softwareWeight, model.absenceWeight, model.smoothing, model.dormancyWeight, model.reportWeight, model.temperature, model.sizeExponent,
+            format: "coverage %.2f, software weight %.1f, absence weight %.1f, smoothing %.2f, dormancy weight %.2f, report weight %.2f, repertoire weight %.2f, temperature %.2f, size exponent %.2f, unknown prior %.2f",
+            model.coverage, model.softwareWeight, model.absenceWeight, model.smoothing, model.dormancyWeight, model.reportWeight, model.repertoireWeight, model.temperature, model.sizeExponent,
             model.unknownPrior)
     }
 
