@@ -117,7 +117,7 @@ public struct AttributionBundle {
         for group in chosen {
             guard let intrusionSet = intrusionSets[group.group.id] else { continue }
             related.append(intrusionSet)
-            let confidence = Int((group.probability * 100).rounded())
+            let confidence = ConfidenceWords.statedConfidence(group.probability)
             let words = ConfidenceWords(confidence: confidence)
             let reasons = group.contributions.prefix(5).map { c in
                 (c.feature.map { "\($0.id) " } ?? "") + String(format: "%+.2f", c.delta) + " (\(c.reason))"

@@ -271,6 +271,11 @@ import Testing
         #expect(ConfidenceWords(confidence: 79) == .moderate)
         #expect(ConfidenceWords(confidence: 80) == .high)
     }
+
+    @Test(arguments: [(0.0, 0), (0.004, 0), (0.5, 50), (0.994, 99), (0.9996, 99), (1.0, 99)])
+    func aStatedConfidenceNeverClaimsCertainty(probability: Double, confidence: Int) {
+        #expect(ConfidenceWords.statedConfidence(probability) == confidence)
+    }
 }
 
 extension AttributionResult.Verdict {

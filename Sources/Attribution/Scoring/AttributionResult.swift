@@ -46,6 +46,12 @@ public struct RankedGroup: Sendable, Hashable {
 public enum ConfidenceWords: String, Sendable, Hashable, CaseIterable {
     case low, moderate, high
 
+    /// STIX's 0–100 confidence for a posterior probability, at most 99: a model's posterior is
+    /// not certainty, and ICD 203's strongest words ("almost certain") stop at 99%.
+    public static func statedConfidence(_ probability: Double) -> Int {
+        min(99, max(0, Int((probability * 100).rounded())))
+    }
+
     /// The words for a confidence on STIX's 0–100 scale: high from 80, moderate from 50.
     public init(confidence: Int) {
         switch confidence {
@@ -93,10 +99,10 @@ public struct AttributionResult: Sendable {
         self.ranking = ranking
         if let best = ranking.first, best.probability > unknownProbability, best.probability > model.namingThreshold {
             verdict = .group(best.group)
-            confidence = Int((best.probability * 100).rounded())
+            confidence = ConfidenceWords.statedConfidence(best.probability)
         } else {
             verdict = .unknown
-            confidence = Int((unknownProbability * 100).rounded())
+            confidence = ConfidenceWords.statedConfidence(unknownProbability)
         }
         words = ConfidenceWords(confidence: confidence)
     }

@@ -29,7 +29,7 @@ public enum AttributionStatement {
         }
         let words = confidence(assessment)
         // ICD 203 stops at 99%: a model's rounding to 100 is not certainty.
-        let percent = min(99, max(1, Int((assessment.probability * 100).rounded())))
+        let percent = max(1, ConfidenceWords.statedConfidence(assessment.probability))
         var first: String
         if let group = assessment.group, words != .low {
             first = "We assess with \(words.rawValue) confidence (\(words.range.lowerBound)–\(words.range.upperBound) on a scale of 100) that it is "

@@ -320,7 +320,7 @@ public struct CaseReport: Sendable {
     /// What speaks against the verdict's group, in sentences.
     static func contradictions(_ result: AttributionResult, group: AttackKnowledge.Group) -> [String] {
         var found: [String] = []
-        let percent = { (p: Double) in "\(min(99, max(1, Int((p * 100).rounded()))))%" }
+        let percent = { (p: Double) in "\(max(1, ConfidenceWords.statedConfidence(p)))%" }
         if let top = result.ranking.first, let runnerUp = result.ranking.dropFirst().first, runnerUp.probability >= top.probability / 2 {
             found.append("\(runnerUp.group.name) explains the evidence almost as well (\(percent(runnerUp.probability)) against \(percent(top.probability)))")
         }

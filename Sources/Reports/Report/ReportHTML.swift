@@ -408,7 +408,7 @@ public enum ReportWording {
     /// "It is likely (64%) that ..." in ICD 203's words.
     public static func assessment(_ assessment: CaseReport.Assessment, groups: Int) -> String {
         // ICD 203's words stop at 99% and start at 1%.
-        let percent = min(99, max(1, Int((assessment.probability * 100).rounded())))
+        let percent = max(1, ConfidenceWords.statedConfidence(assessment.probability))
         if let group = assessment.group {
             return "We assess that it is \(assessment.likelihood.rawValue) (\(percent)%) that the intrusion was the work of \(group)."
         }
