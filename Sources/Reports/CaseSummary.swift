@@ -42,6 +42,10 @@ public struct CaseSummary: Sendable {
     public var influenceActors: [String]
     /// Indicators that hit, by indicator (hits a warninglist suppressed are not sightings).
     public var sightings: [IndicatorSighting]
+    /// Software that the programs and files in findings name, with where each was seen
+    /// ("AdFind.exe in Image, rule AdFind recon (2 findings)"). Empty unless the caller, who
+    /// has ATT&CK's names, fills it with `softwareNamed(by:recognizer:)`.
+    public var softwareInFiles: [Feature: [String]] = [:]
 
     public init(findings: [CaseFinding], notes: [CaseNote]) {
         findingCount = findings.count
@@ -112,6 +116,26 @@ public struct CaseSummary: Sendable {
         return byIndicator.values.sorted { $0.indicatorID < $1.indicatorID }
     }
 
+    /// The software that `fieldValues` (of `SoftwareRecognizer.fields`) name, each with the
+    /// file, field and rule that named it and the findings counted.
+    public static func softwareNamed(by fieldValues: [FindingFieldValue], recognizer: SoftwareRecognizer) -> [Feature: [String]] {
+        var byFile: [Feature: [String: Int]] = [:]
+        for value in fieldValues {
+            for (feature, file) in recognizer.software(in: value.value, field: value.key) {
+                byFile[feature, default: [:]]["\(file) in \(value.key), rule \(value.ruleTitle)", default: 0] += value.count
+            }
+        }
+        return byFile.mapValues(counted)
+    }
+
+    /// Sources in name order, each with its count of findings.
+    static func counted(_ sources: [String: Int]) -> [String] {
+        sources.keys.sorted().map { source in
+            let count = sources[source] ?? 0
+            return "\(source) (\(count) finding\(count == 1 ? "" : "s"))"
+        }
+    }
+
     /// The evidence attribution scores: techniques and software from findings (with the rules
     /// that showed them; not operating-system utilities, which every intruder runs) and from
     /// assertions (with who asserted them), groups, software and campaigns that indicators
@@ -136,19 +160,12 @@ public struct CaseSummary: Sendable {
                 byRule[.software(id), default: [:]]["rule \(finding.ruleTitle)", default: 0] += 1
             }
         }
-        var byFile: [Feature: [String: Int]] = [:]
-        for value in fieldValues {
-            for (feature, file) in recognizer?.software(in: value.value, field: value.key) ?? [] {
-                byFile[feature, default: [:]]["\(file) in \(value.key), rule \(value.ruleTitle)", default: 0] += value.count
-            }
+        for (feature, sources) in byRule {
+            for source in counted(sources) { evidence.observe(feature, source: source) }
         }
-        for counted in [byRule, byFile] {
-            for (feature, sources) in counted {
-                for source in sources.keys.sorted() {
-                    let count = sources[source] ?? 0
-                    evidence.observe(feature, source: "\(source) (\(count) finding\(count == 1 ? "" : "s"))")
-                }
-            }
+        let namedByFiles: [Feature: [String]] = recognizer.map { softwareNamed(by: fieldValues, recognizer: $0) } ?? [:]
+        for (feature, sources) in namedByFiles {
+            for source in sources { evidence.observe(feature, source: source) }
         }
         // Indicators that indicate a group are evidence for it directly (a threat actor's hits
         // were resolved to the intrusion sets attributed to it when the hunt loaded them).
@@ -197,6 +214,13 @@ public struct CaseSummary: Sendable {
                 lines.append(
                     "  " + item.id.padding(toLength: 11, withPad: " ", startingAt: 0) + seen + (item.asserted ? " · asserted" : "")
                         + (unweighed ? " · an operating-system utility: attribution does not weigh it" : ""))
+            }
+        }
+        if !softwareInFiles.isEmpty {
+            lines.append("\nSoftware named by programs and files (\(softwareInFiles.count))")
+            for (feature, sources) in softwareInFiles.sorted(by: { $0.key < $1.key }) {
+                let shown = sources.prefix(3).joined(separator: "; ") + (sources.count > 3 ? "; … \(sources.count - 3) more" : "")
+                lines.append("  " + feature.id.padding(toLength: 11, withPad: " ", startingAt: 0) + shown)
             }
         }
         if !sightings.isEmpty {

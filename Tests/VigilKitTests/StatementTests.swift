@@ -231,6 +231,15 @@ struct StatementTests {
         #expect(observed[.software("S0552")] == ["AdFind.exe in CommandLine, rule AdFind recon (2 findings)", "AdFind.exe in Image, rule AdFind recon (2 findings)"])
         #expect(observed[.software("S1040")] == ["rclone.exe in CommandLine, rule Exfiltration (1 finding)"])
         #expect(Set(observed.keys.filter { $0.kind == .software }) == [.software("S0552"), .software("S1040")])
+        // `vigil case show` lists them too, from the same reading.
+        let summary = try await CaseSummary.reading(case: "named", store: store)
+        #expect(summary.softwareInFiles == [.software("S0552"): observed[.software("S0552")] ?? [], .software("S1040"): observed[.software("S1040")] ?? []])
+        #expect(summary.text().contains("""
+
+            Software named by programs and files (2)
+              S0552      AdFind.exe in CommandLine, rule AdFind recon (2 findings); AdFind.exe in Image, rule AdFind recon (2 findings)
+              S1040      rclone.exe in CommandLine, rule Exfiltration (1 finding)
+            """), "\(summary.text())")
         // The STIX report says the intrusion used them, and where they were seen.
         let bundle = try STIXBundleReader.read(try attribution.stixBundle(top: 3))
         let campaign = try #require(bundle.objects.first { $0.type == "campaign" })

@@ -47,7 +47,7 @@ struct CaseList: AsyncParsableCommand {
 
 struct CaseShow: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "show", abstract: "Show a case: evidence, findings by level and tactic, techniques with first and last seen, notes.")
+        commandName: "show", abstract: "Show a case: evidence, findings by level and tactic, techniques and software with first and last seen, software named by files, notes.")
     @OptionGroup var store: StoreOptions
     @Argument(help: "The case's name.") var name: String
 
@@ -55,8 +55,7 @@ struct CaseShow: AsyncParsableCommand {
         try await Failure.report {
             let store = try store.open()
             guard let info = try await store.caseInfo(named: name) else { throw IntelStoreError.noSuchCase(name) }
-            let summary = CaseSummary(
-                findings: try await store.findings(ofCase: name, fields: .indicatorHits), notes: try await store.notes(ofCase: name))
+            let summary = try await CaseSummary.reading(case: name, store: store)
             Console.out("Case \(info.name) · \(info.tlp?.label ?? "unmarked") · created \(info.created)")
             if !info.description.isEmpty { Console.out(info.description) }
             let evidence = try await store.evidence(ofCase: name)
