@@ -55,7 +55,7 @@ extension SQLiteIntelStore {
             .text(id), .text(row.key), .text(row.json), BoundValue(row.stored.tlp?.rawValue), .text(importedAt), .integer(added()),
             .text(row.stored.type), BoundValue(row.stored.object.versionTimestamp?.text as String?), BoundValue(superseded),
         ])
-        guard let previous else {
+        guard previous != nil else {
             try statements.index(row)
             latest[id] = row.key
             return .new

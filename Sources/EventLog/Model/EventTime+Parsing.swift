@@ -106,7 +106,8 @@ extension EventTime {
         else { return nil }
         scanner.skipSpaces()
         guard !scanner.atEnd else { return make(year, month, day, 0, 0, 0, 0, offset: 0) }
-        guard var (hour, minute, second, ticks) = clock(&scanner, hourDigits: 1) else { return nil }
+        guard let (clockHour, minute, second, ticks) = clock(&scanner, hourDigits: 1) else { return nil }
+        var hour = clockHour
         if scanner.take(UInt8(ascii: "P")) || scanner.take(UInt8(ascii: "p")) {
             guard scanner.take(UInt8(ascii: "M")) || scanner.take(UInt8(ascii: "m")), (1...12).contains(hour) else { return nil }
             hour = hour % 12 + 12

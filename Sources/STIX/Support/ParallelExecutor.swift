@@ -42,7 +42,7 @@ public final class ParallelExecutor: Sendable {
         }
         let next = Atomic<Int>(0)
         withoutActuallyEscaping(body) { body in
-            nonisolated(unsafe) let work = body
+            let work = body
             let lane: @Sendable () -> Void = {
                 while true {
                     let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
@@ -80,7 +80,7 @@ public final class ParallelExecutor: Sendable {
         let room = DispatchSemaphore(value: max(1, ahead))
         let next = Atomic<Int>(0)
         withoutActuallyEscaping(produce) { produce in
-            nonisolated(unsafe) let work = produce
+            let work = produce
             let group = DispatchGroup()
             for _ in 0..<extra {
                 DispatchQueue.global().async(group: group) {
